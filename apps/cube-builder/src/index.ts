@@ -1,0 +1,1 @@
+export { CubeBuilderError } from "./errors.js";

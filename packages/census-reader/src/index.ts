@@ -1,0 +1,1 @@
+export { CensusReaderError } from "./errors.js";

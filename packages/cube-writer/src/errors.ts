@@ -1,0 +1,9 @@
+/** The one error class of this package: `code` is stable, the message names the thing at fault. */
+export class CubeWriterError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CubeWriterError";
+    this.code = code;
+  }
+}

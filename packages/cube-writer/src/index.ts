@@ -1,0 +1,1 @@
+export { CubeWriterError } from "./errors.js";

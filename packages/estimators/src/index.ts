@@ -1,0 +1,1 @@
+export { EstimatorsError } from "./errors.js";

@@ -1,0 +1,1 @@
+export { ExecutorError } from "./errors.js";

@@ -1,0 +1,1 @@
+export { TileDBError } from "./errors.js";

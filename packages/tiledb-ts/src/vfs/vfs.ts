@@ -1,0 +1,28 @@
+/**
+ * The storage interface every TileDB operation goes through. URIs are plain strings (`/local/path`,
+ * `file:///path`, later `s3://bucket/key`); a backend handles the schemes it claims.
+ * Keep it tiny: an S3 or HTTP-range backend must fit without touching the format code.
+ */
+export interface VFS {
+  /** Entries directly inside `uri` (files and folders), as full URIs, sorted. Empty if it does not exist. */
+  ls(uri: string): Promise<VfsEntry[]>;
+  /** Whether a file or folder exists at `uri`. */
+  exists(uri: string): Promise<boolean>;
+  isDir(uri: string): Promise<boolean>;
+  size(uri: string): Promise<number>;
+  /** Bytes [offset, offset + length) of the file; the whole file when both are omitted. */
+  read(uri: string, offset?: number, length?: number): Promise<Uint8Array>;
+  /** Creates or replaces the file (parents are created). */
+  write(uri: string, data: Uint8Array): Promise<void>;
+  mkdir(uri: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file or a folder tree; no error if absent. */
+  remove(uri: string): Promise<void>;
+}
+
+export interface VfsEntry {
+  uri: string;
+  name: string;
+  isDir: boolean;
+  size: number;
+}

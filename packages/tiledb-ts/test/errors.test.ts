@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { TileDBError } from "../src/index.js";
+
+describe("TileDBError", () => {
+  it("carries a code and names the thing at fault", () => {
+    const err = new TileDBError("E_TEST", "bad thing at /x/y");
+    expect(err).toBeInstanceOf(Error);
+    expect(err.code).toBe("E_TEST");
+    expect(err.name).toBe("TileDBError");
+    expect(err.message).toContain("/x/y");
+  });
+});

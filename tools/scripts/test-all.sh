@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of every package (unit, property, crash and Python interop tests) and ends with
+# one line "N passed, N failed". Exits non-zero when any test fails or a package's run produced no report.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export PYTHON="${PYTHON:-$PWD/.venv/bin/python}"
+
+find packages apps tools -name test-results.json -not -path '*/node_modules/*' -delete
+pnpm turbo run build --output-logs=errors-only || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+pnpm turbo run test --continue --concurrency=1
+status=$?
+node tools/scripts/sum-test-results.mjs
+summary=$?
+if [ $status -ne 0 ] || [ $summary -ne 0 ]; then exit 1; fi
