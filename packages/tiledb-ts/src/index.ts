@@ -1,1 +1,2 @@
 export { TileDBError } from "./errors.js";
+export * from "./vfs/index.js";

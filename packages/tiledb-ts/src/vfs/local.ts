@@ -1,0 +1,147 @@
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { TileDBError } from "../errors.js";
+import type { VFS, VfsEntry } from "./vfs.js";
+
+/** Converts `file://` URIs and plain paths to a filesystem path; other schemes are not ours. */
+export function localPath(uri: string): string {
+  if (uri.startsWith("file://")) return fileURLToPath(uri);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new TileDBError("E_VFS_SCHEME", `local filesystem cannot handle URI "${uri}"`);
+  }
+  return uri;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function ioError(op: string, uri: string, err: unknown): TileDBError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
+  return new TileDBError(
+    isNotFound(err) ? "E_NOT_FOUND" : "E_IO",
+    `${op} ${uri}: ${code === "ENOENT" ? "no such file or directory" : (err as Error).message}`,
+    { cause: err },
+  );
+}
+
+/**
+ * The local filesystem backend. Entry URIs keep the caller's style: a `file://` base gives `file://` children,
+ * a plain path gives plain paths, so URIs compare equal to what the caller passed.
+ */
+export class LocalVFS implements VFS {
+  private child(base: string, name: string): string {
+    if (base.startsWith("file://")) return pathToFileURL(join(localPath(base), name)).href;
+    return join(base, name);
+  }
+
+  async ls(uri: string): Promise<VfsEntry[]> {
+    const dir = localPath(uri);
+    let dirents: import("node:fs").Dirent[];
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw ioError("list", uri, err);
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return Promise.all(
+      dirents.map(async (d): Promise<VfsEntry> => {
+        const isDir = d.isDirectory() || (d.isSymbolicLink() && (await stat(join(dir, d.name)).then((s) => s.isDirectory(), () => false)));
+        const size = isDir ? 0 : await stat(join(dir, d.name)).then((s) => s.size, () => 0);
+        return { uri: this.child(uri, d.name), name: d.name, isDir, size };
+      }),
+    );
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    try {
+      await stat(localPath(uri));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw ioError("stat", uri, err);
+    }
+  }
+
+  async isDir(uri: string): Promise<boolean> {
+    try {
+      return (await stat(localPath(uri))).isDirectory();
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw ioError("stat", uri, err);
+    }
+  }
+
+  async size(uri: string): Promise<number> {
+    try {
+      return (await stat(localPath(uri))).size;
+    } catch (err) {
+      throw ioError("size of", uri, err);
+    }
+  }
+
+  async read(uri: string, offset?: number, length?: number): Promise<Uint8Array> {
+    let fh: import("node:fs/promises").FileHandle;
+    try {
+      fh = await open(localPath(uri), "r");
+    } catch (err) {
+      throw ioError("read", uri, err);
+    }
+    try {
+      const start = offset ?? 0;
+      const len = length ?? (await fh.stat()).size - start;
+      if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
+      const out = new Uint8Array(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(out, got, len - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got < len) {
+        throw new TileDBError("E_IO", `read ${uri}: file too short (wanted ${len} bytes at offset ${start}, got ${got})`);
+      }
+      return out;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async write(uri: string, data: Uint8Array): Promise<void> {
+    const p = localPath(uri);
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(p, data);
+    } catch (err) {
+      throw ioError("write", uri, err);
+    }
+  }
+
+  async mkdir(uri: string): Promise<void> {
+    try {
+      await mkdir(localPath(uri), { recursive: true });
+    } catch (err) {
+      throw ioError("mkdir", uri, err);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await mkdir(dirname(localPath(to)), { recursive: true });
+      await rename(localPath(from), localPath(to));
+    } catch (err) {
+      throw ioError(`rename to ${to}:`, from, err);
+    }
+  }
+
+  async remove(uri: string): Promise<void> {
+    try {
+      await rm(localPath(uri), { recursive: true, force: true });
+    } catch (err) {
+      throw ioError("remove", uri, err);
+    }
+  }
+}
