@@ -1,0 +1,99 @@
+import { CubeBuilderError } from "./errors.js";
+
+/**
+ * Batches of whole obs groups. Every cell of a group lands in the same batch, so a worker can finish
+ * a group's statistics alone and write each (group, gene) row exactly once. Groups are taken in the
+ * order of their first cell, so a batch's cells form few contiguous joinid runs and X is read
+ * nearly sequentially (in the Census each dataset is one contiguous joinid range).
+ */
+export interface Batch {
+  /** 0-based, stable for a given input and sizes: resume identifies finished batches by it. */
+  id: number;
+  /** obs_group_joinids in this batch, ascending. */
+  groups: Uint32Array;
+  /** soma_joinids of the batch's queried cells, ascending, and each one's obs_group_joinid. */
+  joinids: Float64Array;
+  groupOfCell: Uint32Array;
+  /** Inclusive joinid ranges covering the cells: consecutive queried cells coalesce into one range. */
+  ranges: Array<[number, number]>;
+}
+
+export interface PlanOptions {
+  /** A batch is closed once it holds at least this many cells (the reference's MIN_BATCH_SIZE). */
+  minBatchCells: number;
+  /** A group is not added to a non-empty batch that would then exceed this many cells. */
+  maxBatchCells: number;
+}
+
+/**
+ * @param joinids queried cells' soma_joinids, strictly ascending
+ * @param groupOfCell each cell's obs_group_joinid (0 .. nGroups-1)
+ */
+export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGroups: number, opts: PlanOptions): Batch[] {
+  const n = joinids.length;
+  if (groupOfCell.length !== n) {
+    throw new CubeBuilderError("E_PLAN", `planBatches: ${n} joinids but ${groupOfCell.length} group ids`);
+  }
+  if (opts.minBatchCells < 1 || opts.maxBatchCells < opts.minBatchCells) {
+    throw new CubeBuilderError("E_PLAN", `batch sizes: need 1 <= min (${opts.minBatchCells}) <= max (${opts.maxBatchCells})`);
+  }
+  const size = new Float64Array(nGroups);
+  const firstCell = new Float64Array(nGroups).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !(joinids[i] > joinids[i - 1])) {
+      throw new CubeBuilderError("E_PLAN", `planBatches: joinids must be strictly ascending (index ${i})`);
+    }
+    const g = groupOfCell[i];
+    if (g >= nGroups) throw new CubeBuilderError("E_PLAN", `planBatches: group ${g} of cell ${joinids[i]} >= ${nGroups}`);
+    if (size[g] === 0) firstCell[g] = i;
+    size[g] += 1;
+  }
+  // Groups in order of their first cell; empty groups are not planned.
+  const order = Array.from({ length: nGroups }, (_, g) => g)
+    .filter((g) => size[g] > 0)
+    .sort((a, b) => firstCell[a] - firstCell[b]);
+
+  const batchOfGroup = new Int32Array(nGroups).fill(-1);
+  const batchCells: number[] = [];
+  let current = 0;
+  let cells = 0;
+  for (const g of order) {
+    if (cells > 0 && (cells >= opts.minBatchCells || cells + size[g] > opts.maxBatchCells)) {
+      batchCells.push(cells);
+      current++;
+      cells = 0;
+    }
+    batchOfGroup[g] = current;
+    cells += size[g];
+  }
+  if (cells > 0) batchCells.push(cells);
+
+  // One pass over the cells fills every batch's (ascending) cell lists.
+  const fill = new Int32Array(batchCells.length);
+  const batches: Batch[] = batchCells.map((c, id) => ({
+    id,
+    groups: new Uint32Array(0),
+    joinids: new Float64Array(c),
+    groupOfCell: new Uint32Array(c),
+    ranges: [],
+  }));
+  let prevBatch = -1;
+  for (let i = 0; i < n; i++) {
+    const b = batchOfGroup[groupOfCell[i]];
+    const batch = batches[b];
+    const k = fill[b]++;
+    batch.joinids[k] = joinids[i];
+    batch.groupOfCell[k] = groupOfCell[i];
+    const last = batch.ranges[batch.ranges.length - 1];
+    // Consecutive queried cells of the same batch share one range.
+    if (last !== undefined && prevBatch === b) last[1] = joinids[i];
+    else batch.ranges.push([joinids[i], joinids[i]]);
+    prevBatch = b;
+  }
+  const groupsPerBatch: number[][] = batches.map(() => []);
+  for (let g = 0; g < nGroups; g++) if (batchOfGroup[g] >= 0) groupsPerBatch[batchOfGroup[g]].push(g);
+  batches.forEach((b, i) => {
+    b.groups = Uint32Array.from(groupsPerBatch[i]);
+  });
+  return batches;
+}

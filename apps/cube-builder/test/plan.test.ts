@@ -1,0 +1,73 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { planBatches } from "../src/plan.js";
+
+function sample(groups: number[], gaps: number[]) {
+  const joinids = new Float64Array(groups.length);
+  let j = 0;
+  groups.forEach((_, i) => {
+    j += 1 + (gaps[i % gaps.length] ?? 0);
+    joinids[i] = j;
+  });
+  return { joinids, groupOfCell: Uint32Array.from(groups) };
+}
+
+describe("planBatches", () => {
+  it("keeps every group whole and closes batches at the minimum size", () => {
+    // groups: 0 0 1 1 1 2 0 3 3
+    const { joinids, groupOfCell } = sample([0, 0, 1, 1, 1, 2, 0, 3, 3], [0]);
+    const batches = planBatches(joinids, groupOfCell, 4, { minBatchCells: 4, maxBatchCells: 100 });
+    expect(batches.map((b) => Array.from(b.groups))).toEqual([[0, 1], [2, 3]]);
+    expect(Array.from(batches[0].joinids)).toEqual([1, 2, 3, 4, 5, 7]);
+    expect(batches[0].ranges).toEqual([[1, 5], [7, 7]]);
+    expect(batches[1].ranges).toEqual([[6, 6], [8, 9]]);
+  });
+
+  it("rejects unsorted joinids and out-of-range groups", () => {
+    expect(() => planBatches(Float64Array.of(2, 1), Uint32Array.of(0, 0), 1, { minBatchCells: 1, maxBatchCells: 1 })).toThrow(/ascending/);
+    expect(() => planBatches(Float64Array.of(1), Uint32Array.of(5), 2, { minBatchCells: 1, maxBatchCells: 1 })).toThrow(/group 5/);
+  });
+
+  it("partitions cells exactly, with ranges that hold only the batch's own cells", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }).chain((nGroups) =>
+          fc.tuple(
+            fc.constant(nGroups),
+            fc.array(fc.integer({ min: 0, max: nGroups - 1 }), { minLength: 0, maxLength: 300 }),
+            fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 10 }),
+            fc.integer({ min: 1, max: 40 }),
+            fc.integer({ min: 0, max: 60 }),
+          ),
+        ),
+        ([nGroups, groups, gaps, min, extra]) => {
+          const { joinids, groupOfCell } = sample(groups, gaps);
+          const max = min + extra;
+          const batches = planBatches(joinids, groupOfCell, nGroups, { minBatchCells: min, maxBatchCells: max });
+          const seenGroup = new Map<number, number>();
+          let total = 0;
+          for (const b of batches) {
+            total += b.joinids.length;
+            for (const g of b.groups) {
+              expect(seenGroup.has(g)).toBe(false);
+              seenGroup.set(g, b.id);
+            }
+            if (b.groups.length > 1) expect(b.joinids.length).toBeLessThanOrEqual(max);
+            b.groupOfCell.forEach((g) => expect(seenGroup.get(g)).toBe(b.id));
+          }
+          expect(total).toBe(joinids.length);
+          expect(seenGroup.size).toBe(new Set(groups).size);
+          // A range never covers another batch's cell.
+          joinids.forEach((j, i) => {
+            const owner = seenGroup.get(groupOfCell[i])!;
+            for (const b of batches) {
+              if (b.id === owner) continue;
+              for (const [lo, hi] of b.ranges) expect(j >= lo && j <= hi).toBe(false);
+            }
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
