@@ -1,0 +1,90 @@
+import { availableParallelism, totalmem } from "node:os";
+import { CubeBuilderError } from "./errors.js";
+import type { LogFormat } from "./logger.js";
+import { parseByteSize } from "./size.js";
+
+/** The estimators every cube holds, in the reference's attribute order. */
+export const REQUIRED_ESTIMATORS = ["sum", "sumsq", "size_factor", "n_obs"] as const;
+/** Per-(group, gene) estimators that can be added with --estimators. */
+export const OPTIONAL_ESTIMATORS = ["nnz", "min", "max", "mean", "sem", "var", "sev", "selv"] as const;
+
+export interface BuildOptions {
+  experimentUri: string | null; // null: the bundled demo experiment
+  cubeUri: string;
+  measurementName: string;
+  layer: string;
+  obsValueFilter: string;
+  estimators: string[];
+  validate: boolean;
+  consolidate: boolean;
+  mode: "create" | "resume" | "overwrite";
+  maxWorkers: number;
+  memoryBudget: number;
+  minBatchSize: number;
+  logFormat: LogFormat;
+}
+
+/** Raw flag values as commander hands them over. */
+export interface RawBuildFlags {
+  experimentUri?: string;
+  cubeUri?: string;
+  measurementName: string;
+  layer: string;
+  obsValueFilter: string;
+  estimators: string;
+  validate: boolean;
+  consolidate: boolean;
+  resume?: boolean;
+  overwrite?: boolean;
+  maxWorkers?: string;
+  memoryBudget?: string;
+  minBatchSize: string;
+  logFormat: string;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a positive integer`);
+  return v;
+}
+
+/** Default budget: half of this machine's memory, leaving the rest to the OS and page cache. */
+export function defaultMemoryBudget(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+/** Checks and normalises `build` flags; every problem names the flag at fault. */
+export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
+  if (!f.cubeUri) throw new CubeBuilderError("E_BAD_FLAG", "--cube-uri is required");
+  if (f.resume && f.overwrite) {
+    throw new CubeBuilderError("E_BAD_FLAG", "--resume and --overwrite cannot be used together");
+  }
+  if (f.logFormat !== "text" && f.logFormat !== "json") {
+    throw new CubeBuilderError("E_BAD_FLAG", `--log-format: "${f.logFormat}" is not one of text, json`);
+  }
+  const known = new Set<string>([...REQUIRED_ESTIMATORS, ...OPTIONAL_ESTIMATORS]);
+  const asked = f.estimators.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const name of asked) {
+    if (!known.has(name)) {
+      throw new CubeBuilderError("E_BAD_FLAG", `--estimators: unknown estimator "${name}" (known: ${[...known].join(", ")})`);
+    }
+  }
+  // Required estimators first, in the reference's order; extras after, in the order asked.
+  const estimators = [...REQUIRED_ESTIMATORS, ...asked.filter((n) => !(REQUIRED_ESTIMATORS as readonly string[]).includes(n))];
+  const cpus = availableParallelism();
+  return {
+    experimentUri: f.experimentUri ?? null,
+    cubeUri: f.cubeUri,
+    measurementName: f.measurementName,
+    layer: f.layer,
+    obsValueFilter: f.obsValueFilter,
+    estimators: [...new Set(estimators)],
+    validate: f.validate,
+    consolidate: f.consolidate,
+    mode: f.resume ? "resume" : f.overwrite ? "overwrite" : "create",
+    maxWorkers: f.maxWorkers === undefined ? cpus : positiveInt(f.maxWorkers, "--max-workers"),
+    memoryBudget: f.memoryBudget === undefined ? defaultMemoryBudget() : parseByteSize(f.memoryBudget),
+    minBatchSize: positiveInt(f.minBatchSize, "--min-batch-size"),
+    logFormat: f.logFormat,
+  };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { type RawBuildFlags, resolveBuildOptions } from "../src/options.js";
+
+const base: RawBuildFlags = {
+  cubeUri: "/tmp/cube",
+  measurementName: "RNA",
+  layer: "raw",
+  obsValueFilter: "is_primary_data == True",
+  estimators: "sum,sumsq,size_factor,n_obs",
+  validate: true,
+  consolidate: true,
+  minBatchSize: "8192",
+  logFormat: "text",
+};
+
+describe("resolveBuildOptions", () => {
+  it("applies defaults and keeps the reference estimator order", () => {
+    const o = resolveBuildOptions({ ...base, estimators: "mean,sum" });
+    expect(o.estimators).toEqual(["sum", "sumsq", "size_factor", "n_obs", "mean"]);
+    expect(o.mode).toBe("create");
+    expect(o.experimentUri).toBeNull();
+    expect(o.maxWorkers).toBeGreaterThan(0);
+    expect(o.memoryBudget).toBeGreaterThan(0);
+  });
+  it("rejects --resume with --overwrite", () => {
+    expect(() => resolveBuildOptions({ ...base, resume: true, overwrite: true })).toThrow(/--resume and --overwrite/);
+  });
+  it("names the flag at fault", () => {
+    expect(() => resolveBuildOptions({ ...base, estimators: "sum,bogus" })).toThrow(/--estimators: unknown estimator "bogus"/);
+    expect(() => resolveBuildOptions({ ...base, maxWorkers: "0" })).toThrow(/--max-workers/);
+    expect(() => resolveBuildOptions({ ...base, memoryBudget: "much" })).toThrow(/--memory-budget/);
+    expect(() => resolveBuildOptions({ ...base, logFormat: "xml" })).toThrow(/--log-format/);
+    expect(() => resolveBuildOptions({ ...base, cubeUri: undefined })).toThrow(/--cube-uri/);
+  });
+});
