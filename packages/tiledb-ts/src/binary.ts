@@ -61,6 +61,7 @@ export class ByteWriter {
     this.buf = new Uint8Array(initial);
     this.view = new DataView(this.buf.buffer);
   }
+  /** Reserves `n` bytes and returns their offset; may replace `this.view`, so callers read the view after it. */
   private grow(n: number): number {
     const need = this.length + n;
     if (need > this.buf.byteLength) {
@@ -75,18 +76,18 @@ export class ByteWriter {
     this.length = need;
     return p;
   }
-  u8(v: number): this { this.view.setUint8(this.grow(1), v); return this; }
-  i8(v: number): this { this.view.setInt8(this.grow(1), v); return this; }
-  u16(v: number): this { this.view.setUint16(this.grow(2), v, true); return this; }
-  i16(v: number): this { this.view.setInt16(this.grow(2), v, true); return this; }
-  u32(v: number): this { this.view.setUint32(this.grow(4), v, true); return this; }
-  i32(v: number): this { this.view.setInt32(this.grow(4), v, true); return this; }
-  u64(v: bigint | number): this { this.view.setBigUint64(this.grow(8), BigInt(v), true); return this; }
-  i64(v: bigint | number): this { this.view.setBigInt64(this.grow(8), BigInt(v), true); return this; }
-  f32(v: number): this { this.view.setFloat32(this.grow(4), v, true); return this; }
-  f64(v: number): this { this.view.setFloat64(this.grow(8), v, true); return this; }
+  u8(v: number): this { const p = this.grow(1); this.view.setUint8(p, v); return this; }
+  i8(v: number): this { const p = this.grow(1); this.view.setInt8(p, v); return this; }
+  u16(v: number): this { const p = this.grow(2); this.view.setUint16(p, v, true); return this; }
+  i16(v: number): this { const p = this.grow(2); this.view.setInt16(p, v, true); return this; }
+  u32(v: number): this { const p = this.grow(4); this.view.setUint32(p, v, true); return this; }
+  i32(v: number): this { const p = this.grow(4); this.view.setInt32(p, v, true); return this; }
+  u64(v: bigint | number): this { const p = this.grow(8); this.view.setBigUint64(p, BigInt(v), true); return this; }
+  i64(v: bigint | number): this { const p = this.grow(8); this.view.setBigInt64(p, BigInt(v), true); return this; }
+  f32(v: number): this { const p = this.grow(4); this.view.setFloat32(p, v, true); return this; }
+  f64(v: number): this { const p = this.grow(8); this.view.setFloat64(p, v, true); return this; }
   bool(v: boolean): this { return this.u8(v ? 1 : 0); }
-  bytes(b: Uint8Array): this { this.buf.set(b, this.grow(b.byteLength)); return this; }
+  bytes(b: Uint8Array): this { const p = this.grow(b.byteLength); this.buf.set(b, p); return this; }
   /** UTF-8 bytes of `s` without a length prefix; returns the byte length written. */
   string(s: string): number {
     const b = textEncoder.encode(s);
