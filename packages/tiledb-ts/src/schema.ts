@@ -26,6 +26,11 @@ export interface Dimension {
   domain: [DomainValue, DomainValue] | null;
   /** null when the dimension has no tile extent (string dimensions, or sparse arrays that omit it). */
   tileExtent: DomainValue | null;
+  /**
+   * True when the schema file stores an empty pipeline for this dimension, so `filters` is the array's
+   * coords filters (what TileDB applies); encoding then writes the empty pipeline again.
+   */
+  filtersInherited?: boolean;
 }
 
 export interface Attribute {
@@ -76,4 +81,20 @@ export interface ArraySchema {
   currentDomain?: CurrentDomain;
   /** The schema file's name (`__t1_t2_uuid` in `__schema/`) or `__array_schema.tdb` for legacy arrays. */
   fileName: string;
+  /** Dimension labels (format v18+); absent or empty for most arrays. */
+  dimensionLabels?: DimensionLabel[];
+}
+
+/** A dimension label (format v18+): another array holding labels for one dimension. */
+export interface DimensionLabel {
+  dimensionIndex: number;
+  name: string;
+  /** Whether `uri` is relative to the array. */
+  relativeUri: boolean;
+  uri: string;
+  attributeName: string;
+  order: "unordered" | "increasing" | "decreasing";
+  type: Datatype;
+  cellValNum: number;
+  isExternal: boolean;
 }

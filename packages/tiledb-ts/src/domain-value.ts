@@ -1,0 +1,88 @@
+/**
+ * Reading and writing one value of a TileDB datatype (domains, tile extents, MBRs, current domains).
+ * 64-bit integer types (including datetimes) come back as bigint, everything else as number.
+ */
+import type { ByteWriter } from "./binary.js";
+import { Datatype, datatypeName } from "./datatype.js";
+import { TileDBError } from "./errors.js";
+import type { DomainValue } from "./schema.js";
+
+export function readDomainValue(bytes: Uint8Array, offset: number, type: Datatype): DomainValue {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (type) {
+    case Datatype.INT8: return v.getInt8(offset);
+    case Datatype.UINT8:
+    case Datatype.BOOL:
+    case Datatype.CHAR:
+    case Datatype.STRING_ASCII:
+    case Datatype.STRING_UTF8:
+    case Datatype.BLOB:
+    case Datatype.ANY:
+    case Datatype.GEOM_WKB:
+    case Datatype.GEOM_WKT:
+      return v.getUint8(offset);
+    case Datatype.INT16: return v.getInt16(offset, true);
+    case Datatype.UINT16:
+    case Datatype.STRING_UTF16:
+    case Datatype.STRING_UCS2:
+      return v.getUint16(offset, true);
+    case Datatype.INT32: return v.getInt32(offset, true);
+    case Datatype.UINT32:
+    case Datatype.STRING_UTF32:
+    case Datatype.STRING_UCS4:
+      return v.getUint32(offset, true);
+    case Datatype.FLOAT32: return v.getFloat32(offset, true);
+    case Datatype.FLOAT64: return v.getFloat64(offset, true);
+    case Datatype.UINT64: return v.getBigUint64(offset, true);
+    default:
+      if (type in Datatype) return v.getBigInt64(offset, true); // INT64 and every datetime/time type
+      throw new TileDBError("E_CORRUPT", `unknown TileDB datatype id ${type}`);
+  }
+}
+
+/** Appends `value` as `type`; `name` is for the error message when the value does not fit. */
+export function writeDomainValue(w: ByteWriter, value: DomainValue, type: Datatype, name = "value"): void {
+  const bad = () => new TileDBError("E_SCHEMA", `"${name}": ${String(value)} is not a valid ${datatypeName(type)} value`);
+  const int = (lo: number, hi: number): number => {
+    const n = typeof value === "bigint" ? Number(value) : value;
+    if (!Number.isInteger(n) || n < lo || n > hi) throw bad();
+    return n;
+  };
+  const big = (signed: boolean): bigint => {
+    let b: bigint;
+    if (typeof value === "bigint") b = value;
+    else if (Number.isSafeInteger(value)) b = BigInt(value);
+    else throw bad();
+    if (signed ? b < -(1n << 63n) || b >= 1n << 63n : b < 0n || b >= 1n << 64n) throw bad();
+    return b;
+  };
+  switch (type) {
+    case Datatype.INT8: w.i8(int(-128, 127)); return;
+    case Datatype.UINT8:
+    case Datatype.BOOL:
+    case Datatype.CHAR:
+    case Datatype.STRING_ASCII:
+    case Datatype.STRING_UTF8:
+    case Datatype.BLOB:
+    case Datatype.ANY:
+    case Datatype.GEOM_WKB:
+    case Datatype.GEOM_WKT:
+      w.u8(int(0, 255)); return;
+    case Datatype.INT16: w.i16(int(-32768, 32767)); return;
+    case Datatype.UINT16:
+    case Datatype.STRING_UTF16:
+    case Datatype.STRING_UCS2:
+      w.u16(int(0, 65535)); return;
+    case Datatype.INT32: w.i32(int(-2147483648, 2147483647)); return;
+    case Datatype.UINT32:
+    case Datatype.STRING_UTF32:
+    case Datatype.STRING_UCS4:
+      w.u32(int(0, 4294967295)); return;
+    case Datatype.FLOAT32: w.f32(Number(value)); return;
+    case Datatype.FLOAT64: w.f64(Number(value)); return;
+    case Datatype.UINT64: w.u64(big(false)); return;
+    default:
+      if (!(type in Datatype)) throw new TileDBError("E_SCHEMA", `"${name}": unknown TileDB datatype id ${type}`);
+      w.i64(big(true));
+  }
+}
