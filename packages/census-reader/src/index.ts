@@ -1,1 +1,2 @@
 export { CensusReaderError } from "./errors.js";
+export * from "./value-filter/index.js";

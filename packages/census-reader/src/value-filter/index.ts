@@ -1,0 +1,16 @@
+export { type CompareOp, type FilterExpr, formatFilter, type Literal } from "./ast.js";
+export { type BoundExpr, bindFilter, type ColumnKind, columnKind, filterColumns, type SchemaLike } from "./bind.js";
+export { columnsInput, evaluateFilter, type FilterInput, recordBatchInput } from "./evaluate.js";
+export { parseFilter } from "./parser.js";
+export {
+  complement,
+  type IndexDimension,
+  intersectRanges,
+  normalize,
+  type PushdownPlan,
+  planPushdown,
+  type RangeSet,
+  toRanges,
+  unionRanges,
+} from "./pushdown.js";
+export { type Token, tokenize } from "./tokenizer.js";
