@@ -1,0 +1,3 @@
+export { PRESETS, generateChunk, genePopularity, planDatasets } from "./generate.js";
+export type { DatasetPlan, ObsChunk, SynthConfig, XChunk } from "./generate.js";
+export { Rng, WeightedChoice, zipfWeights } from "./rng.js";
