@@ -1,1 +1,16 @@
 export { ExecutorError } from "./errors.js";
+export {
+  ResourcePoolExecutor,
+  type ExecutorEvents,
+  type ExecutorOptions,
+  type ExecutorStats,
+  type SubmitOptions,
+  type TaskArgs,
+  type TaskInfo,
+  type TaskModule,
+  type TaskName,
+  type TaskResult,
+  type WorkerInfo,
+} from "./executor.js";
+export { BestFitQueue, type Sized } from "./best-fit-queue.js";
+export { defaultMaxWorkers, MAX_DEFAULT_WORKERS, type MemoryWorkerOptions, workersForMemory } from "./worker-count.js";

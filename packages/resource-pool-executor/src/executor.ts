@@ -1,0 +1,545 @@
+import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import workerpool from "workerpool";
+import { BestFitQueue } from "./best-fit-queue.js";
+import { ExecutorError } from "./errors.js";
+import { RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
+import { canReadRss, readRssBytes } from "./rss.js";
+import { defaultMaxWorkers } from "./worker-count.js";
+import { classifyFailure } from "./worker-failure.js";
+
+/** A task module as seen by the parent: its exported functions are the tasks. */
+export type TaskModule = Record<string, unknown>;
+type AnyTasks = Record<string, (...args: unknown[]) => unknown>;
+/** Names of the module's exported functions. */
+export type TaskName<M> = {
+  [K in keyof M]: M[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof M] &
+  string;
+export type TaskArgs<M, K extends keyof M> = M[K] extends (...args: infer A) => unknown ? A : never;
+export type TaskResult<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+export interface ExecutorOptions {
+  /** Path or file URL of the module whose exported functions are the tasks; every worker imports it. */
+  taskModule: string | URL;
+  /** Budget: the sum of `resources` of running tasks stays <= this (except a lone oversize task). */
+  maxResources: number;
+  /** Worker processes at most; default defaultMaxWorkers() (CPU count + 2, capped). */
+  maxWorkers?: number;
+  /** Replace a worker after this many tasks (bounds leaks and fragmentation); default 10, Infinity = never. */
+  maxTasksPerWorker?: number;
+  /** Exported function of the task module each new worker runs once, with these arguments, before its first task. */
+  workerStartup?: { task: string; args?: readonly unknown[] };
+  /** V8 heap limit of each worker (`--max-old-space-size`); typed-array memory is not counted by it. */
+  maxOldGenerationSizeMb?: number;
+  /** Kill a worker whose resident memory exceeds this (checked from the parent via /proc; Linux only). */
+  maxWorkerRssBytes?: number;
+  /** How often to check worker memory when maxWorkerRssBytes is set; default 100 ms. */
+  memoryCheckIntervalMs?: number;
+  /** Extra Node flags for workers (e.g. `["--import", "tsx"]` to run a TypeScript task module). */
+  execArgv?: readonly string[];
+  /** Environment of the workers; default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SubmitOptions {
+  /** Aborting it removes the task from the queue, or kills the worker running it; the task rejects with E_ABORTED. */
+  signal?: AbortSignal;
+  /** Receives what the task sends with `workerpool.workerEmit(payload)` while it runs. */
+  onEvent?: (payload: unknown) => void;
+}
+
+export interface ExecutorStats {
+  queued: number;
+  running: number;
+  resourcesInUse: number;
+  completed: number;
+  failed: number;
+  /** Aborted or removed by shutdown. */
+  cancelled: number;
+  /** Live worker processes (started and not yet retired). */
+  workers: number;
+}
+
+export interface TaskInfo {
+  /** Submission number, from 1. */
+  id: number;
+  task: string;
+  resources: number;
+}
+
+export interface WorkerInfo {
+  slot: number;
+  pid: number | null;
+}
+
+export interface ExecutorEvents {
+  queued: [TaskInfo];
+  start: [TaskInfo];
+  settle: [TaskInfo & { error?: ExecutorError }];
+  workerStart: [WorkerInfo];
+  workerExit: [WorkerInfo & { reason: string }];
+  idle: [];
+}
+
+interface Job extends TaskInfo {
+  readonly seq: number;
+  readonly args: readonly unknown[];
+  readonly options: SubmitOptions;
+  state: "queued" | "running" | "settled";
+  slot: Slot | null;
+  resolve: (value: unknown) => void;
+  reject: (error: ExecutorError) => void;
+  onAbort: (() => void) | null;
+}
+
+interface Slot {
+  readonly id: number;
+  pool: workerpool.Pool | null;
+  pid: number | null;
+  tasksRun: number;
+  /** Running a job, starting or being retired: not available for scheduling. */
+  busy: boolean;
+  job: Job | null;
+  /** Set when the executor kills the worker on purpose (abort, shutdown, memory); becomes the job's error. */
+  killReason: ExecutorError | null;
+  /** The process is known to have exited (workerpool saw it go). */
+  dead: boolean;
+}
+
+/** Bound on waiting for a worker to exit after asking it to; then it is killed. */
+const TERMINATE_TIMEOUT_MS = 2000;
+
+/**
+ * Runs exported functions of a task module in worker processes, never letting the summed `resources`
+ * of running tasks exceed `maxResources` (a task larger than the whole budget runs alone). Waiting tasks
+ * are admitted best-fit: the largest that fits goes first. Worker crashes fail only the task that was
+ * running there; the worker is replaced and the queue goes on.
+ */
+export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends EventEmitter<ExecutorEvents> {
+  readonly maxResources: number;
+  readonly maxWorkers: number;
+  readonly maxTasksPerWorker: number;
+
+  private readonly moduleUrl: string;
+  private readonly options: ExecutorOptions;
+  private readonly entry: { script: string; execArgv: string[] };
+  private readonly queue = new BestFitQueue<Job>();
+  private readonly slots: Slot[];
+  private readonly inFlight = new Set<Promise<void>>();
+  private seq = 0;
+  private inUse = 0;
+  private running = 0;
+  private completed = 0;
+  private failed = 0;
+  private cancelled = 0;
+  private closed = false;
+  private scheduling = false;
+  private memoryTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: ExecutorOptions) {
+    super();
+    this.options = options;
+    this.moduleUrl = resolveTaskModule(options.taskModule);
+    this.maxResources = positive("maxResources", options.maxResources);
+    this.maxWorkers = options.maxWorkers === undefined ? defaultMaxWorkers() : integer("maxWorkers", options.maxWorkers);
+    this.maxTasksPerWorker =
+      options.maxTasksPerWorker === undefined || options.maxTasksPerWorker === Number.POSITIVE_INFINITY
+        ? (options.maxTasksPerWorker ?? 10)
+        : integer("maxTasksPerWorker", options.maxTasksPerWorker);
+    if (options.maxOldGenerationSizeMb !== undefined) {
+      integer("maxOldGenerationSizeMb", options.maxOldGenerationSizeMb);
+      // workerpool appends the parent's --max-old-space-size after ours, and the last one wins.
+      const inherited = process.execArgv.find((a) => a.startsWith("--max-old-space-size"));
+      if (inherited) {
+        throw new ExecutorError(
+          "E_INVALID_ARGUMENT",
+          `maxOldGenerationSizeMb cannot take effect: this process runs with ${inherited}, which workers inherit and which overrides it`,
+        );
+      }
+    }
+    if (options.maxWorkerRssBytes !== undefined) {
+      positive("maxWorkerRssBytes", options.maxWorkerRssBytes);
+      if (!canReadRss) {
+        throw new ExecutorError("E_UNSUPPORTED", `maxWorkerRssBytes needs /proc to read worker memory; not available on ${process.platform}`);
+      }
+    }
+    if (options.workerStartup && typeof options.workerStartup.task !== "string") {
+      throw new ExecutorError("E_INVALID_ARGUMENT", "workerStartup.task must be the name of an exported function");
+    }
+    this.entry = workerEntry();
+    this.slots = Array.from({ length: this.maxWorkers }, (_, id) => ({
+      id,
+      pool: null,
+      pid: null,
+      tasksRun: 0,
+      busy: false,
+      job: null,
+      killReason: null,
+      dead: false,
+    }));
+  }
+
+  /** Counters for progress displays; a fresh object each call. */
+  get stats(): ExecutorStats {
+    return {
+      queued: this.queue.size,
+      running: this.running,
+      resourcesInUse: this.inUse,
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      workers: this.slots.filter((s) => s.pool !== null).length,
+    };
+  }
+
+  /**
+   * Queue `task(...args)` (an exported function of the task module) needing `resources` of the budget.
+   * Resolves with its result; rejects with an ExecutorError (E_TASK_FAILED with the task's error as
+   * cause, E_WORKER_* when its worker died, E_ABORTED, E_SHUTDOWN).
+   */
+  submit<K extends TaskName<M>>(
+    resources: number,
+    task: K,
+    args: TaskArgs<M, K>,
+    options: SubmitOptions = {},
+  ): Promise<TaskResult<M, K>> {
+    if (this.closed) {
+      return Promise.reject(new ExecutorError("E_SHUTDOWN", `cannot submit task "${task}": the executor is shut down`));
+    }
+    if (typeof resources !== "number" || !Number.isFinite(resources) || resources < 0) {
+      return Promise.reject(
+        new ExecutorError("E_INVALID_ARGUMENT", `task "${task}": resources must be a finite number >= 0, got ${resources}`),
+      );
+    }
+    if (typeof task !== "string" || task.length === 0) {
+      return Promise.reject(new ExecutorError("E_INVALID_ARGUMENT", `task must be a function name, got ${String(task)}`));
+    }
+    if (!Array.isArray(args)) {
+      return Promise.reject(new ExecutorError("E_INVALID_ARGUMENT", `task "${task}": args must be an array`));
+    }
+    const { signal } = options;
+    const id = ++this.seq;
+    if (signal?.aborted) return Promise.reject(abortError(task, id, signal.reason));
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        id,
+        seq: id,
+        task,
+        resources,
+        args,
+        options,
+        state: "queued",
+        slot: null,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        onAbort: null,
+      };
+      if (signal) {
+        job.onAbort = () => this.abort(job, signal.reason);
+        signal.addEventListener("abort", job.onAbort, { once: true });
+      }
+      this.queue.push(job);
+      this.emit("queued", info(job));
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void> {
+    if (this.queue.size === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Reject every queued task with E_SHUTDOWN, stop running ones (their tasks reject with E_SHUTDOWN; with
+   * `waitForRunning` they finish instead) and terminate all workers. Resolves when every worker has exited.
+   */
+  async shutdown(options: { waitForRunning?: boolean } = {}): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      for (const job of this.queue.drain()) {
+        this.settle(job, undefined, new ExecutorError("E_SHUTDOWN", `task "${job.task}" (#${job.id}) cancelled: the executor shut down`));
+      }
+      if (!options.waitForRunning) {
+        for (const slot of this.slots) {
+          if (slot.job) {
+            const job = slot.job;
+            this.kill(slot, new ExecutorError("E_SHUTDOWN", `task "${job.task}" (#${job.id}) stopped: the executor shut down`));
+          }
+        }
+      }
+    }
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.stopMemoryWatch();
+    await Promise.all(this.slots.map((s) => this.retire(s, "shutdown")));
+    this.notifyIdle();
+  }
+
+  private schedule(): void {
+    // Event listeners may submit from inside; the outer loop picks their tasks up.
+    if (this.scheduling) return;
+    this.scheduling = true;
+    try {
+      while (!this.closed && this.queue.size > 0) {
+        const slot = this.slots.find((s) => !s.busy);
+        if (!slot) break;
+        const job =
+          this.queue.takeBestFit(this.maxResources - this.inUse) ??
+          (this.running === 0 ? this.queue.takeOldest() : undefined);
+        if (!job) break;
+        this.startJob(slot, job);
+      }
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private startJob(slot: Slot, job: Job): void {
+    slot.busy = true;
+    slot.job = job;
+    job.slot = slot;
+    job.state = "running";
+    this.inUse += job.resources;
+    this.running++;
+    this.emit("start", info(job));
+    const done = this.runJob(slot, job);
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  private async runJob(slot: Slot, job: Job): Promise<void> {
+    let value: unknown;
+    let error: ExecutorError | undefined;
+    let requeue = false;
+    let retireReason: string | null = null;
+    try {
+      if (!slot.pool) await this.startWorker(slot);
+      if (slot.killReason) throw slot.killReason;
+      const pool = slot.pool as workerpool.Pool;
+      value = await pool.exec(RUN_METHOD, [job.task, job.args], { on: job.options.onEvent });
+      slot.tasksRun++;
+      // An abort that raced with completion still wins: the caller was told the task is cancelled.
+      if (slot.killReason) throw slot.killReason;
+    } catch (err) {
+      if (err instanceof ExecutorError) {
+        error = err;
+        retireReason = err.code;
+      } else {
+        const failure = classifyFailure(err, {
+          task: job.task,
+          pid: slot.pid,
+          heapLimitMb: this.options.maxOldGenerationSizeMb,
+        });
+        if (failure.kind === "not-started") {
+          requeue = true;
+          slot.dead = true;
+          retireReason = "exited while idle";
+        } else {
+          error = slot.killReason ?? failure.error;
+          if (failure.kind === "worker") {
+            slot.dead = err instanceof workerpool.TerminateError;
+            retireReason = error.code;
+          }
+        }
+      }
+    }
+    // A failed worker is gone (or made to go) before its resources count as free again.
+    if (retireReason !== null) await this.retire(slot, retireReason);
+    slot.job = null;
+    job.slot = null;
+    this.running--;
+    this.inUse -= job.resources;
+    if (requeue) {
+      job.state = "queued";
+      this.queue.push(job);
+    } else {
+      this.settle(job, value, error);
+    }
+    if (retireReason === null && slot.tasksRun >= this.maxTasksPerWorker) await this.retire(slot, "recycled");
+    slot.busy = false;
+    this.schedule();
+    if (this.queue.size === 0 && this.running === 0) this.notifyIdle();
+  }
+
+  private async startWorker(slot: Slot): Promise<void> {
+    const execArgv = [...this.entry.execArgv, ...(this.options.execArgv ?? [])];
+    if (this.options.maxOldGenerationSizeMb !== undefined) {
+      execArgv.push(`--max-old-space-size=${this.options.maxOldGenerationSizeMb}`);
+    }
+    const forkOpts: Record<string, unknown> = { execArgv, serialization: "advanced" };
+    if (this.options.env) forkOpts.env = this.options.env;
+    const pool = workerpool.pool(this.entry.script, {
+      maxWorkers: 1,
+      workerType: "process",
+      forkArgs: [this.moduleUrl],
+      forkOpts,
+      workerTerminateTimeout: TERMINATE_TIMEOUT_MS,
+    });
+    slot.pool = pool;
+    slot.dead = false;
+    slot.tasksRun = 0;
+    const startup = this.options.workerStartup;
+    try {
+      const reply = (await pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? []])) as StartReply;
+      slot.pid = reply.pid;
+    } catch (err) {
+      const failure = classifyFailure(err, {
+        task: startup ? startup.task : "(start-up)",
+        pid: null,
+        heapLimitMb: this.options.maxOldGenerationSizeMb,
+      });
+      slot.dead = err instanceof workerpool.TerminateError;
+      const reason = failure.kind === "not-started" ? "worker exited during start-up" : failure.error.message;
+      throw new ExecutorError("E_WORKER_STARTUP", `worker in slot ${slot.id} could not start: ${reason}`, { cause: err });
+    }
+    this.emit("workerStart", { slot: slot.id, pid: slot.pid });
+    if (this.options.maxWorkerRssBytes !== undefined) this.startMemoryWatch();
+  }
+
+  /** Stop the worker process of `slot` (if any) and forget it; the slot starts a fresh one when next used. */
+  private async retire(slot: Slot, reason: string): Promise<void> {
+    const { pool, pid, dead } = slot;
+    slot.pool = null;
+    slot.pid = null;
+    slot.killReason = null;
+    slot.dead = false;
+    slot.tasksRun = 0;
+    if (!pool) return;
+    if (!dead) {
+      try {
+        await pool.terminate(true, TERMINATE_TIMEOUT_MS);
+      } catch {
+        // It did not exit in time (or was already gone): make sure.
+        if (pid !== null) killQuietly(pid);
+      }
+    }
+    this.emit("workerExit", { slot: slot.id, pid, reason });
+  }
+
+  private abort(job: Job, reason: unknown): void {
+    const error = abortError(job.task, job.id, reason);
+    if (job.state === "queued") {
+      if (this.queue.remove(job)) this.settle(job, undefined, error);
+      if (this.queue.size === 0 && this.running === 0) this.notifyIdle();
+    } else if (job.state === "running" && job.slot) {
+      this.kill(job.slot, error);
+    }
+  }
+
+  /** Kill the worker of a running job; the job then fails with `reason`. */
+  private kill(slot: Slot, reason: ExecutorError): void {
+    if (slot.killReason) return;
+    slot.killReason = reason;
+    // Without a pid the worker is still starting; runJob checks killReason once it has started.
+    if (slot.pid !== null) killQuietly(slot.pid);
+  }
+
+  private settle(job: Job, value: unknown, error: ExecutorError | undefined): void {
+    job.state = "settled";
+    if (job.onAbort) job.options.signal?.removeEventListener("abort", job.onAbort);
+    if (error === undefined) this.completed++;
+    else if (error.code === "E_ABORTED" || error.code === "E_SHUTDOWN") this.cancelled++;
+    else this.failed++;
+    this.emit("settle", error === undefined ? info(job) : { ...info(job), error });
+    if (error === undefined) job.resolve(value);
+    else job.reject(error);
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    this.emit("idle");
+  }
+
+  private startMemoryWatch(): void {
+    if (this.memoryTimer) return;
+    const limit = this.options.maxWorkerRssBytes as number;
+    this.memoryTimer = setInterval(() => {
+      for (const slot of this.slots) {
+        if (slot.job === null || slot.pid === null || slot.killReason) continue;
+        const rss = readRssBytes(slot.pid);
+        if (rss !== null && rss > limit) {
+          this.kill(
+            slot,
+            new ExecutorError(
+              "E_WORKER_OUT_OF_MEMORY",
+              `worker process ${slot.pid} running task "${slot.job.task}" (#${slot.job.id}) used ${mb(rss)} MB of resident memory, over the limit of ${mb(limit)} MB; it was killed`,
+            ),
+          );
+        }
+      }
+    }, this.options.memoryCheckIntervalMs ?? 100);
+    this.memoryTimer.unref();
+  }
+
+  private stopMemoryWatch(): void {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    this.memoryTimer = null;
+  }
+}
+
+function info(job: Job): TaskInfo {
+  return { id: job.id, task: job.task, resources: job.resources };
+}
+
+function abortError(task: string, id: number, reason: unknown): ExecutorError {
+  return new ExecutorError("E_ABORTED", `task "${task}" (#${id}) was aborted`, { cause: reason });
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+function mb(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function integer(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `${name} must be an integer >= 1, got ${value}`);
+  }
+  return value;
+}
+
+/** File URL of the task module; a missing file is reported now rather than by every worker. */
+function resolveTaskModule(spec: string | URL): string {
+  let url: URL;
+  try {
+    url = spec instanceof URL ? spec : spec.startsWith("file:") ? new URL(spec) : pathToFileURL(spec);
+  } catch {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule is not a path or file URL: ${String(spec)}`);
+  }
+  if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule not found: ${url.protocol === "file:" ? fileURLToPath(url) : url.href}`);
+  }
+  return url.href;
+}
+
+/**
+ * The worker script: dist/worker-entry.js next to this file once built. When this module runs from its
+ * TypeScript source (the package's own tests), the entry is TypeScript too and workers load it through tsx.
+ */
+function workerEntry(): { script: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) {
+    const tsx = createRequire(here).resolve("tsx");
+    return { script: fileURLToPath(new URL("./worker-entry.ts", here)), execArgv: ["--import", pathToFileURL(tsx).href] };
+  }
+  return { script: fileURLToPath(new URL("./worker-entry.js", here)), execArgv: [] };
+}

@@ -1,0 +1,78 @@
+/**
+ * The script every worker process runs. It imports the user's task module (argv[2], a file URL) and
+ * serves two workerpool methods: start (run the start-up hook, report the pid) and run (call one
+ * exported function). Errors it raises itself carry ENTRY_MARK so the parent can tell them from task errors.
+ */
+import workerpool from "workerpool";
+import { ENTRY_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
+
+type TaskFn = (...args: unknown[]) => unknown;
+
+function entryError(code: string, message: string, cause?: unknown): Error {
+  const err = new Error(message) as Error & Record<string, unknown>;
+  err.code = code;
+  err[ENTRY_MARK] = true;
+  if (cause instanceof Error && cause.stack) err.stack = `${err.stack}\ncaused by: ${cause.stack}`;
+  return err;
+}
+
+const moduleUrl = process.argv[2] ?? "";
+let tasks: Record<string, unknown> | null = null;
+let loadError: Error | null = null;
+try {
+  tasks = (await import(moduleUrl)) as Record<string, unknown>;
+} catch (err) {
+  // Reported on the first call instead of exiting, so the parent gets the reason rather than an exit code.
+  loadError = entryError(
+    WORKER_ERROR.moduleLoad,
+    `cannot import task module ${moduleUrl}: ${err instanceof Error ? err.message : String(err)}`,
+    err,
+  );
+}
+
+function lookup(name: string): TaskFn {
+  if (loadError) throw loadError;
+  const fn = tasks?.[name];
+  if (typeof fn !== "function") {
+    throw entryError(WORKER_ERROR.unknownTask, `task module ${moduleUrl} exports no function named "${name}"`);
+  }
+  return fn as TaskFn;
+}
+
+// An exception that escapes the running task (a timer callback, an unhandled rejection) fails that task
+// and poisons the worker: the parent retires it. With no task running, the worker exits and the
+// parent notices the exit.
+let failCurrent: ((err: Error) => void) | null = null;
+let poisoned: Error | null = null;
+process.on("uncaughtException", (err) => {
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  poisoned = entryError(WORKER_ERROR.uncaught, `uncaught exception in worker process ${process.pid}: ${message}`, err);
+  if (failCurrent) {
+    failCurrent(poisoned);
+    return;
+  }
+  process.stderr.write(`${poisoned.stack ?? poisoned.message}\n`);
+  process.exit(70);
+});
+
+async function start(hook: string | null, args: unknown[]): Promise<StartReply> {
+  if (loadError) throw loadError;
+  if (hook !== null) await lookup(hook)(...args);
+  return { pid: process.pid };
+}
+
+function run(name: string, args: unknown[]): Promise<unknown> {
+  if (poisoned) return Promise.reject(poisoned);
+  return new Promise((resolve, reject) => {
+    failCurrent = reject;
+    try {
+      Promise.resolve(lookup(name)(...args)).then(resolve, reject);
+    } catch (err) {
+      reject(err);
+    }
+  }).finally(() => {
+    failCurrent = null;
+  });
+}
+
+workerpool.worker({ [START_METHOD]: start, [RUN_METHOD]: run });
