@@ -1,0 +1,134 @@
+import { DataType, type Vector } from "apache-arrow";
+import { EstimatorsError } from "./errors.js";
+import { compareCodePoints } from "./numeric.js";
+
+/**
+ * One categorical column as integer codes into `categories`. `ordered` is the order pandas would group by:
+ * the categories' own order for a categorical (Arrow dictionary) column, code-point order for plain strings.
+ * Code -1 is a missing value.
+ */
+export interface CodedColumn {
+  name: string;
+  codes: Int32Array;
+  categories: string[];
+  /** rank[code] = position of that category in pandas' sort order. */
+  rank: Int32Array;
+}
+
+/**
+ * A grouping column: plain strings (null = missing), pre-coded categories, or an Arrow vector of
+ * Utf8 or Dictionary<Utf8>.
+ */
+export type ColumnInput =
+  | ReadonlyArray<string | null>
+  | { codes: Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array; categories: readonly string[] }
+  | Vector;
+
+function isVector(x: unknown): x is Vector {
+  return typeof x === "object" && x !== null && "type" in x && "data" in x && "nullCount" in x;
+}
+
+function fromStrings(name: string, values: ReadonlyArray<string | null | undefined>): CodedColumn {
+  const index = new Map<string, number>();
+  const categories: string[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    if (typeof v !== "string") {
+      throw new EstimatorsError("INVALID_COLUMN", `column ${name}[${i}] is ${typeof v}: expected a string`);
+    }
+    let c = index.get(v);
+    if (c === undefined) {
+      c = categories.length;
+      categories.push(v);
+      index.set(v, c);
+    }
+    codes[i] = c;
+  }
+  const order = categories.map((_, i) => i).sort((a, b) => compareCodePoints(categories[a], categories[b]));
+  const rank = new Int32Array(categories.length);
+  order.forEach((code, r) => {
+    rank[code] = r;
+  });
+  return { name, codes, categories, rank };
+}
+
+function identityRank(n: number): Int32Array {
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) rank[i] = i;
+  return rank;
+}
+
+function fromDictionaryVector(name: string, vector: Vector): CodedColumn {
+  // Chunks may carry different dictionaries: map each onto one category list, in order of first appearance.
+  const index = new Map<string, number>();
+  const categories: string[] = [];
+  const codes = new Int32Array(vector.length);
+  let offset = 0;
+  for (const data of vector.data) {
+    const dict = data.dictionary;
+    if (!dict) throw new EstimatorsError("INVALID_COLUMN", `column ${name} is a dictionary vector without a dictionary`);
+    const map = new Int32Array(dict.length);
+    for (let j = 0; j < dict.length; j++) {
+      const s = dict.get(j);
+      if (typeof s !== "string") {
+        throw new EstimatorsError("INVALID_COLUMN", `column ${name} has a non-string dictionary value ${String(s)}`);
+      }
+      let c = index.get(s);
+      if (c === undefined) {
+        c = categories.length;
+        categories.push(s);
+        index.set(s, c);
+      }
+      map[j] = c;
+    }
+    const keys = data.values as ArrayLike<number | bigint>;
+    const nullable = data.nullCount > 0;
+    for (let i = 0; i < data.length; i++) {
+      if (nullable && !data.getValid(i)) {
+        codes[offset + i] = -1;
+        continue;
+      }
+      codes[offset + i] = map[Number(keys[i])];
+    }
+    offset += data.length;
+  }
+  return { name, codes, categories, rank: identityRank(categories.length) };
+}
+
+/** Normalise one grouping column; `expectedLength` guards against mismatched columns. */
+export function codeColumn(name: string, input: ColumnInput, expectedLength?: number): CodedColumn {
+  let col: CodedColumn;
+  if (isVector(input)) {
+    if (DataType.isDictionary(input.type)) col = fromDictionaryVector(name, input);
+    else if (DataType.isUtf8(input.type) || DataType.isLargeUtf8(input.type)) {
+      col = fromStrings(name, input.toArray() as (string | null)[]);
+    } else {
+      throw new EstimatorsError("INVALID_COLUMN", `column ${name} has Arrow type ${String(input.type)}: expected Utf8 or Dictionary<Utf8>`);
+    }
+  } else if (Array.isArray(input)) {
+    col = fromStrings(name, input as ReadonlyArray<string | null>);
+  } else {
+    const { codes, categories } = input as { codes: ArrayLike<number>; categories: readonly string[] };
+    const out = new Int32Array(codes.length);
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i];
+      if (c >= categories.length || (c < 0 && c !== -1)) {
+        throw new EstimatorsError("INVALID_COLUMN", `column ${name}[${i}] has code ${c}, outside its ${categories.length} categories`);
+      }
+      out[i] = c;
+    }
+    col = { name, codes: out, categories: [...categories], rank: identityRank(categories.length) };
+  }
+  if (expectedLength !== undefined && col.codes.length !== expectedLength) {
+    throw new EstimatorsError(
+      "LENGTH_MISMATCH",
+      `column ${name} has ${col.codes.length} values, expected ${expectedLength} like the other inputs`,
+    );
+  }
+  return col;
+}

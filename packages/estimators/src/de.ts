@@ -1,0 +1,237 @@
+import erfc from "@stdlib/math-base-special-erfc";
+import { type ColumnInput, codeColumn } from "./columns.js";
+import { EstimatorsError } from "./errors.js";
+import { pinvFirstRow } from "./linalg.js";
+import { compareCodePoints, pairwiseSum64 } from "./numeric.js";
+import { assignGroups } from "./obs-groups.js";
+import { meanSemFromStats } from "./stats-estimators.js";
+
+const f = Math.fround;
+const EPS = 2.220446049250313e-16;
+/** numpy.linalg.pinv's default cutoff. */
+const PINV_RCOND = 1e-15;
+/** Estimates the reference puts in for a selected group where a gene has no (valid) statistics. */
+const MISSING_MEAN = 1e-3;
+const MISSING_SEM = 1e-4;
+
+export interface DeInput {
+  /** The obs groups selected by the query (e.g. a filter on the cube's obs_groups array). */
+  obsGroups: {
+    obsGroupJoinid: ArrayLike<number>;
+    nObs: ArrayLike<number>;
+    /** At least the treatment and covariate columns, one value per obs group. */
+    columns: Record<string, ColumnInput>;
+  };
+  /** Cube rows (any subset of genes; rows of groups not selected are ignored). */
+  cube: {
+    obsGroup: ArrayLike<number>;
+    gene: ArrayLike<number>;
+    sum: Float32Array;
+    sumsq: Float32Array;
+    sizeFactor: Float32Array;
+    nObs: Float32Array;
+  };
+  treatment: string;
+  covariates?: readonly string[];
+}
+
+export interface DeResult {
+  /** Genes with at least one valid estimate, ascending. */
+  gene: Uint32Array;
+  /** Treatment effect on log mean expression (second treatment value vs the first, in code-point order). */
+  coef: Float64Array;
+  z: Float64Array;
+  /** Two-sided normal p-value. */
+  pval: Float64Array;
+}
+
+export interface DeDesign {
+  variables: string[];
+  /** Selected-variables group of each obs group (-1: a missing value, dropped). */
+  groupOf: Int32Array;
+  nGroups: number;
+  /** Cells per selected-variables group: the regression weights. */
+  cellCounts: Float64Array;
+  /** Drop-first dummy columns, column-major nGroups × columnNames.length, 0/1. */
+  design: Float64Array;
+  columnNames: string[];
+}
+
+/** The reference's design: groups over [treatment, ...covariates], then drop-first dummies of their string values. */
+export function buildDesign(input: DeInput): DeDesign {
+  const { obsGroups, treatment } = input;
+  const n = obsGroups.obsGroupJoinid.length;
+  if (obsGroups.nObs.length !== n) {
+    throw new EstimatorsError("LENGTH_MISMATCH", `obsGroups.nObs has ${obsGroups.nObs.length} values, expected ${n}`);
+  }
+  const variables = [treatment, ...(input.covariates ?? []).filter((c) => c !== treatment)];
+  const columns: Record<string, ColumnInput> = {};
+  for (const v of variables) {
+    const col = obsGroups.columns[v];
+    if (col === undefined) throw new EstimatorsError("MISSING_COLUMN", `obs group column ${v} is missing`);
+    columns[v] = col;
+  }
+  const t = codeColumn(treatment, columns[treatment], n);
+  const seen = new Set<number>();
+  for (const c of t.codes) if (c >= 0) seen.add(c);
+  if (seen.size !== 2) {
+    const values = [...seen].map((c) => t.categories[c]).slice(0, 5);
+    throw new EstimatorsError(
+      "TREATMENT_NOT_BINARY",
+      `treatment ${treatment} has ${seen.size} distinct values among the selected obs groups (${values.join(", ")}${seen.size > 5 ? ", ..." : ""}): need exactly 2`,
+    );
+  }
+  const groups = assignGroups(columns, variables);
+  const G = groups.nGroups;
+  const cellCounts = new Float64Array(G);
+  for (let i = 0; i < n; i++) {
+    const g = groups.groupIds[i];
+    if (g < 0) continue;
+    const c = obsGroups.nObs[i];
+    if (!(c >= 0)) throw new EstimatorsError("INVALID_COUNT", `obsGroups.nObs[${i}] is ${c}: must be >= 0`);
+    cellCounts[g] += c;
+  }
+  const columnNames: string[] = [];
+  const dummies: Float64Array[] = [];
+  groups.columns.forEach((col, ci) => {
+    const keys = groups.keyCodes[ci];
+    const values = [...new Set(Array.from(keys, (c) => col.categories[c]))].sort(compareCodePoints);
+    for (const value of values.slice(1)) {
+      const d = new Float64Array(G);
+      for (let g = 0; g < G; g++) d[g] = col.categories[keys[g]] === value ? 1 : 0;
+      columnNames.push(`${col.name}_${value}`);
+      dummies.push(d);
+    }
+  });
+  const design = new Float64Array(G * dummies.length);
+  dummies.forEach((d, k) => design.set(d, k * G));
+  return { variables, groupOf: groups.groupIds, nGroups: G, cellCounts, design, columnNames };
+}
+
+/** Two-sided p-value of a standard normal statistic. */
+export function twoSidedNormalP(z: number): number {
+  return erfc(Math.abs(z) / Math.SQRT2);
+}
+
+/**
+ * Memento differential expression of mean from cube rows, as the reference consumer computes it: statistics
+ * summed per (gene, selected-variables group) in float32, mean/sem, invalid rows (sem <= 0 or sem >= mean)
+ * dropped, missing groups filled with mean 1e-3 / sem 1e-4, log transform, weighted least squares with
+ * weights n_obs on the drop-first dummy design, and z from the inverse of X^T diag(1/selm^2) X.
+ */
+export function differentialExpression(input: DeInput): DeResult {
+  const d = buildDesign(input);
+  const { cube, obsGroups } = input;
+  const G = d.nGroups;
+  const p = d.columnNames.length;
+  const nRows = cube.gene.length;
+  for (const [name, arr] of Object.entries(cube)) {
+    if ((arr as ArrayLike<number>).length !== nRows) {
+      throw new EstimatorsError("LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.gene has ${nRows}`);
+    }
+  }
+  const selOf = new Map<number, number>();
+  for (let i = 0; i < obsGroups.obsGroupJoinid.length; i++) {
+    if (d.groupOf[i] >= 0) selOf.set(obsGroups.obsGroupJoinid[i], d.groupOf[i]);
+  }
+
+  // Rows of selected groups in (gene, obs group) order: the cube's global order, which the sums follow.
+  const rows: number[] = [];
+  for (let i = 0; i < nRows; i++) if (selOf.has(cube.obsGroup[i])) rows.push(i);
+  rows.sort((a, b) => cube.gene[a] - cube.gene[b] || cube.obsGroup[a] - cube.obsGroup[b]);
+
+  // Weighted centring and sqrt-weight scaling (scikit-learn's LinearRegression with sample_weight).
+  const w = d.cellCounts;
+  const sw = pairwiseSum64(w, 0, G);
+  const sqrtW = w.map(Math.sqrt);
+  const a = new Float64Array(G * p);
+  for (let k = 0; k < p; k++) {
+    const col = d.design.subarray(k * G, (k + 1) * G);
+    const off = pairwiseSum64(col.map((x, g) => x * w[g]), 0, G) / sw;
+    for (let g = 0; g < G; g++) a[k * G + g] = (col[g] - off) * sqrtW[g];
+  }
+  const coefRow = pinvFirstRow(a, G, p, EPS);
+
+  const genes: number[] = [];
+  const coefs: number[] = [];
+  const zs: number[] = [];
+  const ps: number[] = [];
+  const agg = { sum: new Float32Array(G), sumsq: new Float32Array(G), sizeFactor: new Float32Array(G), nObs: new Float32Array(G) };
+  const comp = { sum: new Float32Array(G), sumsq: new Float32Array(G), sizeFactor: new Float32Array(G), nObs: new Float32Array(G) };
+  const present = new Uint8Array(G);
+  const y = new Float64Array(G);
+  const yw = new Float64Array(G);
+  const weight = new Float64Array(G);
+  const m = new Float64Array(p * p);
+  const names = ["sum", "sumsq", "sizeFactor", "nObs"] as const;
+
+  let r = 0;
+  while (r < rows.length) {
+    const gene = cube.gene[rows[r]];
+    for (const k of names) {
+      agg[k].fill(0);
+      comp[k].fill(0);
+    }
+    present.fill(0);
+    for (; r < rows.length && cube.gene[rows[r]] === gene; r++) {
+      const i = rows[r];
+      const g = selOf.get(cube.obsGroup[i]) as number;
+      present[g] = 1;
+      // pandas' groupby sum: Kahan-compensated, in the column's float32.
+      for (const k of names) {
+        const yk = f(cube[k][i] - comp[k][g]);
+        const t = f(agg[k][g] + yk);
+        comp[k][g] = f(f(t - agg[k][g]) - yk);
+        agg[k][g] = t;
+      }
+    }
+    const { mean, sem } = meanSemFromStats(agg);
+    let valid = 0;
+    for (let g = 0; g < G; g++) {
+      if (present[g] && (sem[g] <= 0 || sem[g] >= mean[g])) present[g] = 0;
+      if (!present[g]) {
+        mean[g] = MISSING_MEAN;
+        sem[g] = MISSING_SEM;
+      } else valid++;
+    }
+    if (valid === 0) continue;
+    let selmOk = true;
+    for (let g = 0; g < G; g++) {
+      const mg = mean[g];
+      const sg = sem[g];
+      y[g] = f(Math.log(mg));
+      const selm = f(f(f(Math.log(f(mg + sg))) - f(Math.log(f(mg - sg)))) / 2);
+      if (!(selm > 0)) selmOk = false;
+      weight[g] = f(1 / f(selm * selm));
+    }
+    const yOff = pairwiseSum64(y.map((v, g) => v * w[g]), 0, G) / sw;
+    let coef = 0;
+    for (let g = 0; g < G; g++) {
+      yw[g] = (y[g] - yOff) * sqrtW[g];
+      coef += coefRow[g] * yw[g];
+    }
+    let z = Number.NaN;
+    if (selmOk) {
+      m.fill(0);
+      for (let g = 0; g < G; g++) {
+        for (let j = 0; j < p; j++) {
+          const xj = d.design[j * G + g];
+          if (xj === 0) continue;
+          for (let k = 0; k < p; k++) m[k * p + j] += xj * weight[g] * d.design[k * G + g];
+        }
+      }
+      const inv00 = pinvFirstRow(m, p, p, PINV_RCOND)[0];
+      z = coef / Math.sqrt(inv00);
+    }
+    genes.push(gene);
+    coefs.push(coef);
+    zs.push(z);
+    ps.push(Number.isNaN(z) ? Number.NaN : twoSidedNormalP(z));
+  }
+  return {
+    gene: Uint32Array.from(genes),
+    coef: Float64Array.from(coefs),
+    z: Float64Array.from(zs),
+    pval: Float64Array.from(ps),
+  };
+}

@@ -1,0 +1,28 @@
+import { EstimatorsError } from "./errors.js";
+
+/** Index arrays as the readers hand them out: SOMA dims are int64, but 32-bit and float64 arrays work too. */
+export type IndexArray = BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Float64Array;
+
+/** A number-indexable view of an index array: element i is `view[i * stride]`. */
+export interface IndexView {
+  view: Int32Array | Uint32Array | Float64Array;
+  stride: number;
+}
+
+/**
+ * View 64-bit integer indices through their low 32-bit words (little-endian), after checking every
+ * high word is 0 — so the hot loop reads plain numbers with no BigInt conversion.
+ */
+export function indexView(name: string, a: IndexArray): IndexView {
+  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+    for (let i = 0; i < a.length; i++) {
+      if (words[2 * i + 1] !== 0) {
+        throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be in [0, 2^32)`);
+      }
+    }
+    return { view: words, stride: 2 };
+  }
+  if (a instanceof Int32Array || a instanceof Uint32Array || a instanceof Float64Array) return { view: a, stride: 1 };
+  throw new EstimatorsError("INVALID_ARGUMENT", `${name} must be a BigInt64Array, Int32Array, Uint32Array or Float64Array`);
+}

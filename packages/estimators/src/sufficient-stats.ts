@@ -1,0 +1,335 @@
+import { EstimatorsError } from "./errors.js";
+import { type IndexArray, indexView } from "./indices.js";
+
+/**
+ * Additive statistics of a set of cells, mergeable across batches and workers.
+ *
+ * Group totals (`n_obs`, sum of approximate size factors) are kept apart from the (group, gene) pairs so that a
+ * group split across workers merges correctly even when a gene appears in only one part. Following the reference,
+ * a cell counts towards its group's totals once it has at least one stored X value.
+ * Both tables are sorted: groups by id, pairs by (group, gene).
+ */
+export interface SufficientStats {
+  nGenes: number;
+  groups: { obsGroup: Uint32Array; nObs: Float64Array; sizeFactor: Float64Array };
+  pairs: { obsGroup: Uint32Array; gene: Uint32Array; sum: Float64Array; sumsq: Float64Array; nnz: Uint32Array };
+}
+
+/** Cube rows: one per (obs group, gene) with a stored value, in the cube's float32 attributes. */
+export interface CubeRows {
+  obsGroup: Uint32Array;
+  gene: Uint32Array;
+  sum: Float32Array;
+  sumsq: Float32Array;
+  sizeFactor: Float32Array;
+  nObs: Float32Array;
+}
+
+export interface AccumulatorOptions {
+  nGenes: number;
+  /** Obs group of every cell, indexed by `joinid - cellOffset`; -1 marks a cell outside the query (skipped). */
+  cellGroup: Int32Array;
+  /** Approximate size factor of every cell, indexed like `cellGroup`. */
+  cellSizeFactor: Float64Array | Float32Array;
+  /** Subtracted from every cell joinid before indexing (for a worker that owns one joinid range). */
+  cellOffset?: number;
+}
+
+const BYTES_PER_GENE_SLOT = 8 + 8 + 4;
+
+/**
+ * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
+ *
+ * Memory: one dense row of `nGenes` (float64 sum, float64 sumsq, uint32 nnz = 20 bytes a gene) per open group,
+ * plus one bit per cell for "already counted". A group is open from its first value until `take` emits it, so
+ * a builder streaming X in joinid order keeps only the groups whose cells it has not finished.
+ */
+export class SufficientStatsAccumulator {
+  readonly nGenes: number;
+  private readonly cellGroup: Int32Array;
+  private readonly cellSizeFactor: Float64Array | Float32Array;
+  private readonly cellOffset: number;
+  private readonly counted: Uint32Array;
+  private slotOf = new Map<number, number>();
+  private freeSlots: number[] = [];
+  private capacity = 0;
+  private sum = new Float64Array(0);
+  private sumsq = new Float64Array(0);
+  private nnz = new Uint32Array(0);
+  private slotNObs = new Float64Array(0);
+  private slotSizeFactor = new Float64Array(0);
+  private maxOpen = 0;
+
+  constructor(options: AccumulatorOptions) {
+    const { nGenes, cellGroup, cellSizeFactor } = options;
+    if (!Number.isInteger(nGenes) || nGenes < 1) {
+      throw new EstimatorsError("INVALID_ARGUMENT", `nGenes is ${nGenes}: must be a positive integer`);
+    }
+    if (cellGroup.length !== cellSizeFactor.length) {
+      throw new EstimatorsError(
+        "LENGTH_MISMATCH",
+        `cellGroup has ${cellGroup.length} cells but cellSizeFactor has ${cellSizeFactor.length}`,
+      );
+    }
+    this.nGenes = nGenes;
+    this.cellGroup = cellGroup;
+    this.cellSizeFactor = cellSizeFactor;
+    this.cellOffset = options.cellOffset ?? 0;
+    this.counted = new Uint32Array(Math.ceil(cellGroup.length / 32));
+  }
+
+  /** Groups with values not yet emitted, ascending. */
+  openGroups(): number[] {
+    return [...this.slotOf.keys()].sort((a, b) => a - b);
+  }
+
+  /** Bytes held by the dense rows now, and the most groups ever open at once. */
+  memory(): { bytes: number; openGroups: number; maxOpenGroups: number } {
+    return {
+      bytes: this.capacity * this.nGenes * BYTES_PER_GENE_SLOT + this.counted.byteLength,
+      openGroups: this.slotOf.size,
+      maxOpenGroups: this.maxOpen,
+    };
+  }
+
+  private openSlot(group: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.slotOf.size === this.capacity) this.grow(Math.max(2, this.capacity * 2));
+      slot = this.freeSlots.pop() as number;
+    }
+    this.slotOf.set(group, slot);
+    if (this.slotOf.size > this.maxOpen) this.maxOpen = this.slotOf.size;
+    return slot;
+  }
+
+  private grow(capacity: number): void {
+    const n = this.nGenes;
+    const grow64 = (a: Float64Array, w: number) => {
+      const b = new Float64Array(capacity * w);
+      b.set(a);
+      return b;
+    };
+    this.sum = grow64(this.sum, n);
+    this.sumsq = grow64(this.sumsq, n);
+    const nnz = new Uint32Array(capacity * n);
+    nnz.set(this.nnz);
+    this.nnz = nnz;
+    this.slotNObs = grow64(this.slotNObs, 1);
+    this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
+    for (let s = capacity - 1; s >= this.capacity; s--) this.freeSlots.push(s);
+    this.capacity = capacity;
+  }
+
+  /**
+   * Add one batch of stored X values. `cells` are joinids, `genes` are var indices in [0, nGenes), `values`
+   * are raw counts (finite, >= 0). Batches may come in any order; a cell may span batches.
+   */
+  add(cells: IndexArray, genes: IndexArray, values: Float32Array | Float64Array): void {
+    const n = values.length;
+    if (cells.length !== n || genes.length !== n) {
+      throw new EstimatorsError(
+        "LENGTH_MISMATCH",
+        `batch arrays differ in length: cells ${cells.length}, genes ${genes.length}, values ${n}`,
+      );
+    }
+    const cv = indexView("cells", cells);
+    const gv = indexView("genes", genes);
+    this.addLoop(cv.view, cv.stride, gv.view, gv.stride, values, n);
+  }
+
+  private addLoop(
+    cells: Int32Array | Uint32Array | Float64Array,
+    cs: number,
+    genes: Int32Array | Uint32Array | Float64Array,
+    gs: number,
+    values: Float32Array | Float64Array,
+    n: number,
+  ): void {
+    const nGenes = this.nGenes;
+    const cellGroup = this.cellGroup;
+    const nCells = cellGroup.length;
+    const offset = this.cellOffset;
+    let sum = this.sum;
+    let sumsq = this.sumsq;
+    let nnz = this.nnz;
+    let lastCell = -1;
+    let base = -1;
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i * cs];
+      if (cell !== lastCell) {
+        lastCell = cell;
+        const c = cell - offset;
+        if (!(c >= 0 && c < nCells) || c !== Math.floor(c)) {
+          throw new EstimatorsError(
+            "INDEX_OUT_OF_RANGE",
+            `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
+          );
+        }
+        const group = cellGroup[c];
+        if (group < 0) {
+          base = -1;
+        } else {
+          let slot = this.slotOf.get(group);
+          if (slot === undefined) {
+            slot = this.openSlot(group);
+            sum = this.sum;
+            sumsq = this.sumsq;
+            nnz = this.nnz;
+          }
+          base = slot * nGenes;
+          const bit = 1 << (c & 31);
+          if ((this.counted[c >>> 5] & bit) === 0) {
+            this.counted[c >>> 5] |= bit;
+            this.slotNObs[slot] += 1;
+            this.slotSizeFactor[slot] += this.cellSizeFactor[c];
+          }
+        }
+      }
+      const g = genes[i * gs];
+      const v = values[i];
+      if (!(g >= 0 && g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
+        this.badValue(i, cell, g, v);
+      }
+      if (base < 0) continue;
+      const k = base + g;
+      sum[k] += v;
+      sumsq[k] += v * v;
+      nnz[k] += 1;
+    }
+  }
+
+  private badValue(i: number, cell: number, gene: number, value: number): never {
+    if (!(gene >= 0 && gene < this.nGenes) || gene !== Math.floor(gene)) {
+      throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${gene}: must be in [0, ${this.nGenes})`);
+    }
+    throw new EstimatorsError(
+      "INVALID_COUNT",
+      `values[${i}] (cell ${cell}, gene ${gene}) is ${value}: counts must be finite and >= 0`,
+    );
+  }
+
+  /** Emit the given open groups (all open groups if omitted) and free their rows. */
+  take(groups?: Iterable<number>): SufficientStats {
+    const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
+    const nGenes = this.nGenes;
+    const present = chosen.filter((g) => this.slotOf.has(g));
+    let nPairs = 0;
+    for (const g of present) {
+      const base = (this.slotOf.get(g) as number) * nGenes;
+      for (let j = 0; j < nGenes; j++) if (this.nnz[base + j] !== 0) nPairs++;
+    }
+    const out = emptyStats(nGenes, present.length, nPairs);
+    let p = 0;
+    present.forEach((g, gi) => {
+      const slot = this.slotOf.get(g) as number;
+      const base = slot * nGenes;
+      out.groups.obsGroup[gi] = g;
+      out.groups.nObs[gi] = this.slotNObs[slot];
+      out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
+      for (let j = 0; j < nGenes; j++) {
+        const k = base + j;
+        if (this.nnz[k] === 0) continue;
+        out.pairs.obsGroup[p] = g;
+        out.pairs.gene[p] = j;
+        out.pairs.sum[p] = this.sum[k];
+        out.pairs.sumsq[p] = this.sumsq[k];
+        out.pairs.nnz[p] = this.nnz[k];
+        p++;
+      }
+      this.sum.fill(0, base, base + nGenes);
+      this.sumsq.fill(0, base, base + nGenes);
+      this.nnz.fill(0, base, base + nGenes);
+      this.slotNObs[slot] = 0;
+      this.slotSizeFactor[slot] = 0;
+      this.slotOf.delete(g);
+      this.freeSlots.push(slot);
+    });
+    return out;
+  }
+}
+
+function emptyStats(nGenes: number, nGroups: number, nPairs: number): SufficientStats {
+  return {
+    nGenes,
+    groups: { obsGroup: new Uint32Array(nGroups), nObs: new Float64Array(nGroups), sizeFactor: new Float64Array(nGroups) },
+    pairs: {
+      obsGroup: new Uint32Array(nPairs),
+      gene: new Uint32Array(nPairs),
+      sum: new Float64Array(nPairs),
+      sumsq: new Float64Array(nPairs),
+      nnz: new Uint32Array(nPairs),
+    },
+  };
+}
+
+function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
+  if (a.nGenes !== b.nGenes) {
+    throw new EstimatorsError("LENGTH_MISMATCH", `cannot merge statistics over ${a.nGenes} and ${b.nGenes} genes`);
+  }
+  const ga = a.groups;
+  const gb = b.groups;
+  // Groups: sorted merge, adding totals of a group present in both.
+  const gOrder: [number, number][] = [];
+  for (let i = 0, j = 0; i < ga.obsGroup.length || j < gb.obsGroup.length; ) {
+    const x = i < ga.obsGroup.length ? ga.obsGroup[i] : Number.POSITIVE_INFINITY;
+    const y = j < gb.obsGroup.length ? gb.obsGroup[j] : Number.POSITIVE_INFINITY;
+    gOrder.push([x <= y ? i++ : -1, y <= x ? j++ : -1]);
+  }
+  const pa = a.pairs;
+  const pb = b.pairs;
+  const key = (g: number, gene: number) => g * a.nGenes + gene;
+  const pOrder: [number, number][] = [];
+  for (let i = 0, j = 0; i < pa.gene.length || j < pb.gene.length; ) {
+    const x = i < pa.gene.length ? key(pa.obsGroup[i], pa.gene[i]) : Number.POSITIVE_INFINITY;
+    const y = j < pb.gene.length ? key(pb.obsGroup[j], pb.gene[j]) : Number.POSITIVE_INFINITY;
+    pOrder.push([x <= y ? i++ : -1, y <= x ? j++ : -1]);
+  }
+  const out = emptyStats(a.nGenes, gOrder.length, pOrder.length);
+  gOrder.forEach(([i, j], k) => {
+    out.groups.obsGroup[k] = i >= 0 ? ga.obsGroup[i] : gb.obsGroup[j];
+    out.groups.nObs[k] = (i >= 0 ? ga.nObs[i] : 0) + (j >= 0 ? gb.nObs[j] : 0);
+    out.groups.sizeFactor[k] = (i >= 0 ? ga.sizeFactor[i] : 0) + (j >= 0 ? gb.sizeFactor[j] : 0);
+  });
+  pOrder.forEach(([i, j], k) => {
+    out.pairs.obsGroup[k] = i >= 0 ? pa.obsGroup[i] : pb.obsGroup[j];
+    out.pairs.gene[k] = i >= 0 ? pa.gene[i] : pb.gene[j];
+    out.pairs.sum[k] = (i >= 0 ? pa.sum[i] : 0) + (j >= 0 ? pb.sum[j] : 0);
+    out.pairs.sumsq[k] = (i >= 0 ? pa.sumsq[i] : 0) + (j >= 0 ? pb.sumsq[j] : 0);
+    out.pairs.nnz[k] = (i >= 0 ? pa.nnz[i] : 0) + (j >= 0 ? pb.nnz[j] : 0);
+  });
+  return out;
+}
+
+/** Merge partial statistics of disjoint cell sets (e.g. one group split across workers). */
+export function mergeSufficientStats(parts: readonly SufficientStats[]): SufficientStats {
+  if (parts.length === 0) throw new EstimatorsError("EMPTY_INPUT", "nothing to merge");
+  let acc = parts[0];
+  for (let i = 1; i < parts.length; i++) acc = mergeTwo(acc, parts[i]);
+  return acc;
+}
+
+/** Expand statistics to cube rows: each pair gets its group's `n_obs` and `size_factor`, all as float32. */
+export function toCubeRows(stats: SufficientStats): CubeRows {
+  const { groups, pairs } = stats;
+  const n = pairs.gene.length;
+  const rows: CubeRows = {
+    obsGroup: pairs.obsGroup.slice(),
+    gene: pairs.gene.slice(),
+    sum: Float32Array.from(pairs.sum),
+    sumsq: Float32Array.from(pairs.sumsq),
+    sizeFactor: new Float32Array(n),
+    nObs: new Float32Array(n),
+  };
+  let gi = 0;
+  for (let k = 0; k < n; k++) {
+    const g = pairs.obsGroup[k];
+    while (gi < groups.obsGroup.length && groups.obsGroup[gi] < g) gi++;
+    if (gi === groups.obsGroup.length || groups.obsGroup[gi] !== g) {
+      throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
+    }
+    rows.sizeFactor[k] = groups.sizeFactor[gi];
+    rows.nObs[k] = groups.nObs[gi];
+  }
+  return rows;
+}
