@@ -1,0 +1,41 @@
+/**
+ * What the read engine needs to know about one fragment: its tiles, where their bytes are, their cell counts
+ * and bounding rectangles. `fragment-source.ts` builds it from the decoded fragment metadata.
+ */
+import type { DomainValue } from "../schema.js";
+
+/** Where one filtered tile lives: file, byte offset, byte length on disk. */
+export interface TileLocation {
+  uri: string;
+  offset: number;
+  size: number;
+}
+
+/** A field of the schema as stored in a fragment: attribute `a<i>` or dimension `d<i>`. */
+export interface FieldRef {
+  name: string;
+  role: "attribute" | "dimension";
+  /** Index among the schema's attributes or dimensions. */
+  index: number;
+}
+
+export interface FragmentView {
+  uri: string;
+  name: string;
+  /** [t1, t2] from the fragment name (ms); later fragments win on overlap. */
+  timestamp: [number, number];
+  version: number;
+  dense: boolean;
+  /** One [low, high] per dimension. */
+  nonEmptyDomain: Array<[DomainValue | string, DomainValue | string]>;
+  tileCount: number;
+  cellsInTile(tile: number): number;
+  /** Sparse fragments: the tile's bounding rectangle on dimension `dim`. */
+  mbr(tile: number, dim: number): [DomainValue | string, DomainValue | string];
+  /** The fixed data tile (values, or offsets for var-sized fields). */
+  tile(field: FieldRef, tile: number): TileLocation;
+  /** Var-sized fields: the values tile, and its unfiltered size in bytes. */
+  varTile(field: FieldRef, tile: number): TileLocation & { unfilteredSize: number };
+  /** Nullable attributes: the validity tile. */
+  validityTile(field: FieldRef, tile: number): TileLocation;
+}

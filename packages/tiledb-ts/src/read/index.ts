@@ -1,0 +1,108 @@
+/**
+ * Reading an array: pick the columns and the subarray, then stream batches (sparse) or one result (dense).
+ *
+ *   const arr = await openArray(uri);
+ *   for await (const batch of readBatches(arr, { columns: ["soma_dim_0", "soma_data"], memoryBudget: 64 << 20 })) …
+ */
+import { openArray, type TileDBArray } from "../array.js";
+import { TileDBError } from "../errors.js";
+import { type CoordValue, dimRanges, type DimRanges } from "./coords.js";
+import { readDense } from "./dense.js";
+import { fragmentView } from "./fragment-source.js";
+import type { FragmentView } from "./fragment-view.js";
+import { type ReadBatch, concatBatches } from "./result.js";
+import { readSparse } from "./sparse.js";
+import { type FieldInfo, schemaFields } from "./tiles.js";
+
+export type { ReadBatch, ResultColumn } from "./result.js";
+export { column, columnValues, concatBatches } from "./result.js";
+
+/** Per dimension: inclusive [low, high] ranges and/or single points. */
+export type Subarray = Record<string, Array<[CoordValue, CoordValue] | CoordValue>>;
+
+export interface ReadOptions {
+  /** Attributes and dimensions to return, in this order (default: every dimension, then every attribute). */
+  columns?: string[];
+  subarray?: Subarray;
+  /** Sparse arrays: "global" (the array's global order) or "unordered" (any order; cheaper with duplicates). */
+  order?: "global" | "unordered";
+  /** Bytes of decoded tiles a sparse read holds before it emits a batch (default 256 MiB). */
+  memoryBudget?: number;
+}
+
+const DEFAULT_BUDGET = 256 << 20;
+
+function resolveColumns(arr: TileDBArray, columns?: string[]): FieldInfo[] {
+  const fields = schemaFields(arr.schema);
+  const names = columns ?? [...arr.schema.dimensions.map((d) => d.name), ...arr.schema.attributes.map((a) => a.name)];
+  return names.map((n) => {
+    const f = fields.get(n);
+    if (!f) throw new TileDBError("E_NO_FIELD", `${arr.uri}: no attribute or dimension named "${n}" (has ${[...fields.keys()].join(", ")})`);
+    return f;
+  });
+}
+
+function rangesOf(arr: TileDBArray, subarray?: Subarray): Array<Array<[CoordValue, CoordValue]> | null> {
+  const dims = arr.schema.dimensions;
+  for (const k of Object.keys(subarray ?? {})) {
+    if (!dims.some((d) => d.name === k)) throw new TileDBError("E_SUBARRAY", `${arr.uri}: subarray names "${k}", which is not a dimension`);
+  }
+  return dims.map((d) => {
+    const r = subarray?.[d.name];
+    if (!r) return null;
+    return r.map((x) => (Array.isArray(x) ? (x as [CoordValue, CoordValue]) : ([x, x] as [CoordValue, CoordValue])));
+  });
+}
+
+async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> {
+  const frags = [...arr.fragments].sort((a, b) => a.t1 - b.t1 || a.t2 - b.t2 || (a.name < b.name ? -1 : 1));
+  const out: FragmentView[] = [];
+  for (const f of frags) {
+    if (f.footer.dense !== dense) {
+      throw new TileDBError("E_UNSUPPORTED", `${f.uri}: ${f.footer.dense ? "dense" : "sparse"} fragment in a ${dense ? "dense" : "sparse"} array is not supported`);
+    }
+    if (f.footer.hasDeleteMeta) throw new TileDBError("E_UNSUPPORTED", `${f.uri}: fragments with delete metadata are not supported`);
+    out.push(fragmentView(f.uri, f.name, [f.t1, f.t2], await f.metadata(), f.schema));
+  }
+  return out;
+}
+
+/** Reads an array (URI or opened) in batches; dense arrays give one batch covering the subarray. */
+export async function* readBatches(array: TileDBArray | string, options: ReadOptions = {}): AsyncGenerator<ReadBatch> {
+  const arr = typeof array === "string" ? await openArray(array) : array;
+  const fields = resolveColumns(arr, options.columns);
+  const ranges = rangesOf(arr, options.subarray);
+  if (arr.schema.arrayType === "dense") {
+    const rect = arr.schema.dimensions.map((d, i): [number, number] => {
+      const r = ranges[i];
+      if (r && r.length !== 1) throw new TileDBError("E_UNSUPPORTED", `${arr.uri}: dense reads take one range per dimension ("${d.name}" has ${r.length})`);
+      const [lo, hi] = r ? r[0] : (d.domain as [CoordValue, CoordValue]);
+      const [dlo, dhi] = d.domain as [CoordValue, CoordValue];
+      const l = Number(lo);
+      const h = Number(hi);
+      if (!(l <= h) || l < Number(dlo) || h > Number(dhi)) {
+        throw new TileDBError("E_SUBARRAY", `${arr.uri}: range [${lo}, ${hi}] on "${d.name}" is outside the domain [${dlo}, ${dhi}]`);
+      }
+      return [l, h];
+    });
+    yield await readDense({ vfs: arr.vfs, schema: arr.schema, fragments: await views(arr, true), fields, rect });
+    return;
+  }
+  const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));
+  yield* readSparse({
+    vfs: arr.vfs,
+    schema: arr.schema,
+    fragments: await views(arr, false),
+    fields,
+    ranges: dimR,
+    order: options.order ?? "global",
+    memoryBudget: options.memoryBudget ?? DEFAULT_BUDGET,
+  });
+}
+
+/** Reads everything the options select into one batch. */
+export async function readAll(array: TileDBArray | string, options: ReadOptions = {}): Promise<ReadBatch> {
+  const batches: ReadBatch[] = [];
+  for await (const b of readBatches(array, options)) batches.push(b);
+  return concatBatches(batches, batches[0].columns);
+}

@@ -1,0 +1,124 @@
+/**
+ * Read results: one column per selected attribute/dimension, values in flat typed buffers (no per-cell
+ * objects). Var-sized columns carry Arrow-style int32 offsets so they turn into Arrow vectors without copies.
+ */
+import { Datatype, datatypeSize } from "../datatype.js";
+import { TileDBError } from "../errors.js";
+import { VAR_NUM } from "../schema.js";
+
+export interface ResultColumn {
+  name: string;
+  /** "dimension" or "attribute" */
+  role: "dimension" | "attribute";
+  type: Datatype;
+  cellValNum: number;
+  nullable: boolean;
+  length: number;
+  /** Fixed-size: `length * cellValNum` values; var-sized: the concatenated value bytes. */
+  data: Uint8Array;
+  /** Var-sized only: `length + 1` byte offsets into `data`. */
+  offsets?: Int32Array;
+  /** Nullable only: one byte per cell, 0 = null. */
+  validity?: Uint8Array;
+  /** Set for attributes labelled by an enumeration. */
+  enumerationName?: string;
+}
+
+export interface ReadBatch {
+  length: number;
+  columns: ResultColumn[];
+}
+
+export type TypedArray =
+  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+
+/** The typed-array class that holds values of `type` (strings and bytes as Uint8Array). */
+export function typedArrayClass(type: Datatype): { new (buf: ArrayBufferLike, off: number, len: number): TypedArray; BYTES_PER_ELEMENT: number } {
+  switch (type) {
+    case Datatype.INT8: return Int8Array;
+    case Datatype.INT16: return Int16Array;
+    case Datatype.UINT16: return Uint16Array;
+    case Datatype.INT32: return Int32Array;
+    case Datatype.UINT32: return Uint32Array;
+    case Datatype.FLOAT32: return Float32Array;
+    case Datatype.FLOAT64: return Float64Array;
+    case Datatype.UINT64: return BigUint64Array;
+    case Datatype.STRING_UTF16:
+    case Datatype.STRING_UCS2: return Uint16Array;
+    case Datatype.STRING_UTF32:
+    case Datatype.STRING_UCS4: return Uint32Array;
+    default:
+      return datatypeSize(type) === 8 ? BigInt64Array : Uint8Array;
+  }
+}
+
+/** A typed view of `bytes` as values of `type`; copies only when `bytes` is not aligned for the type. */
+export function typedView(type: Datatype, bytes: Uint8Array): TypedArray {
+  const C = typedArrayClass(type);
+  const size = C.BYTES_PER_ELEMENT;
+  if (bytes.byteLength % size !== 0) {
+    throw new TileDBError("E_CORRUPT", `buffer of ${bytes.byteLength} bytes is not a whole number of ${size}-byte values`);
+  }
+  if (bytes.byteOffset % size !== 0) bytes = bytes.slice();
+  return new C(bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
+}
+
+/** The values of a fixed-size column as a typed array (no copy when aligned). */
+export function columnValues(col: ResultColumn): TypedArray {
+  return typedView(col.type, col.data);
+}
+
+/** Bytes of one cell of a fixed-size field. */
+export function cellBytes(type: Datatype, cellValNum: number): number {
+  return cellValNum === VAR_NUM ? 0 : datatypeSize(type) * cellValNum;
+}
+
+/** A column by name; a clear error when the batch has none. */
+export function column(batch: ReadBatch, name: string): ResultColumn {
+  const c = batch.columns.find((x) => x.name === name);
+  if (!c) throw new TileDBError("E_NO_FIELD", `read result has no column "${name}" (has ${batch.columns.map((x) => x.name).join(", ")})`);
+  return c;
+}
+
+/** Joins batches of the same read into one (one copy per column). */
+export function concatBatches(batches: ReadBatch[], template: ResultColumn[]): ReadBatch {
+  if (batches.length === 1) return batches[0];
+  const length = batches.reduce((s, b) => s + b.length, 0);
+  const columns = template.map((t, ci) => {
+    const parts = batches.map((b) => b.columns[ci]);
+    const dataLen = parts.reduce((s, p) => s + p.data.byteLength, 0);
+    const data = new Uint8Array(dataLen);
+    let pos = 0;
+    for (const p of parts) {
+      data.set(p.data, pos);
+      pos += p.data.byteLength;
+    }
+    const out: ResultColumn = { ...t, length, data, offsets: undefined, validity: undefined };
+    if (t.cellValNum === VAR_NUM) {
+      if (dataLen > 0x7fffffff) throw new TileDBError("E_TOO_LARGE", `column "${t.name}": ${dataLen} bytes exceed one batch; read in batches`);
+      const offsets = new Int32Array(length + 1);
+      let cell = 0;
+      let base = 0;
+      for (const p of parts) {
+        const o = p.offsets as Int32Array;
+        for (let i = 0; i < p.length; i++) offsets[cell + i] = o[i] + base;
+        cell += p.length;
+        base += o[p.length];
+      }
+      offsets[length] = base;
+      out.offsets = offsets;
+    }
+    if (t.nullable) {
+      const v = new Uint8Array(length);
+      let c = 0;
+      for (const p of parts) {
+        v.set(p.validity as Uint8Array, c);
+        c += p.length;
+      }
+      out.validity = v;
+    }
+    return out;
+  });
+  return { length, columns };
+}

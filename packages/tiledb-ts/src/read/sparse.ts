@@ -1,0 +1,226 @@
+/**
+ * Sparse reads. Tiles whose MBR misses the subarray are never loaded; tiles inside it are taken whole
+ * (no per-cell test); the rest are filtered cell by cell on the dimension values. Each fragment's cells are
+ * already in global order, so one fragment (or an unordered read of an array that keeps duplicates) is a
+ * plain scan; several fragments are merged in global order, and for arrays without duplicates a coordinate
+ * present in several fragments is taken from the newest one only. Results come in batches whose decoded
+ * tiles stay within the memory budget.
+ */
+import type { ArraySchema } from "../schema.js";
+import { type DimColumn, type DimRanges, dimColumn, filterCells, globalOrder, mbrRelation, sameCoords } from "./coords.js";
+import type { FragmentView } from "./fragment-view.js";
+import { type FieldTileSet, Runs, gatherColumn } from "./gather.js";
+import type { ReadBatch } from "./result.js";
+import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
+import type { VFS } from "../vfs/vfs.js";
+
+export interface SparsePlan {
+  vfs: VFS;
+  schema: ArraySchema;
+  /** Oldest first. */
+  fragments: FragmentView[];
+  /** The columns to return, in order. */
+  fields: FieldInfo[];
+  /** Per dimension (schema order): ranges, or null for the whole dimension. */
+  ranges: Array<DimRanges | null>;
+  order: "global" | "unordered";
+  /** Bytes of decoded tiles held before a batch is emitted. */
+  memoryBudget: number;
+}
+
+interface TileWork {
+  frag: number;
+  tile: number;
+  /** Cells must be tested against the ranges. */
+  partial: boolean;
+}
+
+function tileBytes(set: FieldTileSet): number {
+  let n = 0;
+  for (const t of set.values()) n += t.data.byteLength + (t.offsets ? t.offsets.byteLength : 0) + (t.validity ? t.validity.byteLength : 0);
+  return n;
+}
+
+/** The tiles of a fragment that may hold selected cells, in storage order. */
+function candidateTiles(plan: SparsePlan, fi: number): TileWork[] {
+  const frag = plan.fragments[fi];
+  const out: TileWork[] = [];
+  const ndims = plan.schema.dimensions.length;
+  const anyRanges = plan.ranges.some((r) => r !== null);
+  for (let t = 0; t < frag.tileCount; t++) {
+    let partial = false;
+    let skip = false;
+    if (anyRanges) {
+      for (let d = 0; d < ndims; d++) {
+        const r = plan.ranges[d];
+        if (!r) continue;
+        const [lo, hi] = frag.mbr(t, d);
+        const rel = mbrRelation(r, lo, hi);
+        if (rel === "outside") {
+          skip = true;
+          break;
+        }
+        if (rel === "partial") partial = true;
+      }
+    }
+    if (!skip) out.push({ frag: fi, tile: t, partial });
+  }
+  return out;
+}
+
+class TileLoader {
+  private readonly dimFields: FieldInfo[];
+  constructor(private readonly plan: SparsePlan, private readonly withDims: boolean) {
+    const all = schemaFields(plan.schema);
+    this.dimFields = plan.schema.dimensions.map((d) => all.get(d.name) as FieldInfo);
+  }
+
+  /** Loads the tile's dimensions (when needed), picks its selected cells, then loads the returned columns. */
+  async load(w: TileWork): Promise<{ set: FieldTileSet; dims: DimColumn[]; keep: Int32Array | null; cells: number }> {
+    const { vfs, schema } = this.plan;
+    const frag = this.plan.fragments[w.frag];
+    const set: FieldTileSet = new Map();
+    const dims: DimColumn[] = [];
+    const cells = frag.cellsInTile(w.tile);
+    if (this.withDims || w.partial) {
+      const loaded = await Promise.all(this.dimFields.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
+      loaded.forEach((t, d) => {
+        set.set(this.dimFields[d].name, t);
+        dims.push(dimColumn(schema.dimensions[d], t));
+      });
+    }
+    let keep: Int32Array | null = null;
+    if (w.partial) {
+      const mask = new Uint8Array(cells).fill(1);
+      this.plan.ranges.forEach((r, d) => {
+        if (r) filterCells(dims[d], r, mask);
+      });
+      let n = 0;
+      for (let i = 0; i < cells; i++) n += mask[i];
+      keep = new Int32Array(n);
+      let k = 0;
+      for (let i = 0; i < cells; i++) if (mask[i]) keep[k++] = i;
+      if (n === 0) return { set, dims, keep, cells };
+    }
+    const missing = this.plan.fields.filter((f) => !set.has(f.name));
+    const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
+    missing.forEach((f, i) => set.set(f.name, tiles[i]));
+    return { set, dims, keep, cells };
+  }
+}
+
+function emit(plan: SparsePlan, runs: Runs): ReadBatch {
+  const columns = plan.fields.map((f) => gatherColumn(f, runs, null, f.role === "attribute" ? plan.schema.attributes[f.index].enumerationName : undefined));
+  return { length: runs.length, columns };
+}
+
+export async function* readSparse(plan: SparsePlan): AsyncGenerator<ReadBatch> {
+  const nfrag = plan.fragments.length;
+  const merge = nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates);
+  if (!merge) {
+    yield* scan(plan);
+    return;
+  }
+  yield* mergeFragments(plan);
+}
+
+/** One fragment after another, tiles in storage order. */
+async function* scan(plan: SparsePlan): AsyncGenerator<ReadBatch> {
+  const loader = new TileLoader(plan, false);
+  let runs = new Runs();
+  let held = 0;
+  let emitted = false;
+  for (let fi = 0; fi < plan.fragments.length; fi++) {
+    const work = candidateTiles(plan, fi);
+    // read ahead one tile so I/O and decoding of the next tile overlap with gathering this one
+    let next = work.length > 0 ? loader.load(work[0]) : null;
+    for (let k = 0; k < work.length; k++) {
+      const cur = await (next as ReturnType<TileLoader["load"]>);
+      next = k + 1 < work.length ? loader.load(work[k + 1]) : null;
+      if (cur.keep === null) runs.push(cur.set, 0, cur.cells);
+      else {
+        const keep = cur.keep;
+        for (let i = 0; i < keep.length; i++) runs.push(cur.set, keep[i], 1);
+      }
+      held += tileBytes(cur.set);
+      if (held >= plan.memoryBudget && runs.length > 0) {
+        yield emit(plan, runs);
+        emitted = true;
+        runs = new Runs();
+        held = 0;
+      }
+    }
+  }
+  if (runs.length > 0 || !emitted) yield emit(plan, runs);
+}
+
+interface Cursor {
+  work: TileWork[];
+  next: number;
+  set: FieldTileSet | null;
+  dims: DimColumn[];
+  /** Selected cells of the current tile. */
+  cells: Int32Array | null;
+  count: number;
+  pos: number;
+}
+
+/** K-way merge of the fragments in global order; newest wins on equal coordinates unless duplicates are allowed. */
+async function* mergeFragments(plan: SparsePlan): AsyncGenerator<ReadBatch> {
+  const loader = new TileLoader(plan, true);
+  const cmp = globalOrder(plan.schema);
+  const dedupe = !plan.schema.allowsDuplicates;
+  const cursors: Cursor[] = plan.fragments.map((_, fi) => ({ work: candidateTiles(plan, fi), next: 0, set: null, dims: [], cells: null, count: 0, pos: 0 }));
+  let held = 0;
+  // Advances a cursor to its next tile with selected cells; false when the fragment is exhausted.
+  const advance = async (c: Cursor): Promise<boolean> => {
+    while (c.next < c.work.length) {
+      const r = await loader.load(c.work[c.next++]);
+      c.set = r.set;
+      c.dims = r.dims;
+      c.cells = r.keep;
+      c.count = r.keep ? r.keep.length : r.cells;
+      c.pos = 0;
+      if (c.count > 0) {
+        held += tileBytes(r.set);
+        return true;
+      }
+    }
+    c.set = null;
+    return false;
+  };
+  const live: Cursor[] = [];
+  for (const c of cursors) if (await advance(c)) live.push(c);
+  let runs = new Runs();
+  let emitted = false;
+  const cellOf = (c: Cursor): number => (c.cells ? c.cells[c.pos] : c.pos);
+  while (live.length > 0) {
+    // the smallest cell; on ties the newest fragment (highest index) is chosen
+    let best = 0;
+    for (let k = 1; k < live.length; k++) {
+      const a = live[k];
+      const b = live[best];
+      const c = cmp(a.dims, cellOf(a), b.dims, cellOf(b));
+      if (c < 0 || (c === 0 && cursors.indexOf(a) > cursors.indexOf(b))) best = k;
+    }
+    const w = live[best];
+    const wc = cellOf(w);
+    runs.push(w.set, wc, 1);
+    const bumped: Cursor[] = [w];
+    if (dedupe) {
+      for (const c of live) if (c !== w && sameCoords(c.dims, cellOf(c), w.dims, wc)) bumped.push(c);
+    }
+    for (const c of bumped) {
+      c.pos++;
+      if (c.pos >= c.count && !(await advance(c))) live.splice(live.indexOf(c), 1);
+    }
+    if (held >= plan.memoryBudget) {
+      yield emit(plan, runs);
+      emitted = true;
+      runs = new Runs();
+      held = 0;
+      for (const c of live) held += c.set ? tileBytes(c.set) : 0;
+    }
+  }
+  if (runs.length > 0 || !emitted) yield emit(plan, runs);
+}
