@@ -47,21 +47,53 @@ export interface FilterContext {
   cellValNum: number;
   /** Names the tile being filtered (e.g. `obs/__fragments/…/a0.tdb attribute "cell_type"`), for error messages. */
   what: string;
+  /**
+   * Format version of the array (default: the current one). A few filters behave differently in old
+   * versions (bit width reduction and positive delta leave datetimes alone before version 20).
+   */
+  version?: number;
+}
+
+/** What one filter of a pipeline sees: the type entering it (after earlier filters) and the tile's facts. */
+export interface FilterStep {
+  /** Type of the values entering this filter: the tile type, or the previous filter's output type. */
+  type: Datatype;
+  /** Bytes per cell of the tile (RLE runs are whole cells; var-sized data counts one value as a cell). */
+  cellSize: number;
+  version: number;
+  what: string;
+  /**
+   * Var-sized strings with RLE or dictionary encoding: the cell offsets (bytes, from the tile start) on
+   * write; on read the codec fills `decodedOffsets` with the offsets it rebuilds.
+   */
+  varOffsets?: ArrayLike<number>;
+  varStrings?: boolean;
+  decodedOffsets?: Uint8Array;
+}
+
+/** A filter's output on write: data and metadata, each as a list of parts (later filters treat parts separately). */
+export interface FilterParts {
+  data: Uint8Array[];
+  metadata: Uint8Array[];
+}
+
+/** A filter's output on read: the data for the previous filter, and the metadata left for the filters before it. */
+export interface FilterReverseResult {
+  data: Uint8Array;
+  metadata: Uint8Array;
 }
 
 /**
- * A filter codec: `forward` applies the filter on write, `reverse` undoes it on read.
- * Both work on one chunk and return a new buffer; filters keep any per-chunk metadata they need
- * inside the returned bytes or in the `metadata` buffer that the pipeline stores beside the chunk.
+ * A filter codec. `forward` applies the filter on write; `reverse` undoes it on read. Metadata flows as in
+ * TileDB: a filter prepends its own metadata to the metadata of the filters before it, and on read consumes
+ * its own from the front and hands the rest back. `out`, when given, is the final destination of the
+ * chunk (right size): a codec may write into it and return it to save a copy.
  */
 export interface FilterCodec {
   type: FilterType;
   name: string;
-  forward(input: Uint8Array, spec: FilterSpec, ctx: FilterContext): FilterOutput;
-  reverse(input: Uint8Array, metadata: Uint8Array, spec: FilterSpec, ctx: FilterContext, outputSize: number): Uint8Array;
-}
-
-export interface FilterOutput {
-  data: Uint8Array;
-  metadata: Uint8Array;
+  /** Type of the values this filter outputs (default: its input type). */
+  outputType?(input: Datatype, spec: FilterSpec): Datatype;
+  forward(data: Uint8Array[], metadata: Uint8Array[], spec: FilterSpec, step: FilterStep): FilterParts;
+  reverse(data: Uint8Array, metadata: Uint8Array, spec: FilterSpec, step: FilterStep, out?: Uint8Array): FilterReverseResult;
 }

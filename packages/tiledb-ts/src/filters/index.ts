@@ -1,0 +1,14 @@
+export * from "./filter.js";
+export { filterCodecs, filterName, getFilterCodec } from "./registry.js";
+export {
+  CURRENT_FORMAT_VERSION,
+  MAX_TILE_CHUNK_SIZE,
+  computeChunkSize,
+  decodeTile,
+  decodeVarStringTile,
+  emptyFilteredTile,
+  encodeTile,
+  skipsOffsetsFiltering,
+  varChunkOffsets,
+} from "./pipeline.js";
+export { decodeFilterPipeline, encodeFilterPipeline, withDefaultOptions } from "./pipeline-schema.js";
