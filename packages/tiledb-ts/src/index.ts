@@ -1,2 +1,14 @@
 export { TileDBError } from "./errors.js";
 export * from "./vfs/index.js";
+export * from "./datatype.js";
+export * from "./schema.js";
+export * from "./format-version.js";
+export * from "./timestamped-name.js";
+export * from "./domain-value.js";
+export * from "./generic-tile.js";
+export * from "./array-schema.js";
+export * from "./enumeration.js";
+export * from "./current-domain.js";
+export * from "./fragment-metadata.js";
+export * from "./array-directory.js";
+export * from "./array.js";
