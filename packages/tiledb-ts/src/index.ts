@@ -12,3 +12,6 @@ export * from "./current-domain.js";
 export * from "./fragment-metadata.js";
 export * from "./array-directory.js";
 export * from "./array.js";
+export * from "./metadata.js";
+export * from "./group.js";
+export * from "./write/index.js";

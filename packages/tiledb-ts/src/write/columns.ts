@@ -1,0 +1,261 @@
+/**
+ * Turns the values a caller passes for one attribute or dimension into the byte layout TileDB tiles hold:
+ * fixed cells as packed little-endian bytes, var cells as bytes + byte offsets, nullable cells with a
+ * validity byte per cell. Wrong types and lengths are rejected here, naming the field, before anything is written.
+ */
+import { textEncoder } from "../binary.js";
+import { Datatype, datatypeName, datatypeSize, isStringType } from "../datatype.js";
+import { TileDBError } from "../errors.js";
+import { VAR_NUM } from "../schema.js";
+
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * Values for one field, one entry per cell (fixed fields with cellValNum > 1 take cellValNum values per cell):
+ * - a typed array of the field's type (BigInt64Array for int64 and datetimes), or a plain array of numbers/bigints/booleans;
+ * - strings (var-sized or fixed char/ascii/utf8 fields) or Uint8Arrays (var-sized blobs), `null` for null cells;
+ * - `{ data, offsets }`: var cells as packed bytes/values with one start offset (in bytes) per cell;
+ * - any of these wrapped as `{ values, validity }` for nullable fields (validity: 1 = valid, 0 = null).
+ */
+export type ColumnInput =
+  | TypedArray
+  | ArrayLike<number>
+  | ArrayLike<bigint>
+  | ArrayLike<boolean>
+  | ArrayLike<string | null>
+  | ArrayLike<Uint8Array | null>
+  | ArrayLike<ArrayLike<number> | ArrayLike<bigint> | null>
+  | { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array; validity?: ArrayLike<number | boolean> }
+  | { values: ColumnInput; validity: ArrayLike<number | boolean> };
+
+/** A field's cells in TileDB byte layout. */
+export interface Column {
+  name: string;
+  type: Datatype;
+  cellValNum: number;
+  isVar: boolean;
+  nullable: boolean;
+  /** Bytes per fixed cell; 8 (the offset size) for var fields. */
+  cellSize: number;
+  cellCount: number;
+  /** Fixed fields: cellCount * cellSize bytes (in a buffer of its own, so typed views align). */
+  fixed?: Uint8Array;
+  /** Var fields: packed value bytes and cellCount + 1 byte offsets. */
+  varData?: Uint8Array;
+  varOffsets?: Float64Array;
+  /** Nullable fields: one byte per cell, 0 = null. */
+  validity?: Uint8Array;
+}
+
+export interface FieldInfo {
+  name: string;
+  type: Datatype;
+  cellValNum: number;
+  nullable: boolean;
+  /** "attribute" or "dimension", for messages. */
+  kind: string;
+}
+
+function fail(f: FieldInfo, msg: string): never {
+  throw new TileDBError("E_WRITE_INPUT", `${f.kind} "${f.name}" (${datatypeName(f.type)}): ${msg}`);
+}
+
+/** The typed array class that holds values of `type` without conversion. */
+export function typedArrayFor(type: Datatype): { new (n: number): TypedArray; name: string } {
+  switch (type) {
+    case Datatype.INT8: return Int8Array;
+    case Datatype.INT16: return Int16Array;
+    case Datatype.UINT16: case Datatype.STRING_UTF16: case Datatype.STRING_UCS2: return Uint16Array;
+    case Datatype.INT32: return Int32Array;
+    case Datatype.UINT32: case Datatype.STRING_UTF32: case Datatype.STRING_UCS4: return Uint32Array;
+    case Datatype.FLOAT32: return Float32Array;
+    case Datatype.FLOAT64: return Float64Array;
+    case Datatype.UINT64: return BigUint64Array;
+    default:
+      return datatypeSize(type) === 8 ? BigInt64Array : Uint8Array;
+  }
+}
+
+function isTypedArray(x: unknown): x is TypedArray {
+  return ArrayBuffer.isView(x) && !(x instanceof DataView);
+}
+
+/** Converts plain JS values to the field's typed array, checking each fits. */
+function toTyped(f: FieldInfo, values: ArrayLike<unknown>, what = "value"): TypedArray {
+  const Ctor = typedArrayFor(f.type);
+  const out = new Ctor(values.length);
+  const size = datatypeSize(f.type);
+  const isFloat = f.type === Datatype.FLOAT32 || f.type === Datatype.FLOAT64;
+  const isBig = out instanceof BigInt64Array || out instanceof BigUint64Array;
+  const [lo, hi] = intRange(f.type);
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (typeof v === "boolean") v = v ? 1 : 0;
+    if (isBig) {
+      let b: bigint;
+      if (typeof v === "bigint") b = v;
+      else if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+      else fail(f, `${what} ${i} (${String(v)}) is not a 64-bit integer`);
+      if (out instanceof BigUint64Array ? b < 0n || b >= 1n << 64n : b < -(1n << 63n) || b >= 1n << 63n) {
+        fail(f, `${what} ${i} (${b}) is out of range`);
+      }
+      (out as BigInt64Array)[i] = b;
+    } else {
+      const n = typeof v === "bigint" ? Number(v) : v;
+      if (typeof n !== "number") fail(f, `${what} ${i} (${String(v)}) is not a number`);
+      if (!isFloat && (!Number.isInteger(n) || n < lo || n > hi)) fail(f, `${what} ${i} (${n}) does not fit ${datatypeName(f.type)}`);
+      (out as Float64Array)[i] = n;
+    }
+  }
+  void size;
+  return out;
+}
+
+function intRange(type: Datatype): [number, number] {
+  switch (type) {
+    case Datatype.INT8: return [-128, 127];
+    case Datatype.UINT8: case Datatype.BOOL: case Datatype.CHAR: case Datatype.STRING_ASCII: case Datatype.STRING_UTF8: case Datatype.BLOB:
+      return [0, 255];
+    case Datatype.INT16: return [-32768, 32767];
+    case Datatype.UINT16: return [0, 65535];
+    case Datatype.INT32: return [-2147483648, 2147483647];
+    case Datatype.UINT32: return [0, 4294967295];
+    default: return [-Infinity, Infinity];
+  }
+}
+
+/** Own, aligned copy of a typed array's bytes. */
+function bytesOf(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+function checkTypedKind(f: FieldInfo, a: TypedArray): void {
+  const Ctor = typedArrayFor(f.type);
+  const ok = a instanceof Ctor || (Ctor === Uint8Array && a instanceof Uint8Array) ||
+    // Signedness is only a view: accept the twin of the right width for raw bytes of 1-byte types.
+    (datatypeSize(f.type) === 1 && a instanceof Int8Array && Ctor === Uint8Array);
+  if (!ok) fail(f, `expected ${Ctor.name} (or plain values), got ${a.constructor.name}`);
+}
+
+function validityOf(f: FieldInfo, v: ArrayLike<number | boolean>, n: number): Uint8Array {
+  if (!f.nullable) fail(f, "validity given but the field is not nullable");
+  if (v.length !== n) fail(f, `validity has ${v.length} entries for ${n} cells`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = v[i] ? 1 : 0;
+  return out;
+}
+
+/** Normalizes `input` for field `f`; `cellCount` is checked when given. */
+export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): Column {
+  const isVar = f.cellValNum === VAR_NUM;
+  const elemSize = datatypeSize(f.type);
+  const base = { name: f.name, type: f.type, cellValNum: f.cellValNum, isVar, nullable: f.nullable, cellSize: isVar ? 8 : elemSize * f.cellValNum };
+  if (input === null || input === undefined) fail(f, "no values given");
+  let validity: Uint8Array | undefined;
+  let values: unknown = input;
+  if (typeof input === "object" && "values" in input && "validity" in input) {
+    values = input.values;
+  }
+  let col: Column;
+  if (typeof values === "object" && values !== null && "data" in values && "offsets" in values) {
+    if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
+    const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
+    const bytes = isTypedArray(data) ? (checkTypedKind(f, data), bytesOf(data)) : fail(f, "data must be a typed array");
+    const n = offsets.length;
+    const offs = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) offs[i] = Number(offsets[i]);
+    offs[n] = bytes.byteLength;
+    for (let i = 0; i < n; i++) {
+      if (offs[i] > offs[i + 1] || offs[i] < 0) fail(f, `offset ${i} (${offs[i]}) is out of order or beyond the data (${bytes.byteLength} bytes)`);
+      if (offs[i] % elemSize !== 0) fail(f, `offset ${i} (${offs[i]}) is not a multiple of the value size ${elemSize}`);
+    }
+    col = { ...base, cellCount: n, varData: bytes, varOffsets: offs };
+    const v = (values as { validity?: ArrayLike<number | boolean> }).validity;
+    if (v) validity = validityOf(f, v, n);
+  } else if (isTypedArray(values)) {
+    if (isVar) fail(f, "a var-sized field needs strings, byte arrays, nested arrays or { data, offsets }");
+    checkTypedKind(f, values);
+    if (values.length % f.cellValNum !== 0) fail(f, `${values.length} values is not a multiple of cellValNum ${f.cellValNum}`);
+    col = { ...base, cellCount: values.length / f.cellValNum, fixed: bytesOf(values) };
+  } else if (typeof values === "object" && values !== null && "length" in values) {
+    const arr = values as ArrayLike<unknown>;
+    const n = arr.length;
+    let first: unknown;
+    for (let i = 0; i < n && first === undefined; i++) if (arr[i] !== null && arr[i] !== undefined) first = arr[i];
+    if (typeof first === "string" || first instanceof Uint8Array || (first !== undefined && typeof first === "object")) {
+      // One entry per cell: strings, byte arrays or nested value lists.
+      const parts: Uint8Array[] = new Array(n);
+      const nulls = new Uint8Array(n).fill(1);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const x = arr[i];
+        let b: Uint8Array;
+        if (x === null || x === undefined) {
+          if (!f.nullable) fail(f, `cell ${i} is null but the field is not nullable`);
+          nulls[i] = 0;
+          b = new Uint8Array(0);
+        } else if (typeof x === "string") {
+          if (!isStringType(f.type) && f.type !== Datatype.BLOB) fail(f, `cell ${i} is a string but the field holds ${datatypeName(f.type)}`);
+          b = textEncoder.encode(x);
+        } else if (x instanceof Uint8Array) {
+          if (elemSize !== 1) fail(f, `cell ${i} is a Uint8Array but the field holds ${datatypeName(f.type)}`);
+          b = x;
+        } else if (typeof x === "object" && "length" in (x as object)) {
+          b = bytesOf(isTypedArray(x) ? (checkTypedKind(f, x), x) : toTyped(f, x as ArrayLike<unknown>, `cell ${i} value`));
+        } else {
+          fail(f, `cell ${i} (${String(x)}) is not a ${isVar ? "var-sized value" : "value"}`);
+        }
+        if (!isVar && b.byteLength !== base.cellSize) {
+          if (typeof x === "string" && b.byteLength < base.cellSize && x !== null) {
+            // Fixed-size text cells shorter than the cell are zero-padded, as TileDB stores them.
+            const p = new Uint8Array(base.cellSize);
+            p.set(b);
+            b = p;
+          } else if (nulls[i] === 0) {
+            b = new Uint8Array(base.cellSize);
+          } else {
+            fail(f, `cell ${i} has ${b.byteLength} bytes, the field's cells have ${base.cellSize}`);
+          }
+        }
+        if (b.byteLength % elemSize !== 0) fail(f, `cell ${i} has ${b.byteLength} bytes, not a multiple of ${elemSize}`);
+        parts[i] = b;
+        total += b.byteLength;
+      }
+      const data = new Uint8Array(total);
+      const offs = new Float64Array(n + 1);
+      let o = 0;
+      for (let i = 0; i < n; i++) {
+        offs[i] = o;
+        data.set(parts[i], o);
+        o += parts[i].byteLength;
+      }
+      offs[n] = o;
+      col = isVar ? { ...base, cellCount: n, varData: data, varOffsets: offs } : { ...base, cellCount: n, fixed: data };
+      if (f.nullable && !(typeof input === "object" && "validity" in input)) validity = nulls;
+    } else {
+      if (isVar) fail(f, "a var-sized field needs one string, byte array or value list per cell");
+      const typed = toTyped(f, arr);
+      if (typed.length % f.cellValNum !== 0) fail(f, `${typed.length} values is not a multiple of cellValNum ${f.cellValNum}`);
+      col = { ...base, cellCount: typed.length / f.cellValNum, fixed: bytesOf(typed) };
+    }
+  } else {
+    fail(f, `unsupported input ${Object.prototype.toString.call(values)}`);
+  }
+  if (typeof input === "object" && "values" in input && "validity" in input) {
+    validity = validityOf(f, input.validity, col.cellCount);
+  }
+  if (f.nullable && !validity) validity = new Uint8Array(col.cellCount).fill(1);
+  if (validity) col.validity = validity;
+  if (cellCount !== undefined && col.cellCount !== cellCount) fail(f, `has ${col.cellCount} cells, expected ${cellCount}`);
+  return col;
+}

@@ -1,0 +1,137 @@
+/**
+ * Builds one fragment in memory (format spec: fragment.md): the filtered data tiles of every field, appended to
+ * that field's data files, and everything the fragment metadata records about them (tile offsets, var sizes,
+ * per-tile mins/maxes/sums/null counts, MBRs). `fragment-writer.ts` then writes the files and commits.
+ */
+import { Datatype } from "../datatype.js";
+import type { FilterPipeline } from "../filters/filter.js";
+import type { ArraySchema } from "../schema.js";
+import type { Column } from "./columns.js";
+import { encodeFieldTile } from "./encode-tile.js";
+import { type FieldTile, hasMinMax, hasSum, type TileStats, tileStats } from "./tile-builder.js";
+
+/** One field's files and per-tile records in a fragment. */
+export interface FieldFiles {
+  name: string;
+  isDim: boolean;
+  isVar: boolean;
+  nullable: boolean;
+  type: Datatype;
+  cellValNum: number;
+  /** Bytes per fixed cell (8 for var offsets). */
+  cellSize: number;
+  hasMinMax: boolean;
+  hasSum: boolean;
+  /** Filtered tiles of the fixed (or offsets) file, the var file and the validity file. */
+  fixedParts: Uint8Array[];
+  varParts: Uint8Array[];
+  validityParts: Uint8Array[];
+  fileSize: number;
+  varFileSize: number;
+  validityFileSize: number;
+  tileOffsets: number[];
+  tileVarOffsets: number[];
+  tileVarSizes: number[];
+  tileValidityOffsets: number[];
+  stats: TileStats[];
+}
+
+/** An MBR: [low, high] raw bytes per dimension (values of the dimension's type, or string bytes). */
+export type RawRange = [Uint8Array, Uint8Array];
+
+export interface FragmentContent {
+  dense: boolean;
+  /** Fields in schema order: attributes, then dimensions (dense fragments store no dimension tiles). */
+  fields: FieldFiles[];
+  tileCount: number;
+  cellCount: number;
+  lastTileCellNum: number;
+  /** Sparse: one MBR per tile. */
+  mbrs: RawRange[][];
+  nonEmptyDomain: RawRange[];
+}
+
+export function newFieldFiles(name: string, isDim: boolean, col: { isVar: boolean; nullable: boolean; type: Datatype; cellValNum: number; cellSize: number }): FieldFiles {
+  return {
+    name,
+    isDim,
+    isVar: col.isVar,
+    nullable: col.nullable,
+    type: col.type,
+    cellValNum: col.cellValNum,
+    cellSize: col.cellSize,
+    hasMinMax: hasMinMax(col.type, isDim, col.isVar, col.cellValNum),
+    hasSum: !isDim && hasSum(col.type, col.isVar, col.cellValNum),
+    fixedParts: [],
+    varParts: [],
+    validityParts: [],
+    fileSize: 0,
+    varFileSize: 0,
+    validityFileSize: 0,
+    tileOffsets: [],
+    tileVarOffsets: [],
+    tileVarSizes: [],
+    tileValidityOffsets: [],
+    stats: [],
+  };
+}
+
+export interface Pipelines {
+  data: FilterPipeline;
+  offsets: FilterPipeline;
+  validity: FilterPipeline;
+}
+
+export function pipelinesFor(schema: ArraySchema, name: string): Pipelines {
+  const dim = schema.dimensions.find((d) => d.name === name);
+  const attr = schema.attributes.find((a) => a.name === name);
+  const data = dim ? dim.filters : (attr as { filters: FilterPipeline }).filters;
+  return { data, offsets: schema.offsetsFilters, validity: schema.validityFilters };
+}
+
+/** Filters one gathered tile and appends it to the field's files; records offsets, sizes and statistics. */
+export function appendTile(
+  files: FieldFiles,
+  col: Column,
+  tile: FieldTile,
+  pipes: Pipelines,
+  what: string,
+  version: number,
+  stats?: TileStats,
+): void {
+  files.stats.push(stats ?? tileStats(col, tile, files.isDim));
+  const enc = encodeFieldTile(files, tile, pipes, what, version);
+  files.tileOffsets.push(files.fileSize);
+  files.fixedParts.push(enc.fixed);
+  files.fileSize += enc.fixed.byteLength;
+  if (files.isVar) {
+    files.tileVarOffsets.push(files.varFileSize);
+    files.tileVarSizes.push((tile.varData as Uint8Array).byteLength);
+    files.varParts.push(enc.var as Uint8Array);
+    files.varFileSize += (enc.var as Uint8Array).byteLength;
+  }
+  if (files.nullable) {
+    files.tileValidityOffsets.push(files.validityFileSize);
+    files.validityParts.push(enc.validity as Uint8Array);
+    files.validityFileSize += (enc.validity as Uint8Array).byteLength;
+  }
+}
+
+/** Concatenates parts into one buffer. */
+export function concatParts(parts: Uint8Array[], total?: number): Uint8Array {
+  const n = total ?? parts.reduce((s, p) => s + p.byteLength, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
+/** Data file names of field `index` (attributes `a<i>`, dimensions `d<i>`), as TileDB names them since format 9. */
+export function dataFileNames(files: FieldFiles, index: number): { fixed: string; var: string; validity: string } {
+  const base = `${files.isDim ? "d" : "a"}${index}`;
+  return { fixed: `${base}.tdb`, var: `${base}_var.tdb`, validity: `${base}_validity.tdb` };
+}
+

@@ -1,0 +1,222 @@
+/**
+ * The global cell order of a sparse array (format spec: array_schema.md, tile and cell order): cells sort by
+ * the space tile they fall in (tile order over the dimensions that have a tile extent), then by cell order.
+ * Fragments store their cells in this order, split into data tiles of `capacity` cells.
+ */
+import { Datatype } from "../datatype.js";
+import { TileDBError } from "../errors.js";
+import type { ArraySchema, Dimension } from "../schema.js";
+import type { Column } from "./columns.js";
+
+/** Compares cells i and j: negative, zero or positive. */
+export type CellCompare = (i: number, j: number) => number;
+
+interface DimKey {
+  dim: Dimension;
+  /** Exactly representable coordinates (numbers); undefined when bigint comparison is needed. */
+  num?: Float64Array;
+  big?: BigInt64Array | BigUint64Array;
+  /** Space tile index per cell for dimensions with a tile extent. */
+  tile?: Float64Array;
+  /** String dimensions. */
+  bytes?: Uint8Array;
+  offsets?: Float64Array;
+}
+
+const TWO53 = 2 ** 53;
+
+/** Reads a fixed dimension column as numbers (exact) or bigints. */
+export function dimValues(col: Column): { num?: Float64Array; big?: BigInt64Array | BigUint64Array } {
+  const buf = (col.fixed as Uint8Array).buffer;
+  const n = col.cellCount;
+  switch (col.type) {
+    case Datatype.INT8: return { num: Float64Array.from(new Int8Array(buf, 0, n)) };
+    case Datatype.UINT8: return { num: Float64Array.from(new Uint8Array(buf, 0, n)) };
+    case Datatype.INT16: return { num: Float64Array.from(new Int16Array(buf, 0, n)) };
+    case Datatype.UINT16: return { num: Float64Array.from(new Uint16Array(buf, 0, n)) };
+    case Datatype.INT32: return { num: Float64Array.from(new Int32Array(buf, 0, n)) };
+    case Datatype.UINT32: return { num: Float64Array.from(new Uint32Array(buf, 0, n)) };
+    case Datatype.FLOAT32: return { num: Float64Array.from(new Float32Array(buf, 0, n)) };
+    case Datatype.FLOAT64: return { num: new Float64Array(buf, 0, n) };
+    default: {
+      const big = col.type === Datatype.UINT64 ? new BigUint64Array(buf, 0, n) : new BigInt64Array(buf, 0, n);
+      const num = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = Number(big[i]);
+        if (v >= TWO53 || v <= -TWO53) return { big };
+        num[i] = v;
+      }
+      return { num };
+    }
+  }
+}
+
+function toNum(v: number | bigint | null): number {
+  return typeof v === "bigint" ? Number(v) : (v as number);
+}
+
+/** Rejects coordinates outside the dimension's domain (and NaN), naming the dimension, cell and value. */
+export function checkDomain(dim: Dimension, key: { num?: Float64Array; big?: BigInt64Array | BigUint64Array }): void {
+  if (!dim.domain) return;
+  const [lo, hi] = dim.domain;
+  if (key.num) {
+    const l = toNum(lo);
+    const h = toNum(hi);
+    const a = key.num;
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (!(v >= l && v <= h)) {
+        throw new TileDBError("E_OUT_OF_DOMAIN", `dimension "${dim.name}": cell ${i} coordinate ${v} is outside the domain [${lo}, ${hi}]`);
+      }
+    }
+  } else if (key.big) {
+    const l = BigInt(lo);
+    const h = BigInt(hi);
+    const a = key.big;
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] < l || a[i] > h) {
+        throw new TileDBError("E_OUT_OF_DOMAIN", `dimension "${dim.name}": cell ${i} coordinate ${a[i]} is outside the domain [${lo}, ${hi}]`);
+      }
+    }
+  }
+}
+
+function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const la = ae - as;
+  const lb = be - bs;
+  const n = la < lb ? la : lb;
+  for (let k = 0; k < n; k++) {
+    const d = a[as + k] - b[bs + k];
+    if (d !== 0) return d;
+  }
+  return la - lb;
+}
+
+/** Builds per-dimension keys (and checks the domain) for the dimension columns in schema order. */
+export function buildDimKeys(schema: ArraySchema, dimCols: Column[]): DimKey[] {
+  return schema.dimensions.map((dim, d) => {
+    const col = dimCols[d];
+    if (col.isVar) {
+      if (col.validity) throw new TileDBError("E_WRITE_INPUT", `dimension "${dim.name}" cannot have null coordinates`);
+      return { dim, bytes: col.varData, offsets: col.varOffsets };
+    }
+    const key: DimKey = { dim, ...dimValues(col) };
+    checkDomain(dim, key);
+    if (dim.tileExtent !== null && dim.domain && key.num) {
+      const lo = toNum(dim.domain[0]);
+      const ext = toNum(dim.tileExtent);
+      const t = new Float64Array(col.cellCount);
+      for (let i = 0; i < t.length; i++) t[i] = Math.floor((key.num[i] - lo) / ext);
+      key.tile = t;
+    } else if (dim.tileExtent !== null && dim.domain && key.big) {
+      const lo = BigInt(dim.domain[0]);
+      const ext = BigInt(dim.tileExtent);
+      const t = new Float64Array(col.cellCount);
+      for (let i = 0; i < t.length; i++) t[i] = Number((key.big[i] - lo) / ext);
+      key.tile = t;
+    }
+    return key;
+  });
+}
+
+function valueCompare(k: DimKey): CellCompare {
+  if (k.num) {
+    const a = k.num;
+    return (i, j) => (a[i] < a[j] ? -1 : a[i] > a[j] ? 1 : 0);
+  }
+  if (k.big) {
+    const a = k.big;
+    return (i, j) => (a[i] < a[j] ? -1 : a[i] > a[j] ? 1 : 0);
+  }
+  const bytes = k.bytes as Uint8Array;
+  const o = k.offsets as Float64Array;
+  return (i, j) => compareBytes(bytes, o[i], o[i + 1], bytes, o[j], o[j + 1]);
+}
+
+/** The cell-order comparison alone (equal means same coordinates). */
+export function cellOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompare {
+  const order = schema.cellOrder === "col-major" ? [...keys].reverse() : keys;
+  if (schema.cellOrder === "hilbert") {
+    throw new TileDBError("E_UNSUPPORTED", `writing arrays with hilbert cell order is not supported (dimensions ${keys.map((k) => k.dim.name).join(", ")})`);
+  }
+  const cmps = order.map(valueCompare);
+  if (cmps.length === 1) return cmps[0];
+  if (cmps.length === 2) {
+    const [a, b] = cmps;
+    return (i, j) => a(i, j) || b(i, j);
+  }
+  return (i, j) => {
+    for (const c of cmps) {
+      const r = c(i, j);
+      if (r !== 0) return r;
+    }
+    return 0;
+  };
+}
+
+/** The full global-order comparison: space tile first, then cell order. */
+export function globalOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompare {
+  const cell = cellOrderCompare(schema, keys);
+  const tiled = (schema.tileOrder === "col-major" ? [...keys].reverse() : keys).filter((k) => k.tile);
+  if (tiled.length === 0) return cell;
+  const tiles = tiled.map((k) => k.tile as Float64Array);
+  if (tiles.length === 1) {
+    const t = tiles[0];
+    return (i, j) => t[i] - t[j] || cell(i, j);
+  }
+  if (tiles.length === 2) {
+    const [t0, t1] = tiles;
+    return (i, j) => t0[i] - t0[j] || t1[i] - t1[j] || cell(i, j);
+  }
+  return (i, j) => {
+    for (const t of tiles) {
+      const r = t[i] - t[j];
+      if (r !== 0) return r;
+    }
+    return cell(i, j);
+  };
+}
+
+/**
+ * The permutation that puts `n` cells in global order (identity without sorting when already ordered), and
+ * rejects duplicate coordinates when the array does not allow them.
+ */
+export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: number): Uint32Array {
+  const cmp = globalOrderCompare(schema, keys);
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (cmp(i - 1, i) > 0) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) perm.sort(cmp);
+  if (!schema.allowsDuplicates) {
+    const same = cellOrderCompare(schema, keys);
+    for (let i = 1; i < n; i++) {
+      if (same(perm[i - 1], perm[i]) === 0) {
+        throw new TileDBError(
+          "E_DUPLICATE_COORDS",
+          `duplicate coordinates at cells ${perm[i - 1]} and ${perm[i]} (${describeCell(keys, perm[i])}); the array does not allow duplicates`,
+        );
+      }
+    }
+  }
+  return perm;
+}
+
+export function describeCell(keys: DimKey[], i: number): string {
+  return keys
+    .map((k) => {
+      let v: string;
+      if (k.num) v = String(k.num[i]);
+      else if (k.big) v = String(k.big[i]);
+      else v = JSON.stringify(new TextDecoder().decode((k.bytes as Uint8Array).subarray((k.offsets as Float64Array)[i], (k.offsets as Float64Array)[i + 1])));
+      return `${k.dim.name}=${v}`;
+    })
+    .join(", ");
+}
+
+export type { DimKey };

@@ -1,0 +1,284 @@
+/**
+ * Sparse writes: cells in any order → global order → data tiles of `capacity` cells → one fragment per call,
+ * committed atomically. `SparseWriter` streams large inputs: it buffers cells up to a memory budget and writes
+ * each full buffer as its own fragment, so memory stays bounded however many cells arrive.
+ */
+import { TileDBError } from "../errors.js";
+import type { ArraySchema } from "../schema.js";
+import type { VFS } from "../vfs/vfs.js";
+import { vfsFor } from "../vfs/index.js";
+import { type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
+import { readDomainValue } from "../domain-value.js";
+import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";
+import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
+import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
+import { loadWriteSchema } from "./schema-loader.js";
+import { gatherTile } from "./tile-builder.js";
+
+export type Cells = Record<string, ColumnInput>;
+
+export interface WriteOptions {
+  vfs?: VFS;
+  /** Fragment timestamp in ms (default now). */
+  timestamp?: number;
+  /** Write against this schema instead of loading the array's latest one. */
+  schema?: ArraySchema;
+}
+
+/** Validates and normalizes the input columns of a sparse write: every dimension and attribute, same cell count. */
+export function sparseColumns(schema: ArraySchema, cells: Cells): { dims: Column[]; attrs: Column[]; n: number } {
+  if (!cells || typeof cells !== "object") throw new TileDBError("E_WRITE_INPUT", "cells must be an object of columns keyed by field name");
+  const known = new Set([...schema.dimensions.map((d) => d.name), ...schema.attributes.map((a) => a.name)]);
+  for (const k of Object.keys(cells)) {
+    if (!known.has(k)) throw new TileDBError("E_WRITE_INPUT", `"${k}" is not a dimension or attribute of the array`);
+  }
+  let n: number | undefined;
+  const dims = schema.dimensions.map((d) => {
+    if (!(d.name in cells)) throw new TileDBError("E_WRITE_INPUT", `dimension "${d.name}": no coordinates given`);
+    const c = toColumn({ name: d.name, type: d.type, cellValNum: d.cellValNum, nullable: false, kind: "dimension" }, cells[d.name], n);
+    n = c.cellCount;
+    return c;
+  });
+  const attrs = schema.attributes.map((a) => {
+    if (!(a.name in cells)) throw new TileDBError("E_WRITE_INPUT", `attribute "${a.name}": no values given`);
+    return toColumn({ name: a.name, type: a.type, cellValNum: a.cellValNum, nullable: a.nullable, kind: "attribute" }, cells[a.name], n);
+  });
+  return { dims, attrs, n: n ?? 0 };
+}
+
+function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: number, end: number): RawRange[] {
+  return keys.map((k, d) => {
+    const col = dimCols[d];
+    if (col.isVar) {
+      const bytes = col.varData as Uint8Array;
+      const o = col.varOffsets as Float64Array;
+      let lo = bytes.subarray(o[perm[start]], o[perm[start] + 1]);
+      let hi = lo;
+      for (let p = start + 1; p < end; p++) {
+        const i = perm[p];
+        const x = bytes.subarray(o[i], o[i + 1]);
+        if (cmpBytes(x, lo) < 0) lo = x;
+        if (cmpBytes(x, hi) > 0) hi = x;
+      }
+      return [lo.slice(), hi.slice()];
+    }
+    const cs = col.cellSize;
+    const src = col.fixed as Uint8Array;
+    let loI = perm[start];
+    let hiI = loI;
+    if (k.num) {
+      const a = k.num;
+      let lo = a[loI];
+      let hi = lo;
+      for (let p = start + 1; p < end; p++) {
+        const i = perm[p];
+        const v = a[i];
+        if (v < lo) { lo = v; loI = i; }
+        if (v > hi) { hi = v; hiI = i; }
+      }
+    } else {
+      const a = k.big as BigInt64Array;
+      let lo = a[loI];
+      let hi = lo;
+      for (let p = start + 1; p < end; p++) {
+        const i = perm[p];
+        const v = a[i];
+        if (v < lo) { lo = v; loI = i; }
+        if (v > hi) { hi = v; hiI = i; }
+      }
+    }
+    return [src.slice(loI * cs, loI * cs + cs), src.slice(hiI * cs, hiI * cs + cs)];
+  });
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function unionRanges(dims: Column[], a: RawRange[], b: RawRange[]): RawRange[] {
+  return a.map((r, d) => {
+    const col = dims[d];
+    const less = (x: Uint8Array, y: Uint8Array): boolean =>
+      col.isVar ? cmpBytes(x, y) < 0 : readDomainValue(x, 0, col.type) < readDomainValue(y, 0, col.type);
+    const lo = less(b[d][0], r[0]) ? b[d][0] : r[0];
+    const hi = less(r[1], b[d][1]) ? b[d][1] : r[1];
+    return [lo, hi];
+  });
+}
+
+/** Sorts, tiles and filters the cells of one sparse write into a fragment (nothing is written yet). */
+export function buildSparseFragment(schema: ArraySchema, cells: Cells, what = "sparse write"): FragmentContent {
+  if (schema.arrayType !== "sparse") throw new TileDBError("E_WRITE_INPUT", `${what}: the array is dense; use writeDense`);
+  const { dims, attrs, n } = sparseColumns(schema, cells);
+  const keys = buildDimKeys(schema, dims);
+  const perm = globalOrderPermutation(schema, keys, n);
+  const capacity = Number(schema.capacity);
+  const version = schema.version;
+  const fields: Array<{ files: FieldFiles; col: Column }> = [
+    ...attrs.map((c) => ({ files: newFieldFiles(c.name, false, c), col: c })),
+    ...dims.map((c) => ({ files: newFieldFiles(c.name, true, c), col: c })),
+  ];
+  const pipes = new Map(fields.map((f) => [f.col.name, pipelinesFor(schema, f.col.name)]));
+  const mbrs: RawRange[][] = [];
+  let nonEmpty: RawRange[] | null = null;
+  let tiles = 0;
+  for (let start = 0; start < n; start += capacity) {
+    const end = Math.min(n, start + capacity);
+    for (const f of fields) {
+      const tile = gatherTile(f.col, perm, start, end);
+      appendTile(f.files, f.col, tile, pipes.get(f.col.name)!, `${what}: ${f.files.isDim ? "dimension" : "attribute"} "${f.col.name}" tile ${tiles}`, version);
+    }
+    const mbr = mbrOf(keys, dims, perm, start, end);
+    mbrs.push(mbr);
+    nonEmpty = nonEmpty ? unionRanges(dims, nonEmpty, mbr) : mbr;
+    tiles++;
+  }
+  return {
+    dense: false,
+    fields: fields.map((f) => f.files),
+    tileCount: tiles,
+    cellCount: n,
+    lastTileCellNum: n === 0 ? 0 : n - (tiles - 1) * capacity,
+    mbrs,
+    nonEmptyDomain: nonEmpty ?? [],
+  };
+}
+
+/**
+ * Writes cells (any order) to a sparse array as one fragment, committed atomically.
+ * All validation (fields, types, lengths, domain, duplicates) happens before any file is written.
+ */
+export async function writeSparse(arrayUri: string, cells: Cells, options: WriteOptions = {}): Promise<CommittedFragment> {
+  const vfs = options.vfs ?? vfsFor(arrayUri);
+  const schema = options.schema ?? (await loadWriteSchema(arrayUri, vfs));
+  const content = buildSparseFragment(schema, cells, `write to ${arrayUri}`);
+  if (content.cellCount === 0) throw new TileDBError("E_WRITE_INPUT", `write to ${arrayUri}: no cells to write`);
+  return commitFragment(arrayUri, schema, content, { vfs, timestamp: options.timestamp });
+}
+
+export interface SparseWriterOptions extends WriteOptions {
+  /** Bytes of buffered input that trigger writing a fragment (default 256 MiB). */
+  memoryBudget?: number;
+}
+
+/**
+ * Streams many batches into a sparse array within a memory budget: batches are buffered until they reach the
+ * budget, then written as one fragment. Each fragment is committed on its own, so a crash keeps every fragment
+ * already written. Call `close()` to write the rest.
+ */
+export class SparseWriter {
+  private batches: Cells[] = [];
+  private buffered = 0;
+  readonly fragments: CommittedFragment[] = [];
+  private schema?: ArraySchema;
+  private readonly vfs: VFS;
+  private lastTs = 0;
+
+  constructor(
+    readonly arrayUri: string,
+    private readonly options: SparseWriterOptions = {},
+  ) {
+    this.vfs = options.vfs ?? vfsFor(arrayUri);
+    this.schema = options.schema;
+  }
+
+  private async getSchema(): Promise<ArraySchema> {
+    this.schema ??= await loadWriteSchema(this.arrayUri, this.vfs);
+    return this.schema;
+  }
+
+  /** Adds a batch (validated now, so bad input fails at once). */
+  async write(cells: Cells): Promise<void> {
+    const schema = await this.getSchema();
+    const { n } = sparseColumns(schema, cells); // validates
+    if (n === 0) return;
+    this.batches.push(cells);
+    this.buffered += estimateBytes(cells);
+    if (this.buffered >= (this.options.memoryBudget ?? 256 * 2 ** 20)) await this.flush();
+  }
+
+  /** Writes the buffered batches as one fragment. */
+  async flush(): Promise<void> {
+    if (this.batches.length === 0) return;
+    const schema = await this.getSchema();
+    const merged = mergeBatches(schema, this.batches);
+    this.batches = [];
+    this.buffered = 0;
+    const content = buildSparseFragment(schema, merged, `write to ${this.arrayUri}`);
+    // Later fragments must sort after earlier ones even within one millisecond (newest wins on overlap).
+    const ts = Math.max(this.options.timestamp ?? Date.now(), this.lastTs + (this.fragments.length > 0 && this.options.timestamp === undefined ? 1 : 0));
+    this.lastTs = ts;
+    this.fragments.push(await commitFragment(this.arrayUri, schema, content, { vfs: this.vfs, timestamp: ts }));
+  }
+
+  async close(): Promise<CommittedFragment[]> {
+    await this.flush();
+    return this.fragments;
+  }
+}
+
+function estimateBytes(cells: Cells): number {
+  let total = 0;
+  for (const v of Object.values(cells)) {
+    if (ArrayBuffer.isView(v)) total += v.byteLength;
+    else if (v && typeof v === "object" && "length" in v) total += (v as ArrayLike<unknown>).length * 16;
+    else if (v && typeof v === "object" && "data" in v) total += (v.data as ArrayBufferView).byteLength + (v.offsets as ArrayLike<number>).length * 8;
+    else if (v && typeof v === "object" && "values" in v) total += estimateBytes({ x: v.values });
+  }
+  return total;
+}
+
+/** Concatenates batches field by field into one `{ data, offsets, validity }` column each. */
+function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
+  if (batches.length === 1) return batches[0];
+  const out: Cells = {};
+  const fields = [
+    ...schema.dimensions.map((d) => ({ name: d.name, type: d.type, cellValNum: d.cellValNum, nullable: false, kind: "dimension" })),
+    ...schema.attributes.map((a) => ({ name: a.name, type: a.type, cellValNum: a.cellValNum, nullable: a.nullable, kind: "attribute" })),
+  ];
+  for (const f of fields) {
+    const cols = batches.map((b) => toColumn(f, b[f.name]));
+    const n = cols.reduce((s, c) => s + c.cellCount, 0);
+    let validity: Uint8Array | undefined;
+    if (f.nullable) {
+      validity = new Uint8Array(n);
+      let o = 0;
+      for (const c of cols) {
+        validity.set(c.validity as Uint8Array, o);
+        o += c.cellCount;
+      }
+    }
+    const first = cols[0];
+    if (first.isVar) {
+      const total = cols.reduce((s, c) => s + (c.varData as Uint8Array).byteLength, 0);
+      const data = new Uint8Array(total);
+      const offsets = new Float64Array(n);
+      let o = 0;
+      let k = 0;
+      for (const c of cols) {
+        for (let i = 0; i < c.cellCount; i++) offsets[k++] = o + (c.varOffsets as Float64Array)[i];
+        data.set(c.varData as Uint8Array, o);
+        o += (c.varData as Uint8Array).byteLength;
+      }
+      out[f.name] = { data: asTyped(f.type, data), offsets, ...(validity ? { validity } : {}) };
+    } else {
+      const total = cols.reduce((s, c) => s + (c.fixed as Uint8Array).byteLength, 0);
+      const data = new Uint8Array(total);
+      let o = 0;
+      for (const c of cols) {
+        data.set(c.fixed as Uint8Array, o);
+        o += (c.fixed as Uint8Array).byteLength;
+      }
+      const typed = asTyped(f.type, data);
+      out[f.name] = validity ? { values: typed, validity } : typed;
+    }
+  }
+  return out;
+}
+
+function asTyped(type: number, bytes: Uint8Array): TypedArray {
+  const Ctor = typedArrayFor(type) as unknown as { new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
+}

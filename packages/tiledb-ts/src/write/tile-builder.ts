@@ -1,0 +1,306 @@
+/**
+ * One data tile of one field, gathered from the caller's columns in global order, with the per-tile metadata
+ * TileDB keeps (format spec: fragment.md, tile mins/maxes/sums/null counts; the rules of which fields carry
+ * which statistics follow TileDB's tile metadata generator).
+ */
+import { Datatype } from "../datatype.js";
+import type { Column } from "./columns.js";
+
+export interface FieldTile {
+  /** Fixed values, or uint64 offsets (relative to this tile's var data) for var fields. */
+  fixed: Uint8Array;
+  varData?: Uint8Array;
+  validity?: Uint8Array;
+  cellCount: number;
+}
+
+export interface TileStats {
+  min: Uint8Array | null;
+  max: Uint8Array | null;
+  /** 8 bytes: int64, uint64 or float64 depending on the type; null when the field has no sum. */
+  sum: Uint8Array | null;
+  nullCount: number;
+}
+
+/** Whether TileDB keeps tile mins/maxes for a field. */
+export function hasMinMax(type: Datatype, isDim: boolean, isVar: boolean, cellValNum: number): boolean {
+  if (isDim) return false;
+  const charLike = type === Datatype.CHAR || type === Datatype.STRING_ASCII;
+  if (isVar && !charLike) return false;
+  if (cellValNum !== 1 && !charLike) return false;
+  switch (type) {
+    case Datatype.ANY: case Datatype.BLOB: case Datatype.GEOM_WKB: case Datatype.GEOM_WKT:
+    case Datatype.STRING_UTF8: case Datatype.STRING_UTF16: case Datatype.STRING_UTF32:
+    case Datatype.STRING_UCS2: case Datatype.STRING_UCS4:
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Whether TileDB keeps tile sums for a field. */
+export function hasSum(type: Datatype, isVar: boolean, cellValNum: number): boolean {
+  if (isVar || cellValNum !== 1) return false;
+  switch (type) {
+    case Datatype.ANY: case Datatype.BLOB: case Datatype.GEOM_WKB: case Datatype.GEOM_WKT:
+    case Datatype.STRING_UTF8: case Datatype.STRING_UTF16: case Datatype.STRING_UTF32:
+    case Datatype.STRING_UCS2: case Datatype.STRING_UCS4: case Datatype.STRING_ASCII: case Datatype.CHAR:
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Gathers cells `perm[start..end)` of `col` into a tile. */
+export function gatherTile(col: Column, perm: Uint32Array, start: number, end: number): FieldTile {
+  const n = end - start;
+  const tile: FieldTile = { fixed: new Uint8Array(0), cellCount: n };
+  if (col.isVar) {
+    const src = col.varData as Uint8Array;
+    const so = col.varOffsets as Float64Array;
+    let total = 0;
+    for (let k = start; k < end; k++) total += so[perm[k] + 1] - so[perm[k]];
+    const data = new Uint8Array(total);
+    const offs = new BigUint64Array(n);
+    let o = 0;
+    for (let k = start; k < end; k++) {
+      const i = perm[k];
+      offs[k - start] = BigInt(o);
+      const a = so[i];
+      const b = so[i + 1];
+      data.set(src.subarray(a, b), o);
+      o += b - a;
+    }
+    tile.fixed = new Uint8Array(offs.buffer);
+    tile.varData = data;
+  } else {
+    tile.fixed = gatherFixed(col.fixed as Uint8Array, col.cellSize, perm, start, end);
+  }
+  if (col.validity) {
+    const v = new Uint8Array(n);
+    const sv = col.validity;
+    for (let k = start; k < end; k++) v[k - start] = sv[perm[k]];
+    tile.validity = v;
+  }
+  return tile;
+}
+
+function gatherFixed(src: Uint8Array, cellSize: number, perm: Uint32Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  const out = new Uint8Array(n * cellSize);
+  // Whole-word copies for the common cell sizes (columns own aligned buffers).
+  if (cellSize === 8 && src.byteOffset % 8 === 0) {
+    const s = new Float64Array(src.buffer, src.byteOffset, src.byteLength / 8);
+    const d = new Float64Array(out.buffer);
+    // Float64 copies can canonicalize NaN payloads; copy as two uint32 words instead.
+    const s32 = new Uint32Array(s.buffer, s.byteOffset, s.length * 2);
+    const d32 = new Uint32Array(d.buffer);
+    for (let k = 0; k < n; k++) {
+      const i = perm[start + k] * 2;
+      d32[2 * k] = s32[i];
+      d32[2 * k + 1] = s32[i + 1];
+    }
+    return out;
+  }
+  if (cellSize === 4 && src.byteOffset % 4 === 0) {
+    const s = new Uint32Array(src.buffer, src.byteOffset, src.byteLength / 4);
+    const d = new Uint32Array(out.buffer);
+    for (let k = 0; k < n; k++) d[k] = s[perm[start + k]];
+    return out;
+  }
+  if (cellSize === 1) {
+    for (let k = 0; k < n; k++) out[k] = src[perm[start + k]];
+    return out;
+  }
+  for (let k = 0; k < n; k++) {
+    const i = perm[start + k] * cellSize;
+    out.set(src.subarray(i, i + cellSize), k * cellSize);
+  }
+  return out;
+}
+
+type NumView = { get(i: number): number | bigint; n: number };
+
+function viewOf(type: Datatype, bytes: Uint8Array): NumView | null {
+  const b = bytes.buffer;
+  const o = bytes.byteOffset;
+  const len = bytes.byteLength;
+  const mk = <T extends { [k: number]: number | bigint; length: number }>(a: T): NumView => ({ get: (i) => a[i], n: a.length });
+  switch (type) {
+    case Datatype.INT8: return mk(new Int8Array(b, o, len));
+    case Datatype.UINT8: case Datatype.BOOL: return mk(new Uint8Array(b, o, len));
+    case Datatype.INT16: return mk(new Int16Array(b, o, len / 2));
+    case Datatype.UINT16: return mk(new Uint16Array(b, o, len / 2));
+    case Datatype.INT32: return mk(new Int32Array(b, o, len / 4));
+    case Datatype.UINT32: return mk(new Uint32Array(b, o, len / 4));
+    case Datatype.FLOAT32: return mk(new Float32Array(b, o, len / 4));
+    case Datatype.FLOAT64: return mk(new Float64Array(b, o, len / 8));
+    case Datatype.UINT64: return mk(new BigUint64Array(b, o, len / 8));
+    default:
+      if (type >= Datatype.DATETIME_YEAR && type <= Datatype.TIME_AS) return mk(new BigInt64Array(b, o, len / 8));
+      if (type === Datatype.INT64) return mk(new BigInt64Array(b, o, len / 8));
+      return null;
+  }
+}
+
+const I64_MAX = (1n << 63n) - 1n;
+const I64_MIN = -(1n << 63n);
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Tile statistics as TileDB computes them (nulls skipped; sums saturate instead of overflowing). */
+export function tileStats(col: Column, tile: FieldTile, isDim: boolean): TileStats {
+  const n = tile.cellCount;
+  const v = tile.validity;
+  let nullCount = 0;
+  if (v) for (let i = 0; i < n; i++) if (v[i] === 0) nullCount++;
+  const stats: TileStats = { min: null, max: null, sum: null, nullCount };
+  const withMinMax = hasMinMax(col.type, isDim, col.isVar, col.cellValNum);
+  const withSum = !isDim && hasSum(col.type, col.isVar, col.cellValNum);
+  if (col.isVar || col.type === Datatype.CHAR || col.type === Datatype.STRING_ASCII) {
+    if (withMinMax) stringMinMax(col, tile, stats);
+    if (withSum) stats.sum = new Uint8Array(8);
+    return stats;
+  }
+  const view = viewOf(col.type, tile.fixed);
+  if (withMinMax && view) {
+    let min: number | bigint | undefined;
+    let max: number | bigint | undefined;
+    let minI = -1;
+    let maxI = -1;
+    for (let i = 0; i < n; i++) {
+      if (v && v[i] === 0) continue;
+      const x = view.get(i);
+      // NaN never compares smaller or larger, so it is never picked, as in TileDB.
+      if (min === undefined || x < min) { min = x; minI = i; }
+      if (max === undefined || x > max) { max = x; maxI = i; }
+    }
+    const cs = col.cellSize;
+    if (minI >= 0) {
+      stats.min = tile.fixed.slice(minI * cs, minI * cs + cs);
+      stats.max = tile.fixed.slice(maxI * cs, maxI * cs + cs);
+    } else {
+      // All null or empty: TileDB keeps the type's extreme defaults (min = type max, max = type min).
+      stats.min = typeExtreme(col.type, cs, "max");
+      stats.max = typeExtreme(col.type, cs, "min");
+    }
+  }
+  if (withSum && view) stats.sum = sumOf(col.type, view, n, v);
+  return stats;
+}
+
+function typeExtreme(type: Datatype, size: number, which: "min" | "max"): Uint8Array {
+  const out = new Uint8Array(size);
+  const d = new DataView(out.buffer);
+  switch (type) {
+    case Datatype.INT8: d.setInt8(0, which === "max" ? 127 : -128); break;
+    case Datatype.UINT8: case Datatype.BOOL: d.setUint8(0, which === "max" ? 255 : 0); break;
+    case Datatype.INT16: d.setInt16(0, which === "max" ? 32767 : -32768, true); break;
+    case Datatype.UINT16: d.setUint16(0, which === "max" ? 65535 : 0, true); break;
+    case Datatype.INT32: d.setInt32(0, which === "max" ? 2147483647 : -2147483648, true); break;
+    case Datatype.UINT32: d.setUint32(0, which === "max" ? 4294967295 : 0, true); break;
+    case Datatype.FLOAT32: d.setFloat32(0, which === "max" ? 3.4028234663852886e38 : -3.4028234663852886e38, true); break;
+    case Datatype.FLOAT64: d.setFloat64(0, which === "max" ? Number.MAX_VALUE : -Number.MAX_VALUE, true); break;
+    case Datatype.UINT64: d.setBigUint64(0, which === "max" ? U64_MAX : 0n, true); break;
+    default: d.setBigInt64(0, which === "max" ? I64_MAX : I64_MIN, true);
+  }
+  return out;
+}
+
+function sumOf(type: Datatype, view: NumView, n: number, v?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8);
+  const d = new DataView(out.buffer);
+  if (type === Datatype.FLOAT32 || type === Datatype.FLOAT64) {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      if (v && v[i] === 0) continue;
+      const x = view.get(i) as number;
+      if (s < 0 === x < 0 && Math.abs(s) > Number.MAX_VALUE - Math.abs(x)) {
+        s = s < 0 ? -Number.MAX_VALUE : Number.MAX_VALUE;
+        break;
+      }
+      s += x;
+    }
+    d.setFloat64(0, s, true);
+    return out;
+  }
+  const unsigned = type === Datatype.UINT8 || type === Datatype.BOOL || type === Datatype.UINT16 || type === Datatype.UINT32 || type === Datatype.UINT64;
+  if (unsigned) {
+    let s = 0n;
+    for (let i = 0; i < n; i++) {
+      if (v && v[i] === 0) continue;
+      s += BigInt(view.get(i));
+      if (s > U64_MAX) { s = U64_MAX; break; }
+    }
+    d.setBigUint64(0, s, true);
+  } else {
+    let s = 0n;
+    // Small ints sum exactly in a double first (fast path), then switch to bigint.
+    let f = 0;
+    let useBig = type === Datatype.INT64 || (type >= Datatype.DATETIME_YEAR && type <= Datatype.TIME_AS);
+    if (!useBig) {
+      for (let i = 0; i < n; i++) if (!(v && v[i] === 0)) f += view.get(i) as number;
+      if (Math.abs(f) < 2 ** 53) s = BigInt(f);
+      else useBig = true;
+    }
+    if (useBig) {
+      s = 0n;
+      for (let i = 0; i < n; i++) {
+        if (v && v[i] === 0) continue;
+        s += BigInt(view.get(i));
+        if (s > I64_MAX) { s = I64_MAX; break; }
+        if (s < I64_MIN) { s = I64_MIN; break; }
+      }
+    }
+    d.setBigInt64(0, s, true);
+  }
+  return out;
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Fixed char cells compare like strncmp (stopping at a zero byte); var cells byte-wise. */
+function strncmp(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+    if (a[i] === 0) return 0;
+  }
+  return 0;
+}
+
+function stringMinMax(col: Column, tile: FieldTile, stats: TileStats): void {
+  const n = tile.cellCount;
+  const v = tile.validity;
+  let min: Uint8Array | null = null;
+  let max: Uint8Array | null = null;
+  if (col.isVar) {
+    const offs = new BigUint64Array(tile.fixed.buffer, tile.fixed.byteOffset, n);
+    const data = tile.varData as Uint8Array;
+    for (let i = 0; i < n; i++) {
+      if (v && v[i] === 0) continue;
+      const a = Number(offs[i]);
+      const b = i + 1 < n ? Number(offs[i + 1]) : data.byteLength;
+      const x = data.subarray(a, b);
+      if (min === null || cmpBytes(x, min) < 0) min = x;
+      if (max === null || cmpBytes(x, max) > 0) max = x;
+    }
+  } else {
+    const cs = col.cellSize;
+    for (let i = 0; i < n; i++) {
+      if (v && v[i] === 0) continue;
+      const x = tile.fixed.subarray(i * cs, i * cs + cs);
+      if (min === null || strncmp(min, x) > 0) min = x;
+      if (max === null || strncmp(max, x) < 0) max = x;
+    }
+  }
+  stats.min = min ? min.slice() : col.isVar ? new Uint8Array(0) : null;
+  stats.max = max ? max.slice() : col.isVar ? new Uint8Array(0) : null;
+  if (!col.isVar && stats.min === null) {
+    stats.min = new Uint8Array(col.cellSize);
+    stats.max = new Uint8Array(col.cellSize);
+  }
+}
