@@ -56,12 +56,19 @@ export function decodeGenericTileHeader(
   }
   const r = new ByteReader(bytes, what, offset);
   const version = r.u32();
-  const persistedSize = r.u64n();
-  const tileSize = r.u64n();
+  const persisted = r.u64();
+  const size = r.u64();
   const datatype = r.u8() as Datatype;
-  const cellSize = r.u64n();
+  const cell = r.u64();
   const encryptionType = r.u8();
   const filterPipelineSize = r.u32();
+  // Sizes beyond 2^53 cannot be real; they mean the bytes are not a generic tile.
+  if (persisted > BigInt(r.remaining) || size > 1n << 48n || cell > 1n << 32n) {
+    throw corrupt(what, `header at offset ${offset} declares sizes ${persisted}/${size}/${cell} that do not fit (truncated or not a generic tile?)`);
+  }
+  const persistedSize = Number(persisted);
+  const tileSize = Number(size);
+  const cellSize = Number(cell);
   if (encryptionType !== 0) {
     throw new TileDBError("E_UNSUPPORTED", `${what}: encrypted tiles (encryption type ${encryptionType}) are not supported`);
   }
