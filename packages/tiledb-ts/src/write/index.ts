@@ -10,3 +10,4 @@ export {
 export { type ColumnInput, type TypedArray } from "./columns.js";
 export { writeSparse, SparseWriter, buildSparseFragment, type Cells, type WriteOptions, type SparseWriterOptions } from "./sparse.js";
 export { commitFragment, type CommittedFragment } from "./fragment-writer.js";
+export { writeDense, buildDenseFragment, type DenseWrite } from "./dense.js";
