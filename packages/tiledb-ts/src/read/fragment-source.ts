@@ -47,6 +47,7 @@ export function fragmentView(
     timestamp,
     version: meta.version,
     dense,
+    hasTimestamps: meta.hasTimestamps,
     nonEmptyDomain: meta.nonEmptyDomain ?? [],
     tileCount,
     cellsInTile(t: number): number {

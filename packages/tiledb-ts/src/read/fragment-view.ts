@@ -26,6 +26,8 @@ export interface FragmentView {
   timestamp: [number, number];
   version: number;
   dense: boolean;
+  /** Consolidated with timestamps: several versions of a cell may sit side by side, each with its time. */
+  hasTimestamps: boolean;
   /** One [low, high] per dimension. */
   nonEmptyDomain: Array<[DomainValue | string, DomainValue | string]>;
   tileCount: number;

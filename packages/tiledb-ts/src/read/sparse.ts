@@ -13,6 +13,9 @@ import { type FieldTileSet, Runs, gatherColumn } from "./gather.js";
 import type { ReadBatch } from "./result.js";
 import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
 import type { VFS } from "../vfs/vfs.js";
+import { Datatype } from "../datatype.js";
+import { TIMESTAMPS_FIELD } from "../fragment-metadata.js";
+import { typedView } from "./result.js";
 
 export interface SparsePlan {
   vfs: VFS;
@@ -82,7 +85,9 @@ class TileLoader {
     const set: FieldTileSet = new Map();
     const dims: DimColumn[] = [];
     const cells = frag.cellsInTile(w.tile);
-    if (this.withDims || w.partial) {
+    // a fragment consolidated with timestamps may hold older versions of a cell next to the newest
+    const versions = frag.hasTimestamps && !schema.allowsDuplicates;
+    if (this.withDims || w.partial || versions) {
       const loaded = await Promise.all(this.dimFields.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
       loaded.forEach((t, d) => {
         set.set(this.dimFields[d].name, t);
@@ -90,11 +95,15 @@ class TileLoader {
       });
     }
     let keep: Int32Array | null = null;
-    if (w.partial) {
+    if (w.partial || versions) {
       const mask = new Uint8Array(cells).fill(1);
       this.plan.ranges.forEach((r, d) => {
         if (r) filterCells(dims[d], r, mask);
       });
+      if (versions) {
+        const ts = await loadFieldTile(vfs, schema, frag, timestampsField(schema), w.tile);
+        keepNewest(dims, ts.data, mask);
+      }
       let n = 0;
       for (let i = 0; i < cells; i++) n += mask[i];
       keep = new Int32Array(n);
@@ -106,6 +115,27 @@ class TileLoader {
     const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
     missing.forEach((f, i) => set.set(f.name, tiles[i]));
     return { set, dims, keep, cells };
+  }
+}
+
+function timestampsField(schema: ArraySchema): FieldInfo {
+  return { name: TIMESTAMPS_FIELD, role: "attribute", index: -1, type: Datatype.UINT64, cellValNum: 1, nullable: false, filters: schema.coordsFilters };
+}
+
+/** Among adjacent cells with equal coordinates keeps only the one with the latest timestamp. */
+function keepNewest(dims: DimColumn[], tsBytes: Uint8Array, mask: Uint8Array): void {
+  const ts = typedView(Datatype.UINT64, tsBytes) as BigUint64Array;
+  let i = 0;
+  const n = mask.length;
+  while (i < n) {
+    let j = i + 1;
+    while (j < n && sameCoords(dims, i, dims, j)) j++;
+    if (j - i > 1) {
+      let best = i;
+      for (let k = i + 1; k < j; k++) if (ts[k] >= ts[best]) best = k;
+      for (let k = i; k < j; k++) if (k !== best) mask[k] = 0;
+    }
+    i = j;
   }
 }
 

@@ -1,0 +1,85 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Datatype } from "../../src/datatype.js";
+import type { ResultColumn } from "../../src/read/index.js";
+import { columnValues } from "../../src/read/index.js";
+import { VAR_NUM } from "../../src/schema.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const packageRoot = resolve(here, "../..");
+export const repoRoot = resolve(packageRoot, "../..");
+export const fixtureRoot = resolve(repoRoot, "../shared/fixtures/census-homo-sapiens-small");
+
+/** The Python with `tiledb`: env PYTHON, else the repository's .venv. Missing Python fails the test. */
+export function python(): string {
+  const p = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
+  if (!existsSync(p) && !process.env.PYTHON) throw new Error(`Python not found at ${p}; set PYTHON to a Python with tiledb installed`);
+  return p;
+}
+
+/** Runs `test/python/<script>` with `args`; returns stdout. */
+export function runPython(script: string, args: string[], timeout = 240_000): string {
+  return execFileSync(python(), [join(packageRoot, "test/python", script), ...args], { encoding: "utf8", timeout, maxBuffer: 256 << 20 });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const textDecoder = new TextDecoder();
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+}
+
+function encFloat(v: number): number | string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
+}
+
+/** Encodes a column the way test/python/read_corpus.py writes expected values. */
+export function encodeColumn(col: ResultColumn): unknown[] {
+  const out: unknown[] = new Array(col.length);
+  const isText = col.type === Datatype.STRING_ASCII || col.type === Datatype.STRING_UTF8;
+  const isBytes = col.type === Datatype.CHAR || col.type === Datatype.BLOB;
+  const isFloat = col.type === Datatype.FLOAT32 || col.type === Datatype.FLOAT64;
+  if (col.cellValNum === VAR_NUM) {
+    const o = col.offsets as Int32Array;
+    for (let i = 0; i < col.length; i++) {
+      const b = col.data.subarray(o[i], o[i + 1]);
+      // Python `tiledb` returns text through numpy, which drops trailing NUL bytes (e.g. of fill values)
+      if (isText) out[i] = textDecoder.decode(b).replace(/\u0000+$/, "");
+      else if (col.type === Datatype.CHAR) out[i] = hex(b).replace(/(00)+$/, "");
+      else if (isBytes) out[i] = hex(b);
+      else {
+        const copy = b.slice();
+        const ctor = columnValues({ ...col, data: copy, cellValNum: 1, length: 0 }).constructor as new (buf: ArrayBuffer) => ArrayLike<number | bigint>;
+        out[i] = Array.from(new ctor(copy.buffer), (x) => String(x));
+      }
+    }
+  } else {
+    const v = columnValues(col);
+    for (let i = 0; i < col.length; i++) {
+      const x = v[i];
+      if (col.type === Datatype.BOOL) out[i] = x !== 0;
+      else if (isFloat) out[i] = encFloat(x as number);
+      else if (isText) out[i] = String.fromCharCode(x as number);
+      else out[i] = String(x);
+    }
+  }
+  if (col.validity) for (let i = 0; i < col.length; i++) if (!col.validity[i]) out[i] = null;
+  return out;
+}
+
+/** Rows of named columns, each row a JSON string, sorted: for comparing results whose order is not defined. */
+export function sortedRows(cols: Record<string, unknown[]>, names: string[]): string[] {
+  const n = cols[names[0]]?.length ?? 0;
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) rows.push(JSON.stringify(names.map((k) => cols[k][i])));
+  return rows.sort();
+}
