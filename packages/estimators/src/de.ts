@@ -2,6 +2,7 @@ import erfc from "@stdlib/math-base-special-erfc";
 import { type ColumnInput, codeColumn } from "./columns.js";
 import { EstimatorsError } from "./errors.js";
 import { pinvFirstRow } from "./linalg.js";
+import { numpyLogf } from "./logf.js";
 import { compareCodePoints, pairwiseSum64 } from "./numeric.js";
 import { assignGroups } from "./obs-groups.js";
 import { meanSemFromStats } from "./stats-estimators.js";
@@ -199,8 +200,8 @@ export function differentialExpression(input: DeInput): DeResult {
     for (let g = 0; g < G; g++) {
       const mg = mean[g];
       const sg = sem[g];
-      y[g] = f(Math.log(mg));
-      const selm = f(f(f(Math.log(f(mg + sg))) - f(Math.log(f(mg - sg)))) / 2);
+      y[g] = numpyLogf(mg);
+      const selm = f(f(numpyLogf(f(mg + sg)) - numpyLogf(f(mg - sg))) / 2);
       if (!(selm > 0)) selmOk = false;
       weight[g] = f(1 / f(selm * selm));
     }
