@@ -519,14 +519,18 @@ function integer(name: string, value: number): number {
 
 /** File URL of the task module; a missing file is reported now rather than by every worker. */
 function resolveTaskModule(spec: string | URL): string {
-  let url: URL;
+  const isUrl = spec instanceof URL || /^[a-z][a-z0-9+.-]*:\/\//i.test(spec);
+  let url: URL | null = null;
   try {
-    url = spec instanceof URL ? spec : spec.startsWith("file:") ? new URL(spec) : pathToFileURL(spec);
+    url = spec instanceof URL ? spec : isUrl ? new URL(spec) : pathToFileURL(spec);
   } catch {
-    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule is not a path or file URL: ${String(spec)}`);
+    url = null;
   }
-  if (url.protocol !== "file:" || !existsSync(fileURLToPath(url))) {
-    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule not found: ${url.protocol === "file:" ? fileURLToPath(url) : url.href}`);
+  if (url === null || url.protocol !== "file:") {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule must be a local path or a file: URL, got ${String(spec)}`);
+  }
+  if (!existsSync(fileURLToPath(url))) {
+    throw new ExecutorError("E_INVALID_ARGUMENT", `taskModule not found: ${fileURLToPath(url)}`);
   }
   return url.href;
 }

@@ -1,9 +1,10 @@
+export { BestFitQueue, type Sized } from "./best-fit-queue.js";
 export { ExecutorError } from "./errors.js";
 export {
-  ResourcePoolExecutor,
   type ExecutorEvents,
   type ExecutorOptions,
   type ExecutorStats,
+  ResourcePoolExecutor,
   type SubmitOptions,
   type TaskArgs,
   type TaskInfo,
@@ -12,5 +13,4 @@ export {
   type TaskResult,
   type WorkerInfo,
 } from "./executor.js";
-export { BestFitQueue, type Sized } from "./best-fit-queue.js";
 export { defaultMaxWorkers, MAX_DEFAULT_WORKERS, type MemoryWorkerOptions, workersForMemory } from "./worker-count.js";

@@ -42,7 +42,7 @@ function lookup(name: string): TaskFn {
 // An exception that escapes the running task (a timer callback, an unhandled rejection) fails that task
 // and poisons the worker: the parent retires it. With no task running, the worker exits and the
 // parent notices the exit.
-let failCurrent: ((err: Error) => void) | null = null;
+let failCurrent: ((err: unknown) => void) | null = null;
 let poisoned: Error | null = null;
 process.on("uncaughtException", (err) => {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -61,14 +61,25 @@ async function start(hook: string | null, args: unknown[]): Promise<StartReply> 
   return { pid: process.pid };
 }
 
+/**
+ * workerpool sends only an error's own properties; `name` lives on the prototype, so copy it onto the
+ * error. Thrown non-errors become errors so the parent gets a message rather than a bag of characters.
+ */
+function transportable(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(`non-Error value thrown: ${String(err)}`);
+  if (!Object.hasOwn(err, "name")) Object.defineProperty(err, "name", { value: err.name, enumerable: true });
+  return err;
+}
+
 function run(name: string, args: unknown[]): Promise<unknown> {
   if (poisoned) return Promise.reject(poisoned);
   return new Promise((resolve, reject) => {
-    failCurrent = reject;
+    const fail = (err: unknown) => reject(transportable(err));
+    failCurrent = fail;
     try {
-      Promise.resolve(lookup(name)(...args)).then(resolve, reject);
+      Promise.resolve(lookup(name)(...args)).then(resolve, fail);
     } catch (err) {
-      reject(err);
+      fail(err);
     }
   }).finally(() => {
     failCurrent = null;

@@ -23,6 +23,9 @@ export function classifyFailure(err: unknown, ctx: Context): Failure {
   const what = `task "${ctx.task}"`;
   if (err instanceof workerpool.TerminateError) {
     if (err.message === "Worker is terminated") return { kind: "not-started" };
+    // The request could not even be written: the worker had gone and its channel was closed.
+    const causeCode = (err.cause as { code?: unknown } | undefined)?.code;
+    if (causeCode === "ERR_IPC_CHANNEL_CLOSED" || causeCode === "EPIPE") return { kind: "not-started" };
     // workerpool reports the exit in its message; exitCode/signalCode are the only facts we get.
     const exitCode = /exitCode: `([^`]*)`/.exec(err.message)?.[1];
     const signal = /signalCode: `([^`]*)`/.exec(err.message)?.[1];
