@@ -15,3 +15,5 @@ export * from "./array.js";
 export * from "./metadata.js";
 export * from "./group.js";
 export * from "./write/index.js";
+export * from "./consolidate.js";
+export * from "./vacuum.js";
