@@ -109,7 +109,7 @@ describe("parser", () => {
   }
 });
 
-const dictType = () => new Dictionary(new Utf8(), new Int32());
+const dictType = () => new Dictionary(new Utf8(), new Int32(), undefined, true);
 
 function table(columns: Record<string, { type: DataType; values: unknown[] }>) {
   const vecs: Record<string, Vector> = {};
@@ -144,6 +144,7 @@ describe("evaluator", () => {
     s: { type: new Utf8(), values: ["lung", "tongue", "", "lungs", "é", "blood"] },
     ls: { type: new LargeUtf8(), values: ["lung", "tongue", "", "lungs", "é", "blood"] },
     cat: { type: dictType(), values: ["b", "a", "c", "a", "b", "c"] },
+    ucat: { type: new Dictionary(new Utf8(), new Int8()), values: ["b", "a", "c", "a", "b", "c"] },
     n: { type: new Int8(), values: [1, null, 3, null, 5, 6] },
     ns: { type: new Utf8(), values: ["x", null, "y", null, "x", "z"] },
   });
@@ -193,6 +194,8 @@ describe("evaluator", () => {
     expect(t.run("cat != 'zzz'")).toEqual([0, 1, 2, 3, 4, 5]);
     expect(t.run("cat > 'b'")).toEqual([1, 2, 3, 5]);
     expect(t.run("cat < 'zzz'")).toEqual([]);
+    expect(t.run("ucat in ['a']")).toEqual([1, 3]);
+    expect(thrown(() => t.run("ucat > 'a'")).message).toContain("unordered categorical");
   });
   it("lets null cells fail every comparison but '== None'", () => {
     expect(t.run("n == 1 or n != 1")).toEqual([0, 2, 4, 5]);

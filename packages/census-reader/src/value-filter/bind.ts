@@ -16,6 +16,8 @@ export interface ColumnKind {
   value: ValueKind;
   /** Dictionary-encoded (a categorical / TileDB enumeration): the filter runs on the dictionary, rows use indices. */
   dictionary: boolean;
+  /** For dictionary columns: whether the categories are ordered (only then do < <= > >= apply, by position). */
+  ordered: boolean;
   /** Float32 columns compare with the literal rounded to float32, as TileDB does. */
   float32: boolean;
   /** Integer range of the column's type, for literal range checks; null for floats, bools and strings. */
@@ -42,8 +44,10 @@ export interface SchemaLike {
 export function columnKind(type: DataType, column: string): ColumnKind {
   let t = type;
   let dictionary = false;
+  let ordered = false;
   if (t.typeId === Type.Dictionary) {
     dictionary = true;
+    ordered = (t as unknown as { isOrdered: boolean }).isOrdered === true;
     t = (t as unknown as { dictionary: DataType }).dictionary;
   }
   const typeName = String(type);
@@ -52,19 +56,19 @@ export function columnKind(type: DataType, column: string): ColumnKind {
       const { bitWidth, isSigned } = t as unknown as { bitWidth: number; isSigned: boolean };
       const bits = BigInt(bitWidth);
       const intRange: [bigint, bigint] = isSigned ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
-      return { value: bitWidth === 64 ? "bigint" : "number", dictionary, float32: false, intRange, typeName };
+      return { value: bitWidth === 64 ? "bigint" : "number", dictionary, ordered, float32: false, intRange, typeName };
     }
     case Type.Float: {
       const precision = (t as unknown as { precision: number }).precision;
-      return { value: "number", dictionary, float32: precision === 1, intRange: null, typeName };
+      return { value: "number", dictionary, ordered, float32: precision === 1, intRange: null, typeName };
     }
     case Type.Bool:
-      return { value: "bool", dictionary, float32: false, intRange: null, typeName };
+      return { value: "bool", dictionary, ordered, float32: false, intRange: null, typeName };
     case Type.Utf8:
     case Type.LargeUtf8:
     case Type.Binary:
     case Type.LargeBinary:
-      return { value: "string", dictionary, float32: false, intRange: null, typeName };
+      return { value: "string", dictionary, ordered, float32: false, intRange: null, typeName };
     case Type.Timestamp:
     case Type.Date:
     case Type.Duration: {
@@ -73,6 +77,7 @@ export function columnKind(type: DataType, column: string): ColumnKind {
       return {
         value: bits === 64 ? "bigint" : "number",
         dictionary,
+        ordered,
         float32: false,
         intRange: [-(1n << 63n), (1n << 63n) - 1n],
         typeName,
@@ -116,6 +121,10 @@ export function bindFilter(expr: FilterExpr, schema: SchemaLike, source = ""): B
       case "compare": {
         const kind = kindOf(e.column, e.pos);
         const op = negate ? NEGATED[e.op] : e.op;
+        if (kind.dictionary && !kind.ordered && op !== "==" && op !== "!=") {
+          // As TileDB: the categories of an unordered enumeration have no order to compare by.
+          throw filterError("E_FILTER_TYPE", source, e.pos, `cannot apply ${e.op} to column '${e.column}': it is an unordered categorical (enumeration)`);
+        }
         if (e.value.kind === "null") {
           if (op !== "==" && op !== "!=") throw filterError("E_FILTER_TYPE", source, e.pos, `None can only be compared with == or !=, not ${e.op}`);
           return { type: "null", column: e.column, negated: op === "!=" };

@@ -139,7 +139,9 @@ export function intersectRanges(a: RangeSet, b: RangeSet): RangeSet {
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
+    // biome-ignore lint/complexity/useMathMinMax: bigint operands
     const lo = a[i][0] > b[j][0] ? a[i][0] : b[j][0];
+    // biome-ignore lint/complexity/useMathMinMax: bigint operands
     const hi = a[i][1] < b[j][1] ? a[i][1] : b[j][1];
     if (lo <= hi) out.push([lo, hi]);
     if (a[i][1] < b[j][1]) i++;

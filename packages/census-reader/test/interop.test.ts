@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Table } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CensusReaderError, ExperimentAxisQuery, openDataFrame, openExperiment, openSoma } from "../src/index.js";
+import { packageRoot, runPython, tempDir } from "./helpers/python.js";
+
+/**
+ * Experiments written by Python tiledbsoma at test time (test/python/write_experiments.py), which also records
+ * what tiledbsoma returns for every filter; the reader must return the same joinids.
+ */
+interface FilterResult {
+  filter: string;
+  joinids?: number[];
+  error?: string;
+}
+interface Expected {
+  obs: FilterResult[];
+  var: FilterResult[];
+  query: {
+    obs_filter: string;
+    var_filter: string;
+    n_obs: number;
+    n_vars: number;
+    obs_joinids: number[];
+    var_joinids: number[];
+    x: [number[], number[], number[]];
+  };
+}
+
+const tmp = tempDir("census-reader-interop-");
+let expected: Record<string, Expected>;
+
+beforeAll(() => {
+  runPython(join(packageRoot, "test/python/write_experiments.py"), [tmp.path]);
+  expected = JSON.parse(readFileSync(join(tmp.path, "expected.json"), "utf8"));
+}, 180_000);
+afterAll(() => tmp.remove());
+
+const NAMES = ["categorical", "plain", "fragmented", "empty-x"];
+
+function numbers(ids: BigInt64Array): number[] {
+  return Array.from(ids, (v) => Number(v));
+}
+
+describe.each(NAMES)("experiment %s written by tiledbsoma", (name) => {
+  const uri = () => join(tmp.path, name);
+
+  it("opens as an Experiment with obs, ms/RNA, var and X/raw", async () => {
+    const exp = await openExperiment(uri());
+    expect(exp.somaType).toBe("SOMAExperiment");
+    expect(exp.keys()).toEqual(["ms", "obs"]);
+    const ms = await exp.measurement("RNA");
+    expect(ms.somaType).toBe("SOMAMeasurement");
+    const x = await ms.xLayer("raw");
+    expect(x.somaType).toBe("SOMASparseNDArray");
+    expect(x.ndim).toBe(2);
+    const obs = await exp.obs();
+    expect(obs.indexColumnNames).toEqual(["soma_joinid"]);
+  });
+
+  it("returns the same obs joinids as tiledbsoma for every filter form", async () => {
+    const obs = await openDataFrame(join(uri(), "obs"));
+    for (const f of expected[name].obs) {
+      if (f.error !== undefined) {
+        await expect(obs.joinids({ valueFilter: f.filter }), f.filter).rejects.toBeInstanceOf(CensusReaderError);
+        continue;
+      }
+      expect(numbers(await obs.joinids({ valueFilter: f.filter })), f.filter).toEqual(f.joinids);
+    }
+  });
+
+  it("returns the same var joinids as tiledbsoma", async () => {
+    const v = await openDataFrame(join(uri(), "ms/RNA/var"));
+    for (const f of expected[name].var) {
+      expect(numbers(await v.joinids({ valueFilter: f.filter })), f.filter).toEqual(f.joinids);
+    }
+  });
+
+  it("answers an axis query like tiledbsoma: counts, joinids and X triples", async () => {
+    const e = expected[name].query;
+    const q = await ExperimentAxisQuery.create(await openExperiment(uri()), "RNA", {
+      obsQuery: { valueFilter: e.obs_filter },
+      varQuery: { valueFilter: e.var_filter },
+    });
+    expect(await q.nObs()).toBe(e.n_obs);
+    expect(await q.nVars()).toBe(e.n_vars);
+    expect(numbers(await q.obsJoinids())).toEqual(e.obs_joinids);
+    expect(numbers(await q.varJoinids())).toEqual(e.var_joinids);
+    const got: [number[], number[], number[]] = [[], [], []];
+    // A small budget forces several batches.
+    for await (const b of q.X("raw", { memoryBudget: 64 * 1024 })) {
+      expect(b.schema.fields.map((f) => f.name)).toEqual(["soma_dim_0", "soma_dim_1", "soma_data"]);
+      for (let i = 0; i < 3; i++) got[i].push(...Array.from(b.getChildAt(i)!.toArray() as ArrayLike<number | bigint>, Number));
+    }
+    // Storage order is row-major within space tiles; compare sorted by (row, column) like the expected triples.
+    const order = Array.from(got[0].keys()).sort((a, b) => got[0][a] - got[0][b] || got[1][a] - got[1][b]);
+    expect(got.map((col) => order.map((i) => col[i]))).toEqual(e.x);
+    const obsTable: Table = await q.obs();
+    expect(obsTable.numRows).toBe(e.n_obs);
+  });
+});
+
+describe("categorical and plain string columns", () => {
+  it("reads enumerated columns as Arrow dictionary vectors and plain ones as strings, same labels", async () => {
+    const cat = await openDataFrame(join(tmp.path, "categorical/obs"));
+    const plain = await openDataFrame(join(tmp.path, "plain/obs"));
+    expect(String(cat.schema.fields.find((f) => f.name === "cell_type")!.type)).toMatch(/^Dictionary/);
+    expect(String(plain.schema.fields.find((f) => f.name === "cell_type")!.type)).toMatch(/Utf8/);
+    const t = await cat.readAll({ columnNames: ["soma_joinid", "cell_type"], valueFilter: "cell_type in ['B cell', 'épithélial']" });
+    const labels = new Set(Array.from(t.getChild("cell_type")!) as string[]);
+    expect([...labels].sort()).toEqual(["B cell", "épithélial"]);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(["soma_joinid", "cell_type"]);
+  });
+
+  it("reads X for a given list of obs joinids, intersected with the query", async () => {
+    const exp = await openExperiment(join(tmp.path, "categorical"));
+    const q = await ExperimentAxisQuery.create(exp, "RNA");
+    const rows = new Set<number>();
+    for await (const b of q.X("raw", { obsCoords: [7, 3, 100, 5] })) for (const v of b.getChild("soma_dim_0")!.toArray() as BigInt64Array) rows.add(Number(v));
+    const e = expected.categorical.query;
+    // Cells 3 (every 7th cell from 3 has no X) never appear; the others do when they have data.
+    expect(rows.has(3)).toBe(false);
+    expect([...rows].every((r) => [5, 7, 100].includes(r))).toBe(true);
+    expect(e.x[0].length).toBeGreaterThan(0);
+  });
+});
+
+describe("SOMA type errors", () => {
+  it("names the URI and the type when an object is not what was asked for", async () => {
+    const obsUri = join(tmp.path, "categorical/obs");
+    await expect(openExperiment(obsUri)).rejects.toThrow(/obs is a SOMADataFrame, not a SOMAExperiment/);
+    await expect(openSoma(join(tmp.path, "nothing-here"))).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    await expect(openSoma(join(tmp.path, "categorical/obs/__meta"))).rejects.toMatchObject({ code: "E_NOT_SOMA" });
+    const exp = await openExperiment(join(tmp.path, "categorical"));
+    await expect(exp.get("nope")).rejects.toThrow(/has no member "nope" \(members: ms, obs\)/);
+    const ms = await exp.measurement("RNA");
+    await expect(ms.xLayer("normalized")).rejects.toMatchObject({ code: "E_NO_MEMBER" });
+  });
+  it("rejects a bad filter with the position of the fault", async () => {
+    const obs = await openDataFrame(join(tmp.path, "categorical/obs"));
+    await expect(obs.joinids({ valueFilter: "nnz >> 3" })).rejects.toMatchObject({ code: "E_FILTER_SYNTAX", position: 5 });
+    await expect(obs.joinids({ valueFilter: "no_such_col == 3" })).rejects.toMatchObject({ code: "E_FILTER_COLUMN" });
+  });
+});
