@@ -124,12 +124,13 @@ function schemaAsPython(a: TileDBArray): PySchema {
 
 /** Union of the visible fragments' non-empty domains (what Python's `nonempty_domain()` reports). */
 function unionDomain(a: TileDBArray): unknown[][] | null {
-  let out: Array<[unknown, unknown]> | null = null;
+  type V = number | bigint | string;
+  let out: Array<[V, V]> | null = null;
   for (const f of a.fragments) {
     const d = f.footer.nonEmptyDomain;
     if (!d) continue;
     if (!out) out = d.map((r) => [r[0], r[1]]);
-    else out = out.map((r, i) => [d[i][0] < (r[0] as never) ? d[i][0] : r[0], d[i][1] > (r[1] as never) ? d[i][1] : r[1]]);
+    else out = out.map((r, i): [V, V] => [d[i][0] < r[0] ? d[i][0] : r[0], d[i][1] > r[1] ? d[i][1] : r[1]]);
   }
   return out ? out.map((r) => r.map(num)) : null;
 }
