@@ -17,3 +17,5 @@ export * from "./group.js";
 export * from "./write/index.js";
 export * from "./consolidate.js";
 export * from "./vacuum.js";
+export { readBatches, readAll, column, columnValues, concatBatches, type ReadOptions, type Subarray, type ReadBatch, type ResultColumn } from "./read/index.js";
+export { readArrow, batchToArrow, columnToArrow, arrowType, arrowValueType } from "./arrow.js";

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openArray } from "../../src/array.js";
 import { Datatype, datatypeSize } from "../../src/datatype.js";
 import { readAll, type Subarray } from "../../src/read/index.js";
+import { readArrow } from "../../src/arrow.js";
 import { VAR_NUM } from "../../src/schema.js";
 import { encodeColumn, runPython, sortedRows, tempDir } from "./helpers.js";
 
@@ -62,6 +63,34 @@ async function subarrayOf(uri: string, ranges: string[][][]): Promise<Subarray> 
 describe("conformance corpus (Python tiledb writes, tiledb-ts reads)", () => {
   it("covers every array the generator wrote", () => {
     expect(corpus.map((e) => e.name).sort()).toEqual([...NAMES].sort());
+  });
+
+  it("Arrow batches: dictionary vectors with the enumeration's labels, validity bitmaps, faithful types", async () => {
+    const entry = corpus.find((e) => e.name === "enumeration_sparse") as Entry;
+    const labels = entry.enumerations?.cell_type as string[];
+    const codes = entry.queries[0].result.cell_type as string[];
+    for await (const rb of readArrow(join(dir, "enumeration_sparse"))) {
+      const ct = rb.getChild("cell_type");
+      expect(String(ct?.type)).toBe("Dictionary<Int8, Utf8>");
+      expect(ct?.toArray().length).toBe(codes.length);
+      for (let i = 0; i < codes.length; i++) expect(ct?.get(i)).toBe(labels[Number(codes[i])]);
+    }
+    const none = corpus.find((e) => e.name === "none_sparse") as Entry;
+    const want = none.queries[0].result;
+    for await (const rb of readArrow(join(dir, "none_sparse"))) {
+      expect(rb.schema.fields.map((f) => `${f.name}:${f.type}`)).toContain("dt_ns:Timestamp<NANOSECOND>");
+      expect(String(rb.getChild("i32_var")?.type)).toBe("List<Int32>");
+      for (const name of ["i32_null", "f64_null", "utf8_null"]) {
+        const v = rb.getChild(name);
+        const nulls = (want[name] as unknown[]).filter((x) => x === null).length;
+        expect(v?.nullCount, name).toBe(nulls);
+        (want[name] as unknown[]).forEach((x, i) => {
+          if (x === null) expect(v?.get(i), `${name}[${i}]`).toBeNull();
+        });
+      }
+      expect(rb.getChild("utf8")?.toArray()).toEqual(want.utf8);
+      expect(Array.from(rb.getChild("bool")?.toArray() ?? [])).toEqual(want.bool);
+    }
   });
 
   it("dims_int64_hilbert: merging Hilbert-ordered fragments is refused with a clear error (not implemented)", async () => {
