@@ -294,7 +294,7 @@ export async function readFragmentFooter(
   let footerOffset: number;
   let footerSize: number;
   const legacySchema = schemaFor("__array_schema.tdb");
-  if (nameVersion !== undefined && nameVersion < 10 && legacySchema && legacySchema.dimensions.every((d) => d.cellValNum !== VAR_NUM)) {
+  if (nameVersion !== undefined && nameVersion < 10 && legacySchema?.dimensions.every((d) => d.cellValNum !== VAR_NUM)) {
     footerSize = legacyFooterSize(legacySchema, nameVersion);
     footerOffset = fileSize - footerSize;
   } else {
@@ -380,7 +380,7 @@ export function decodeFragmentMetadata(
   if (file.byteLength < 8) throw corrupt(what, `file has only ${file.byteLength} bytes`);
   let footerOffset: number;
   const legacySchema = schemaFor("__array_schema.tdb");
-  if (nameVersion !== undefined && nameVersion < 10 && legacySchema && legacySchema.dimensions.every((d) => d.cellValNum !== VAR_NUM)) {
+  if (nameVersion !== undefined && nameVersion < 10 && legacySchema?.dimensions.every((d) => d.cellValNum !== VAR_NUM)) {
     footerOffset = file.byteLength - legacyFooterSize(legacySchema, nameVersion);
   } else {
     const len = new DataView(file.buffer, file.byteOffset + file.byteLength - 8, 8).getBigUint64(0, true);
