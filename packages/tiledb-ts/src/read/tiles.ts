@@ -48,7 +48,7 @@ async function readRange(vfs: VFS, loc: TileLocation, what: string): Promise<Uin
     bytes = await vfs.read(loc.uri, loc.offset, loc.size);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ENOENT") throw new TileDBError("E_MISSING_FILE", `${loc.uri}: file is missing (${what})`, { cause: err });
+    if (code === "ENOENT" || code === "E_NOT_FOUND") throw new TileDBError("E_MISSING_FILE", `${loc.uri}: file is missing (${what})`, { cause: err });
     if (err instanceof TileDBError) throw err;
     throw new TileDBError("E_IO", `${loc.uri}: cannot read ${loc.size} bytes at offset ${loc.offset} (${what}): ${(err as Error).message}`, { cause: err });
   }
