@@ -340,6 +340,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
           retireReason = "exited while idle";
         } else {
           error = slot.killReason ?? failure.error;
+          if (failure.kind === "task") slot.tasksRun++;
           if (failure.kind === "worker") {
             slot.dead = err instanceof workerpool.TerminateError;
             retireReason = error.code;
@@ -447,6 +448,21 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.emit("settle", error === undefined ? info(job) : { ...info(job), error });
     if (error === undefined) job.resolve(value);
     else job.reject(error);
+  }
+
+  /**
+   * Listeners run inside the scheduler: one that throws must not leave a task unsettled or a slot busy,
+   * so its error is rethrown on its own turn (an uncaught exception the application sees) instead.
+   */
+  override emit<E extends keyof ExecutorEvents>(event: E, ...args: ExecutorEvents[E]): boolean {
+    try {
+      return super.emit(event, ...(args as never));
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+      return true;
+    }
   }
 
   private notifyIdle(): void {
