@@ -170,7 +170,8 @@ export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): 
   if (typeof values === "object" && values !== null && "data" in values && "offsets" in values) {
     if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
     const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
-    const bytes = isTypedArray(data) ? (checkTypedKind(f, data), bytesOf(data)) : fail(f, "data must be a typed array");
+    // Raw bytes are accepted for any type here: the offsets are byte offsets either way.
+    const bytes = isTypedArray(data) ? (data instanceof Uint8Array || checkTypedKind(f, data), bytesOf(data)) : fail(f, "data must be a typed array");
     const n = offsets.length;
     const offs = new Float64Array(n + 1);
     for (let i = 0; i < n; i++) offs[i] = Number(offsets[i]);
