@@ -109,6 +109,45 @@ export function buildDesign(input: DeInput): DeDesign {
   return { variables, groupOf: groups.groupIds, nGroups: G, cellCounts, design, columnNames };
 }
 
+/**
+ * Weighted least squares with an intercept, as scikit-learn's `LinearRegression().fit(X, y, sample_weight=w)`:
+ * X and y centred on their weighted means, rows scaled by sqrt(w), then the minimum-norm least-squares solution
+ * (singular values <= eps·max dropped, like LAPACK's gelsd). The design is fixed, so the pseudo-inverse is
+ * computed once; the returned function gives the first coefficient for any y.
+ */
+export function wlsFirstCoefficient(
+  design: Float64Array,
+  nRows: number,
+  nCols: number,
+  weights: ArrayLike<number>,
+): (y: ArrayLike<number>) => number {
+  if (design.length !== nRows * nCols || weights.length !== nRows) {
+    throw new EstimatorsError(
+      "LENGTH_MISMATCH",
+      `design has ${design.length} values for ${nRows} x ${nCols}, weights has ${weights.length}`,
+    );
+  }
+  const w = Float64Array.from(weights);
+  const sw = pairwiseSum64(w, 0, nRows);
+  if (!(sw > 0)) throw new EstimatorsError("INVALID_ARGUMENT", "regression weights sum to 0");
+  const sqrtW = w.map(Math.sqrt);
+  const a = new Float64Array(nRows * nCols);
+  for (let k = 0; k < nCols; k++) {
+    const col = design.subarray(k * nRows, (k + 1) * nRows);
+    const off = pairwiseSum64(col.map((x, g) => x * w[g]), 0, nRows) / sw;
+    for (let g = 0; g < nRows; g++) a[k * nRows + g] = (col[g] - off) * sqrtW[g];
+  }
+  const row = pinvFirstRow(a, nRows, nCols, EPS);
+  const yw = new Float64Array(nRows);
+  return (y) => {
+    for (let g = 0; g < nRows; g++) yw[g] = y[g] * w[g];
+    const yOff = pairwiseSum64(yw, 0, nRows) / sw;
+    let coef = 0;
+    for (let g = 0; g < nRows; g++) coef += row[g] * (y[g] - yOff) * sqrtW[g];
+    return coef;
+  };
+}
+
 /** Two-sided p-value of a standard normal statistic. */
 export function twoSidedNormalP(z: number): number {
   return erfc(Math.abs(z) / Math.SQRT2);
@@ -141,17 +180,8 @@ export function differentialExpression(input: DeInput): DeResult {
   for (let i = 0; i < nRows; i++) if (selOf.has(cube.obsGroup[i])) rows.push(i);
   rows.sort((a, b) => cube.gene[a] - cube.gene[b] || cube.obsGroup[a] - cube.obsGroup[b]);
 
-  // Weighted centring and sqrt-weight scaling (scikit-learn's LinearRegression with sample_weight).
   const w = d.cellCounts;
-  const sw = pairwiseSum64(w, 0, G);
-  const sqrtW = w.map(Math.sqrt);
-  const a = new Float64Array(G * p);
-  for (let k = 0; k < p; k++) {
-    const col = d.design.subarray(k * G, (k + 1) * G);
-    const off = pairwiseSum64(col.map((x, g) => x * w[g]), 0, G) / sw;
-    for (let g = 0; g < G; g++) a[k * G + g] = (col[g] - off) * sqrtW[g];
-  }
-  const coefRow = pinvFirstRow(a, G, p, EPS);
+  const fitCoef = wlsFirstCoefficient(d.design, G, p, w);
 
   const genes: number[] = [];
   const coefs: number[] = [];
@@ -161,7 +191,6 @@ export function differentialExpression(input: DeInput): DeResult {
   const comp = { sum: new Float32Array(G), sumsq: new Float32Array(G), sizeFactor: new Float32Array(G), nObs: new Float32Array(G) };
   const present = new Uint8Array(G);
   const y = new Float64Array(G);
-  const yw = new Float64Array(G);
   const weight = new Float64Array(G);
   const m = new Float64Array(p * p);
   const names = ["sum", "sumsq", "sizeFactor", "nObs"] as const;
@@ -205,12 +234,7 @@ export function differentialExpression(input: DeInput): DeResult {
       if (!(selm > 0)) selmOk = false;
       weight[g] = f(1 / f(selm * selm));
     }
-    const yOff = pairwiseSum64(y.map((v, g) => v * w[g]), 0, G) / sw;
-    let coef = 0;
-    for (let g = 0; g < G; g++) {
-      yw[g] = (y[g] - yOff) * sqrtW[g];
-      coef += coefRow[g] * yw[g];
-    }
+    const coef = fitCoef(y);
     let z = Number.NaN;
     if (selmOk) {
       m.fill(0);

@@ -25,5 +25,14 @@ export {
   mementoEstimatorsForGroup,
 } from "./memento.js";
 export { meanSemFromStats } from "./stats-estimators.js";
-export { type DeDesign, type DeInput, type DeResult, buildDesign, differentialExpression, twoSidedNormalP } from "./de.js";
+export {
+  type DeDesign,
+  type DeInput,
+  type DeResult,
+  buildDesign,
+  differentialExpression,
+  twoSidedNormalP,
+  wlsFirstCoefficient,
+} from "./de.js";
+export { numpyLogf } from "./logf.js";
 export { type BootstrapRng, createRng } from "./rng.js";

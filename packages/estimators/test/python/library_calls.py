@@ -1,0 +1,36 @@
+"""Answer the library-call comparisons of library-calls.test.ts: read JSON cases on stdin, write results on stdout.
+
+binned: scipy.stats.binned_statistic(x, x, bins=n, statistic="mean") -> statistic, binnumber
+wls:    sklearn LinearRegression().fit(X, y, sample_weight=w).coef_[0]
+"""
+
+import json
+import sys
+
+import numpy as np
+import scipy.stats as stats
+from sklearn.linear_model import LinearRegression
+
+
+def nan_to_none(a):
+    return [None if np.isnan(v) else float(v) for v in a]
+
+
+def main():
+    cases = json.load(sys.stdin)
+    binned = []
+    for c in cases["binned"]:
+        x = np.array(c["x"], dtype=np.float64)
+        r = stats.binned_statistic(x, x, bins=c["bins"], statistic="mean")
+        binned.append({"statistic": nan_to_none(r.statistic), "binnumber": [int(b) for b in r.binnumber]})
+    wls = []
+    for c in cases["wls"]:
+        X = np.array(c["X"], dtype=np.float64)
+        m = LinearRegression().fit(X, np.array(c["y"], dtype=np.float64), sample_weight=np.array(c["w"], dtype=np.float64))
+        wls.append(float(m.coef_[0]))
+    json.dump({"binned": binned, "wls": wls, "versions": {"scipy": stats.__name__ and __import__("scipy").__version__,
+                                                         "sklearn": __import__("sklearn").__version__}}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  EstimatorsError,
+  type SufficientStats,
+  SufficientStatsAccumulator,
+  mergeSufficientStats,
+  toCubeRows,
+} from "../src/index.js";
+
+interface Data {
+  nGenes: number;
+  cellGroup: Int32Array;
+  sizeFactor: Float64Array;
+  /** Stored values of each cell: [gene, value] with distinct genes. */
+  cells: [number, number][][];
+}
+
+const data: fc.Arbitrary<Data> = fc
+  .record({ nGenes: fc.integer({ min: 1, max: 12 }), nCells: fc.integer({ min: 1, max: 40 }), nGroups: fc.integer({ min: 1, max: 5 }) })
+  .chain(({ nGenes, nCells, nGroups }) =>
+    fc.record({
+      nGenes: fc.constant(nGenes),
+      cellGroup: fc.array(fc.integer({ min: -1, max: nGroups - 1 }), { minLength: nCells, maxLength: nCells }).map((a) => Int32Array.from(a)),
+      sizeFactor: fc.array(fc.integer({ min: 1, max: 1000 }).map((x) => x / 64), { minLength: nCells, maxLength: nCells }).map((a) => Float64Array.from(a)),
+      cells: fc.array(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: nGenes - 1 }), fc.integer({ min: 1, max: 5000 })), {
+          selector: (t) => t[0],
+          maxLength: nGenes,
+        }),
+        { minLength: nCells, maxLength: nCells },
+      ),
+    }),
+  );
+
+/** Feed the given cells (in the given order), one batch per `batchSize` stored values. */
+function stats(d: Data, cellIds: number[], batchSize = 7): SufficientStats {
+  const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor });
+  const cells: number[] = [];
+  const genes: number[] = [];
+  const values: number[] = [];
+  for (const c of cellIds) {
+    for (const [g, v] of d.cells[c]) {
+      cells.push(c);
+      genes.push(g);
+      values.push(v);
+    }
+  }
+  for (let s = 0; s < cells.length; s += batchSize) {
+    acc.add(
+      Uint32Array.from(cells.slice(s, s + batchSize)),
+      Int32Array.from(genes.slice(s, s + batchSize)),
+      Float32Array.from(values.slice(s, s + batchSize)),
+    );
+  }
+  return acc.take();
+}
+
+const plain = (s: SufficientStats) => JSON.parse(JSON.stringify({ g: s.groups, p: s.pairs }, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
+
+describe("sufficient statistics are mergeable", () => {
+  it("merge(stats(A), stats(B)) equals stats(A ∪ B) for any split of the cells", () => {
+    fc.assert(
+      fc.property(data, fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), fc.integer({ min: 1, max: 20 }), (d, side, batch) => {
+        const all = d.cells.map((_, i) => i);
+        const a = all.filter((i) => side[i]);
+        const b = all.filter((i) => !side[i]);
+        const whole = stats(d, all, batch);
+        const merged = mergeSufficientStats([stats(d, a, batch), stats(d, b, 3)]);
+        // Integer counts and size factors on a 1/64 grid: sums are exact in any order.
+        expect(plain(merged)).toEqual(plain(whole));
+        expect(plain(mergeSufficientStats([stats(d, b), stats(d, a)]))).toEqual(plain(whole));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("emits only pairs with a stored value, and counts each cell once", () => {
+    const acc = new SufficientStatsAccumulator({
+      nGenes: 4,
+      cellGroup: Int32Array.from([0, 0, 1, -1]),
+      cellSizeFactor: Float64Array.from([0.5, 1.5, 2, 9]),
+    });
+    acc.add(Float64Array.from([0, 0]), Uint32Array.from([1, 3]), Float32Array.from([2, 3]));
+    acc.add(Float64Array.from([0, 2, 3]), Uint32Array.from([2, 1, 1]), Float32Array.from([4, 5, 6]));
+    expect(acc.memory().openGroups).toBe(2);
+    const g0 = acc.take([0]);
+    expect(Array.from(g0.groups.nObs)).toEqual([1]); // cell 1 has no stored value
+    expect(Array.from(g0.groups.sizeFactor)).toEqual([0.5]);
+    expect(Array.from(g0.pairs.gene)).toEqual([1, 2, 3]);
+    expect(Array.from(g0.pairs.sumsq)).toEqual([4, 16, 9]);
+    expect(acc.openGroups()).toEqual([1]);
+    const rows = toCubeRows(acc.take());
+    expect(Array.from(rows.obsGroup)).toEqual([1]);
+    expect(Array.from(rows.sum)).toEqual([5]);
+    expect(Array.from(rows.nObs)).toEqual([1]);
+    expect(acc.memory().maxOpenGroups).toBe(2);
+    expect(acc.memory().bytes).toBe(2 * 4 * 20 + 4);
+  });
+
+  it("rejects bad input with a clear error", () => {
+    const make = () =>
+      new SufficientStatsAccumulator({ nGenes: 3, cellGroup: Int32Array.from([0, 1]), cellSizeFactor: Float64Array.from([1, 1]) });
+    const code = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(EstimatorsError);
+        return { code: (e as EstimatorsError).code, message: (e as Error).message };
+      }
+      throw new Error("expected an error");
+    };
+    expect(code(() => make().add(Uint32Array.of(0, 1), Uint32Array.of(0), Float32Array.of(1, 2))).code).toBe("LENGTH_MISMATCH");
+    const neg = code(() => make().add(Uint32Array.of(0, 1), Uint32Array.of(0, 2), Float32Array.of(1, -2)));
+    expect(neg.code).toBe("INVALID_COUNT");
+    expect(neg.message).toContain("values[1]");
+    expect(code(() => make().add(Uint32Array.of(1), Uint32Array.of(0), Float32Array.of(Number.NaN))).code).toBe("INVALID_COUNT");
+    expect(code(() => make().add(Uint32Array.of(5), Uint32Array.of(0), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(Uint32Array.of(0), Uint32Array.of(3), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(BigInt64Array.of(2n ** 40n), Uint32Array.of(0), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
+    expect(
+      code(() => new SufficientStatsAccumulator({ nGenes: 3, cellGroup: Int32Array.of(0), cellSizeFactor: Float64Array.of(1, 2) })).code,
+    ).toBe("LENGTH_MISMATCH");
+  });
+});
