@@ -173,7 +173,13 @@ function encodeTyped(key: string, type: Datatype, values: ArrayLike<MetadataScal
       continue;
     }
     const n = typeof x === "boolean" ? (x ? 1 : 0) : Number(x);
-    if (Number.isNaN(n) && type !== Datatype.FLOAT32 && type !== Datatype.FLOAT64) throw bad();
+    if (type !== Datatype.FLOAT32 && type !== Datatype.FLOAT64) {
+      const bits = size * 8;
+      const signed = type === Datatype.INT8 || type === Datatype.INT16 || type === Datatype.INT32;
+      const lo = signed ? -(2 ** (bits - 1)) : 0;
+      const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+      if (!Number.isInteger(n) || n < lo || n > hi) throw bad();
+    }
     switch (type) {
       case Datatype.FLOAT64: v.setFloat64(o, n, true); break;
       case Datatype.FLOAT32: v.setFloat32(o, n, true); break;
