@@ -1,6 +1,7 @@
 export { TileDBError } from "./errors.js";
 export * from "./vfs/index.js";
 export * from "./datatype.js";
+export * from "./filters/index.js";
 export * from "./schema.js";
 export * from "./format-version.js";
 export * from "./timestamped-name.js";
