@@ -8,7 +8,7 @@ import { ExecutorError } from "./errors.js";
 import { RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
 import { canReadRss, readRssBytes } from "./rss.js";
 import { defaultMaxWorkers } from "./worker-count.js";
-import { classifyFailure } from "./worker-failure.js";
+import { classifyFailure, exitSeen, type Failure } from "./worker-failure.js";
 
 /** A task module as seen by the parent: its exported functions are the tasks. */
 export type TaskModule = Record<string, unknown>;
@@ -325,27 +325,22 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       // An abort that raced with completion still wins: the caller was told the task is cancelled.
       if (slot.killReason) throw slot.killReason;
     } catch (err) {
-      if (err instanceof ExecutorError) {
-        error = err;
-        retireReason = err.code;
+      const failure: Failure =
+        err instanceof ExecutorError
+          ? { kind: "worker", error: err }
+          : classifyFailure(err, { task: job.task, pid: slot.pid, heapLimitMb: this.options.maxOldGenerationSizeMb });
+      if (failure.kind === "task") slot.tasksRun++;
+      if (exitSeen(err)) slot.dead = true;
+      if (slot.killReason) {
+        // Killed on purpose (abort, shutdown, memory): that is the task's outcome, whatever else was reported.
+        error = slot.killReason;
+        retireReason = error.code;
+      } else if (failure.kind === "not-started") {
+        requeue = true;
+        retireReason = "exited while idle";
       } else {
-        const failure = classifyFailure(err, {
-          task: job.task,
-          pid: slot.pid,
-          heapLimitMb: this.options.maxOldGenerationSizeMb,
-        });
-        if (failure.kind === "not-started") {
-          requeue = true;
-          slot.dead = true;
-          retireReason = "exited while idle";
-        } else {
-          error = slot.killReason ?? failure.error;
-          if (failure.kind === "task") slot.tasksRun++;
-          if (failure.kind === "worker") {
-            slot.dead = err instanceof workerpool.TerminateError;
-            retireReason = error.code;
-          }
-        }
+        error = failure.error;
+        if (failure.kind === "worker") retireReason = error.code;
       }
     }
     // A failed worker is gone (or made to go) before its resources count as free again.
@@ -393,7 +388,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
         pid: null,
         heapLimitMb: this.options.maxOldGenerationSizeMb,
       });
-      slot.dead = err instanceof workerpool.TerminateError;
+      slot.dead = exitSeen(err);
       const reason = failure.kind === "not-started" ? "worker exited during start-up" : failure.error.message;
       throw new ExecutorError("E_WORKER_STARTUP", `worker in slot ${slot.id} could not start: ${reason}`, { cause: err });
     }

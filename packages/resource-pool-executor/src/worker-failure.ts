@@ -56,6 +56,11 @@ export function classifyFailure(err: unknown, ctx: Context): Failure {
   return { kind: "task", error: new ExecutorError("E_TASK_FAILED", `${what} failed: ${detail}`, { cause: e ? cleanCause(e) : err }) };
 }
 
+/** Whether workerpool rejected because it saw the process exit (its "Worker error" variant may leave it running). */
+export function exitSeen(err: unknown): boolean {
+  return err instanceof workerpool.TerminateError && !err.message.startsWith("Workerpool Worker error");
+}
+
 function worker(code: string, message: string, cause: unknown): Failure {
   return { kind: "worker", error: new ExecutorError(code, message, { cause }) };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { setTimeout as delay } from "node:timers/promises";
 import { ExecutorError, type ExecutorOptions, ResourcePoolExecutor } from "../src/index.js";
 import type * as Tasks from "./fixtures/tasks.js";
 
@@ -30,13 +30,13 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Wait (event-loop turn by turn, bounded) until the process is gone. */
-export async function waitUntilGone(pid: number, maxTurns = 200_000): Promise<void> {
-  for (let i = 0; i < maxTurns; i++) {
-    if (!isAlive(pid)) return;
-    await nextTurn();
+/** Poll until the process is gone (a condition, bounded by a generous deadline). */
+export async function waitUntilGone(pid: number, deadlineMs = 20_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (isAlive(pid)) {
+    if (Date.now() > until) throw new Error(`process ${pid} is still alive after ${deadlineMs} ms`);
+    await delay(5);
   }
-  throw new Error(`process ${pid} is still alive`);
 }
 
 /** A promise for the first event payload a task sends (tasks send their pid when they are running). */
