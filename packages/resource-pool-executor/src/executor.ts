@@ -146,10 +146,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.moduleUrl = resolveTaskModule(options.taskModule);
     this.maxResources = positive("maxResources", options.maxResources);
     this.maxWorkers = options.maxWorkers === undefined ? defaultMaxWorkers() : integer("maxWorkers", options.maxWorkers);
-    this.maxTasksPerWorker =
-      options.maxTasksPerWorker === undefined || options.maxTasksPerWorker === Number.POSITIVE_INFINITY
-        ? (options.maxTasksPerWorker ?? 10)
-        : integer("maxTasksPerWorker", options.maxTasksPerWorker);
+    const perWorker = options.maxTasksPerWorker ?? 10;
+    this.maxTasksPerWorker = perWorker === Number.POSITIVE_INFINITY ? perWorker : integer("maxTasksPerWorker", perWorker);
     if (options.maxOldGenerationSizeMb !== undefined) {
       integer("maxOldGenerationSizeMb", options.maxOldGenerationSizeMb);
       // workerpool appends the parent's --max-old-space-size after ours, and the last one wins.

@@ -49,6 +49,22 @@ describe("AbortSignal cancels one task", () => {
     expect(ex.stats).toMatchObject({ completed: 1, cancelled: 1, failed: 0, resourcesInUse: 0 });
   });
 
+  it("aborting while the task's worker is still starting stops that worker before the task runs", async () => {
+    ex = makeExecutor({ maxWorkers: 1 });
+    const controller = new AbortController();
+    const started: number[] = [];
+    ex.on("workerStart", (w) => started.push(w.pid ?? -1));
+    const p = ex.submit(1, "whoAmI", [], { signal: controller.signal });
+    expect(ex.stats.running).toBe(1); // admitted at once; its worker is being spawned
+    controller.abort();
+    expect((await rejection(p)).code).toBe("E_ABORTED");
+    expect(started).toHaveLength(1);
+    expect(isAlive(started[0])).toBe(false);
+    const next = await ex.submit(1, "whoAmI", []);
+    expect(next.tasksHere).toBe(1);
+    expect(next.pid).not.toBe(started[0]);
+  });
+
   it("an already aborted signal rejects without queueing", async () => {
     ex = makeExecutor();
     const err = await rejection(ex.submit(1, "add", [1, 1], { signal: AbortSignal.abort() }));
