@@ -43,6 +43,14 @@ export interface ArrayInfo {
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
 
+/**
+ * The share of a read's memory budget given to tiledb-ts for decoded tiles. The rest covers the batch being
+ * handed out (a gathered copy about as large as the tiles it came from) and the compressed bytes in flight.
+ */
+export function tileBudget(memoryBudget: number): number {
+  return Math.max(1 << 20, Math.floor(memoryBudget / 3));
+}
+
 function wrap<T>(uri: string, what: string, f: () => Promise<T>): Promise<T> {
   return f().catch((e: unknown) => {
     if (e instanceof CensusReaderError) throw e;
@@ -111,7 +119,7 @@ async function* readBatches(
     columns: options.columns,
     subarray,
     order: options.order ?? "global",
-    memoryBudget: options.memoryBudget ?? DEFAULT_BUDGET,
+    memoryBudget: tileBudget(options.memoryBudget ?? DEFAULT_BUDGET),
   });
   while (true) {
     let next: IteratorResult<tiledb.ReadBatch>;
