@@ -71,10 +71,10 @@ export interface ObsChunk {
   rawVarianceNnz: Float64Array;
 }
 
-/** X of a chunk: coordinates sorted by (cell, gene), float32 counts. */
+/** X of a chunk: int64 coordinates sorted by (cell, gene), float32 counts. */
 export interface XChunk {
-  dim0: Float64Array;
-  dim1: Float64Array;
+  dim0: BigInt64Array;
+  dim1: BigInt64Array;
   data: Float32Array;
 }
 
@@ -232,7 +232,7 @@ export function generateChunk(
     total += nnzPerCell[i];
   }
   // Picks are random around each cell's target: size generously, grow if ever needed.
-  let x: XChunk = alloc(Math.ceil(total * 1.25) + cfg.nGenes);
+  let x = alloc(Math.ceil(total * 1.25) + cfg.nGenes);
   const picked = new Int32Array(cfg.nGenes);
   let ds = datasets.findIndex((d) => firstCell < d.firstCell + d.nCells);
   let at = 0;
@@ -271,8 +271,9 @@ export function generateChunk(
       const g = genesOfCell[j];
       // Over-dispersed counts: 1 + a geometric-like draw with the gene's depth-scaled mean.
       const v = 1 + Math.floor(-Math.log(1 - rng.uniform()) * genes.meanCount[g] * depth);
-      x.dim0[at] = cell;
-      x.dim1[at] = g;
+      // int64 coordinates through their low 32-bit words (joinids and gene ids are < 2^31): no BigInt per value.
+      x.d0[2 * at] = cell;
+      x.d1[2 * at] = g;
       x.data[at] = v;
       at++;
       sum += v;
@@ -287,11 +288,18 @@ export function generateChunk(
   return { obs, x: { dim0: x.dim0.subarray(0, at), dim1: x.dim1.subarray(0, at), data: x.data.subarray(0, at) } };
 }
 
-function alloc(n: number): XChunk {
-  return { dim0: new Float64Array(n), dim1: new Float64Array(n), data: new Float32Array(n) };
+interface XBuffers extends XChunk {
+  d0: Uint32Array;
+  d1: Uint32Array;
 }
 
-function grow(x: XChunk, used: number, n: number): XChunk {
+function alloc(n: number): XBuffers {
+  const dim0 = new BigInt64Array(n);
+  const dim1 = new BigInt64Array(n);
+  return { dim0, dim1, data: new Float32Array(n), d0: new Uint32Array(dim0.buffer), d1: new Uint32Array(dim1.buffer) };
+}
+
+function grow(x: XBuffers, used: number, n: number): XBuffers {
   const y = alloc(n);
   y.dim0.set(x.dim0.subarray(0, used));
   y.dim1.set(x.dim1.subarray(0, used));

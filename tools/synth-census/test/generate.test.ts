@@ -36,8 +36,8 @@ describe("synthetic Census shape", () => {
     for (let i = 0; i < x.data.length; i++) {
       if (i > 0) expect(x.dim0[i] > x.dim0[i - 1] || (x.dim0[i] === x.dim0[i - 1] && x.dim1[i] > x.dim1[i - 1])).toBe(true);
       expect(x.data[i]).toBeGreaterThanOrEqual(1);
-      sum[x.dim0[i] - 100] += x.data[i];
-      nnz[x.dim0[i] - 100] += 1;
+      sum[Number(x.dim0[i]) - 100] += x.data[i];
+      nnz[Number(x.dim0[i]) - 100] += 1;
     }
     expect(sum).toEqual(obs.rawSum);
     expect(nnz).toEqual(obs.nnz);

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { existsSync, readdirSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
+import { PRESETS } from "./generate.js";
+import { type CategoricalLayout, writeExperiment } from "./write-experiment.js";
+
+function int(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+const program = new Command("synth-census")
+  .description("Write a seeded, Census-shaped TileDB-SOMA experiment (obs, ms/RNA/var, ms/RNA/X/raw)")
+  .requiredOption("--out <dir>", "experiment directory to create (must not exist)")
+  .option("--preset <name>", `size preset: ${Object.keys(PRESETS).join(", ")}`, "small")
+  .option("--seed <n>", "random seed", int("--seed"), 1)
+  .option("--cells <n>", "number of cells (overrides the preset)", int("--cells"))
+  .option("--genes <n>", "number of genes (overrides the preset)", int("--genes"))
+  .option("--primary-fraction <f>", "fraction of cells with is_primary_data", Number.parseFloat)
+  .option("--categorical <layout>", "enumeration (current TileDB-SOMA) or string (2023 Census layout)", "enumeration")
+  .action(async (o) => {
+    const preset = PRESETS[o.preset as keyof typeof PRESETS];
+    if (!preset) throw new InvalidArgumentError(`--preset: unknown preset "${o.preset}"`);
+    if (o.categorical !== "enumeration" && o.categorical !== "string") {
+      throw new InvalidArgumentError(`--categorical: "${o.categorical}" is not one of enumeration, string`);
+    }
+    if (existsSync(o.out) && readdirSync(o.out).length > 0) throw new InvalidArgumentError(`--out: ${o.out} exists and is not empty`);
+    const config = {
+      ...preset,
+      seed: o.seed,
+      nCells: o.cells ?? preset.nCells,
+      nGenes: o.genes ?? preset.nGenes,
+      primaryFraction: o.primaryFraction ?? preset.primaryFraction,
+    };
+    const start = Date.now();
+    let lastLog = 0;
+    const r = await writeExperiment({
+      out: o.out,
+      config,
+      categorical: o.categorical as CategoricalLayout,
+      onChunk: (cells, nnz) => {
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          console.error(`${cells}/${config.nCells} cells, ${nnz} nonzeros, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+        }
+      },
+    });
+    console.log(JSON.stringify({ ...r, seconds: (Date.now() - start) / 1000 }));
+  });
+
+program.parseAsync().catch((err: Error) => {
+  console.error(`synth-census: ${err.message}`);
+  process.exit(1);
+});
