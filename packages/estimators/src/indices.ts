@@ -3,9 +3,9 @@ import { EstimatorsError } from "./errors.js";
 /** Index arrays as the readers hand them out: SOMA dims are int64, but 32-bit and float64 arrays work too. */
 export type IndexArray = BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Float64Array;
 
-/** A number-indexable view of an index array: element i is `view[i * stride]`. */
+/** A uint32 view of an index array: element i is `view[i * stride]` (one array type keeps hot loops monomorphic). */
 export interface IndexView {
-  view: Int32Array | Uint32Array | Float64Array;
+  view: Uint32Array;
   stride: number;
 }
 
@@ -23,6 +23,23 @@ export function indexView(name: string, a: IndexArray): IndexView {
     }
     return { view: words, stride: 2 };
   }
-  if (a instanceof Int32Array || a instanceof Uint32Array || a instanceof Float64Array) return { view: a, stride: 1 };
+  if (a instanceof Uint32Array) return { view: a, stride: 1 };
+  if (a instanceof Int32Array) {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] < 0) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be >= 0`);
+    }
+    return { view: new Uint32Array(a.buffer, a.byteOffset, a.length), stride: 1 };
+  }
+  if (a instanceof Float64Array) {
+    const out = new Uint32Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i];
+      if (!(v >= 0 && v < 2 ** 32) || v !== Math.floor(v)) {
+        throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${v}: indices must be integers in [0, 2^32)`);
+      }
+      out[i] = v;
+    }
+    return { view: out, stride: 1 };
+  }
   throw new EstimatorsError("INVALID_ARGUMENT", `${name} must be a BigInt64Array, Int32Array, Uint32Array or Float64Array`);
 }

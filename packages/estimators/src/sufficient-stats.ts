@@ -35,12 +35,14 @@ export interface AccumulatorOptions {
   cellOffset?: number;
 }
 
-const BYTES_PER_GENE_SLOT = 8 + 8 + 4;
+/** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
+const FIELDS = 3;
+const BYTES_PER_GENE_SLOT = FIELDS * 8;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
  *
- * Memory: one dense row of `nGenes` (float64 sum, float64 sumsq, uint32 nnz = 20 bytes a gene) per open group,
+ * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
  * plus one bit per cell for "already counted". A group is open from its first value until `take` emits it, so
  * a builder streaming X in joinid order keeps only the groups whose cells it has not finished.
  */
@@ -53,9 +55,7 @@ export class SufficientStatsAccumulator {
   private slotOf = new Map<number, number>();
   private freeSlots: number[] = [];
   private capacity = 0;
-  private sum = new Float64Array(0);
-  private sumsq = new Float64Array(0);
-  private nnz = new Uint32Array(0);
+  private rows = new Float64Array(0);
   private slotNObs = new Float64Array(0);
   private slotSizeFactor = new Float64Array(0);
   private maxOpen = 0;
@@ -104,17 +104,12 @@ export class SufficientStatsAccumulator {
   }
 
   private grow(capacity: number): void {
-    const n = this.nGenes;
     const grow64 = (a: Float64Array, w: number) => {
       const b = new Float64Array(capacity * w);
       b.set(a);
       return b;
     };
-    this.sum = grow64(this.sum, n);
-    this.sumsq = grow64(this.sumsq, n);
-    const nnz = new Uint32Array(capacity * n);
-    nnz.set(this.nnz);
-    this.nnz = nnz;
+    this.rows = grow64(this.rows, this.nGenes * FIELDS);
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
     for (let s = capacity - 1; s >= this.capacity; s--) this.freeSlots.push(s);
@@ -139,9 +134,9 @@ export class SufficientStatsAccumulator {
   }
 
   private addLoop(
-    cells: Int32Array | Uint32Array | Float64Array,
+    cells: Uint32Array,
     cs: number,
-    genes: Int32Array | Uint32Array | Float64Array,
+    genes: Uint32Array,
     gs: number,
     values: Float32Array | Float64Array,
     n: number,
@@ -150,9 +145,7 @@ export class SufficientStatsAccumulator {
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
     const offset = this.cellOffset;
-    let sum = this.sum;
-    let sumsq = this.sumsq;
-    let nnz = this.nnz;
+    let rows = this.rows;
     let lastCell = -1;
     let base = -1;
     for (let i = 0; i < n; i++) {
@@ -160,7 +153,7 @@ export class SufficientStatsAccumulator {
       if (cell !== lastCell) {
         lastCell = cell;
         const c = cell - offset;
-        if (!(c >= 0 && c < nCells) || c !== Math.floor(c)) {
+        if (!(c >= 0 && c < nCells)) {
           throw new EstimatorsError(
             "INDEX_OUT_OF_RANGE",
             `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
@@ -173,9 +166,7 @@ export class SufficientStatsAccumulator {
           let slot = this.slotOf.get(group);
           if (slot === undefined) {
             slot = this.openSlot(group);
-            sum = this.sum;
-            sumsq = this.sumsq;
-            nnz = this.nnz;
+            rows = this.rows;
           }
           base = slot * nGenes;
           const bit = 1 << (c & 31);
@@ -192,15 +183,15 @@ export class SufficientStatsAccumulator {
         this.badValue(i, cell, g, v);
       }
       if (base < 0) continue;
-      const k = base + g;
-      sum[k] += v;
-      sumsq[k] += v * v;
-      nnz[k] += 1;
+      const k = (base + g) * FIELDS;
+      rows[k] += v;
+      rows[k + 1] += v * v;
+      rows[k + 2] += 1;
     }
   }
 
   private badValue(i: number, cell: number, gene: number, value: number): never {
-    if (!(gene >= 0 && gene < this.nGenes) || gene !== Math.floor(gene)) {
+    if (!(gene >= 0 && gene < this.nGenes)) {
       throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${gene}: must be in [0, ${this.nGenes})`);
     }
     throw new EstimatorsError(
@@ -217,7 +208,7 @@ export class SufficientStatsAccumulator {
     let nPairs = 0;
     for (const g of present) {
       const base = (this.slotOf.get(g) as number) * nGenes;
-      for (let j = 0; j < nGenes; j++) if (this.nnz[base + j] !== 0) nPairs++;
+      for (let j = 0; j < nGenes; j++) if (this.rows[(base + j) * FIELDS + 2] !== 0) nPairs++;
     }
     const out = emptyStats(nGenes, present.length, nPairs);
     let p = 0;
@@ -227,19 +218,18 @@ export class SufficientStatsAccumulator {
       out.groups.obsGroup[gi] = g;
       out.groups.nObs[gi] = this.slotNObs[slot];
       out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
+      const rows = this.rows;
       for (let j = 0; j < nGenes; j++) {
-        const k = base + j;
-        if (this.nnz[k] === 0) continue;
+        const k = (base + j) * FIELDS;
+        if (rows[k + 2] === 0) continue;
         out.pairs.obsGroup[p] = g;
         out.pairs.gene[p] = j;
-        out.pairs.sum[p] = this.sum[k];
-        out.pairs.sumsq[p] = this.sumsq[k];
-        out.pairs.nnz[p] = this.nnz[k];
+        out.pairs.sum[p] = rows[k];
+        out.pairs.sumsq[p] = rows[k + 1];
+        out.pairs.nnz[p] = rows[k + 2];
         p++;
       }
-      this.sum.fill(0, base, base + nGenes);
-      this.sumsq.fill(0, base, base + nGenes);
-      this.nnz.fill(0, base, base + nGenes);
+      rows.fill(0, base * FIELDS, (base + nGenes) * FIELDS);
       this.slotNObs[slot] = 0;
       this.slotSizeFactor[slot] = 0;
       this.slotOf.delete(g);

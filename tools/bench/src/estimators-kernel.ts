@@ -1,0 +1,140 @@
+/**
+ * The sufficient-statistics kernel of @census-cube/estimators (sum, sumsq, nnz per (obs group, gene) plus group
+ * totals) over Census-like X batches, side by side with a numpy implementation of the same computation
+ * (estimators-kernel.py) on the same data, in nonzeros per CPU-second (both single-threaded, so per core).
+ *
+ *   pnpm --filter @census-cube/bench bench:estimators [-- --nnz 8000000 --genes 60664 --reps 3]
+ *
+ * Data: batches of 2048 cells (one X tile of rows) in joinid order, each cell's genes ascending, int64 joinids
+ * and gene indices as the SOMA reader hands them out, float32 counts; obs groups are runs of 20-300 cells, so a
+ * few groups are open at once, as when a builder streams X in storage order.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SufficientStatsAccumulator } from "@census-cube/estimators";
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    nnz: { type: "string", default: "8000000" },
+    genes: { type: "string", default: "60664" },
+    "nnz-per-cell": { type: "string", default: "1500" },
+    reps: { type: "string", default: "3" },
+    python: { type: "string" },
+  },
+});
+const TOTAL = Number(args.nnz);
+const N_GENES = Number(args.genes);
+const PER_CELL = Number(args["nnz-per-cell"]);
+const REPS = Number(args.reps);
+const here = dirname(fileURLToPath(import.meta.url));
+const python = args.python ?? process.env.PYTHON ?? resolve(here, "../../../.venv/bin/python");
+
+// xorshift32: fast, seeded, good enough to make test data.
+let state = 0x9e3779b9;
+const rand = () => {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return (state >>> 0) / 2 ** 32;
+};
+
+const nCells = Math.ceil(TOTAL / PER_CELL);
+const cellGroup = new Int32Array(nCells);
+for (let c = 0, g = 0; c < nCells; g++) {
+  const run = 20 + Math.floor(rand() * 280);
+  for (let k = 0; k < run && c < nCells; k++) cellGroup[c++] = g;
+}
+const cellSizeFactor = Float64Array.from({ length: nCells }, () => 0.3 + rand() * 2);
+
+const cells = new BigInt64Array(TOTAL);
+const genes = new BigInt64Array(TOTAL);
+const values = new Float32Array(TOTAL);
+const batchStarts: number[] = [0];
+{
+  let i = 0;
+  const mark = new Uint8Array(N_GENES);
+  for (let c = 0; c < nCells && i < TOTAL; c++) {
+    if (c > 0 && c % 2048 === 0) batchStarts.push(i);
+    const k = Math.min(TOTAL - i, Math.max(1, Math.floor(PER_CELL * (0.5 + rand()))));
+    // k distinct genes, ascending: sample with a mark array, then sweep.
+    let picked = 0;
+    while (picked < k) {
+      const g = Math.floor(rand() * N_GENES);
+      if (!mark[g]) {
+        mark[g] = 1;
+        picked++;
+      }
+    }
+    for (let g = 0; g < N_GENES && picked > 0; g++) {
+      if (!mark[g]) continue;
+      mark[g] = 0;
+      picked--;
+      cells[i] = BigInt(c);
+      genes[i] = BigInt(g);
+      values[i] = 1 + Math.floor(-Math.log(1 - rand()) * 3);
+      i++;
+    }
+  }
+}
+batchStarts.push(TOTAL);
+const nBatches = batchStarts.length - 1;
+
+function runOurs(): { seconds: number; pairs: number; maxOpen: number; bytes: number } {
+  // CPU time of this process: the machine may be shared, and the figure is per core.
+  const t0 = process.cpuUsage();
+  const acc = new SufficientStatsAccumulator({ nGenes: N_GENES, cellGroup, cellSizeFactor });
+  let pairs = 0;
+  let lastGroupDone = -1;
+  for (let b = 0; b < nBatches; b++) {
+    const [s, e] = [batchStarts[b], batchStarts[b + 1]];
+    acc.add(cells.subarray(s, e), genes.subarray(s, e), values.subarray(s, e));
+    // Groups before the batch's last cell are complete: emit them, as a builder would.
+    const lastGroup = cellGroup[Number(cells[e - 1])];
+    const done: number[] = [];
+    for (let g = lastGroupDone + 1; g < lastGroup; g++) done.push(g);
+    lastGroupDone = lastGroup - 1;
+    pairs += acc.take(done).pairs.gene.length;
+  }
+  const m = acc.memory();
+  pairs += acc.take().pairs.gene.length;
+  const used = process.cpuUsage(t0);
+  return { seconds: (used.user + used.system) / 1e6, pairs, maxOpen: m.maxOpenGroups, bytes: m.bytes };
+}
+
+// Hand the same data to numpy through raw files.
+const dir = mkdtempSync(join(tmpdir(), "estimators-bench-"));
+try {
+  const write = (name: string, a: ArrayBufferView) =>
+    writeFileSync(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  write("cells.i64", cells);
+  write("genes.i64", genes);
+  write("values.f32", values);
+  write("cell_group.i32", cellGroup);
+  write("cell_sf.f64", cellSizeFactor);
+  write("batch_starts.i64", BigInt64Array.from(batchStarts, BigInt));
+
+  const ours = [];
+  for (let r = 0; r < REPS; r++) ours.push(runOurs());
+  const best = ours.reduce((a, b) => (a.seconds < b.seconds ? a : b));
+
+  const py = spawnSync(python, [join(here, "estimators-kernel.py"), dir, String(N_GENES), String(REPS)], {
+    encoding: "utf8",
+  });
+  if (py.status !== 0) throw new Error(`estimators-kernel.py failed: ${py.stderr || py.error}`);
+  const np = JSON.parse(py.stdout) as { seconds: number; pairs: number };
+
+  const oursRate = TOTAL / best.seconds;
+  const npRate = TOTAL / np.seconds;
+  console.log(`data: ${TOTAL} nonzeros, ${nCells} cells, ${N_GENES} genes, ${nBatches} batches, ${cellGroup[nCells - 1] + 1} groups`);
+  console.log(`estimators (TypeScript): ${(oursRate / 1e6).toFixed(1)} M nonzeros/s (best of ${REPS}: ${best.seconds.toFixed(3)} CPU s), ${best.pairs} pairs, max ${best.maxOpen} open groups, ${(best.bytes / 2 ** 20).toFixed(1)} MiB of rows`);
+  console.log(`numpy (bincount):        ${(npRate / 1e6).toFixed(1)} M nonzeros/s (best of ${REPS}: ${np.seconds.toFixed(3)} CPU s), ${np.pairs} pairs`);
+  console.log(`ratio TypeScript / numpy: ${(oursRate / npRate).toFixed(2)}x`);
+  if (np.pairs !== best.pairs) throw new Error(`pair counts differ: ${best.pairs} vs numpy ${np.pairs}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
