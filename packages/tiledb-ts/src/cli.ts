@@ -6,6 +6,8 @@
  *   tiledb-ts ls <group-uri>
  * Export prints one row per cell, dimensions first, in the array's global order.
  */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { openArray } from "./array.js";
 import { describeType } from "./array-schema.js";
@@ -197,8 +199,17 @@ export function cli(): Command {
   return program;
 }
 
-const isMain = process.argv[1] && /cli\.(js|ts|mjs)$/.test(process.argv[1]);
-if (isMain) {
+/** Whether this module is the program being run (also through the `tiledb-ts` bin symlink). */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(0);
   });

@@ -2,15 +2,31 @@
  * The shared Census fixture read completely (group tree, metadata, obs, X) and compared with what Python
  * `tiledb` reads from the same files.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { openGroup, objectType } from "../../src/group.js";
 import { readMetadata } from "../../src/metadata.js";
 import { readAll } from "../../src/read/index.js";
 import { Datatype } from "../../src/datatype.js";
 import type { ResultColumn } from "../../src/read/index.js";
-import { encodeColumn, fixtureRoot, packageRoot, python, runPython } from "./helpers.js";
+import { cli } from "../../src/cli.js";
+import { encodeColumn, fixtureRoot, packageRoot, runPython } from "./helpers.js";
+
+/** Runs the CLI in-process and returns what it printed. */
+async function runCli(args: string[]): Promise<string> {
+  let text = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+    return true;
+  });
+  try {
+    await cli().exitOverride().parseAsync(["node", "tiledb-ts", ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return text;
+}
 
 interface Dump {
   columns: Record<string, unknown[]>;
@@ -66,19 +82,28 @@ describe("census-homo-sapiens-small fixture", () => {
     }
   });
 
-  it("CLI: ls shows the tree and flags the missing member; export prints rows in global order", () => {
+  it("CLI: export prints rows in global order (csv, jsonl, --columns, --limit); schema describes the array", async () => {
+    const want = expected.X.columns;
+    const csv = (await runCli(["export", join(fixtureRoot, "ms/RNA/X/raw"), "--limit", "3"])).trim().split("\n");
+    expect(csv).toEqual(["soma_dim_0,soma_dim_1,soma_data", ...[0, 1, 2].map((i) => `${want.soma_dim_0[i]},${want.soma_dim_1[i]},${want.soma_data[i]}`)]);
+    const all = (await runCli(["export", join(fixtureRoot, "ms/RNA/X/raw")])).trim().split("\n");
+    expect(all.length).toBe(want.soma_data.length + 1);
+    const jsonl = await runCli(["export", join(fixtureRoot, "obs"), "--format", "jsonl", "--columns", "cell_type,soma_joinid", "--limit", "1"]);
+    expect(JSON.parse(jsonl)).toEqual({ soma_joinid: expected.obs.columns.soma_joinid[0], cell_type: expected.obs.columns.cell_type[0] });
+    const schema = await runCli(["schema", join(fixtureRoot, "obs")]);
+    expect(schema).toMatch(/soma_joinid: int64 domain \[0, \d+\] tile 2048/);
+    expect(schema).toMatch(/raw_sum: float64; filters zstd/);
+    await expect(runCli(["export", join(fixtureRoot, "obs"), "--format", "xml"])).rejects.toThrow(/--format must be csv or jsonl/);
+  });
+
+  it("CLI process: ls shows the group tree and flags the missing member; errors exit non-zero", () => {
     const tsx = join(packageRoot, "../../tools/bench/node_modules/.bin/tsx");
-    const cli = join(packageRoot, "src/cli.ts");
-    void python;
-    const ls = execFileSync(tsx, [cli, "ls", fixtureRoot], { encoding: "utf8" });
+    const cliPath = join(packageRoot, "src/cli.ts");
+    const ls = execFileSync(tsx, [cliPath, "ls", fixtureRoot], { encoding: "utf8" });
     expect(ls).toMatch(/var array .*MISSING: member "var" is listed but .*ms\/RNA\/var does not exist/);
     expect(ls).toMatch(/raw array raw/);
-    const csv = execFileSync(tsx, [cli, "export", join(fixtureRoot, "ms/RNA/X/raw"), "--limit", "3"], { encoding: "utf8" }).trim().split("\n");
-    const want = expected.X.columns;
-    expect(csv).toEqual(["soma_dim_0,soma_dim_1,soma_data", ...[0, 1, 2].map((i) => `${want.soma_dim_0[i]},${want.soma_dim_1[i]},${want.soma_data[i]}`)]);
-    const jsonl = execFileSync(tsx, [cli, "export", join(fixtureRoot, "obs"), "--format", "jsonl", "--columns", "cell_type,soma_joinid", "--limit", "1"], { encoding: "utf8" });
-    expect(JSON.parse(jsonl)).toEqual({ soma_joinid: expected.obs.columns.soma_joinid[0], cell_type: expected.obs.columns.cell_type[0] });
-    const schema = execFileSync(tsx, [cli, "schema", join(fixtureRoot, "obs")], { encoding: "utf8" });
-    expect(schema).toMatch(/soma_joinid: int64 domain \[0, \d+\] tile 2048/);
+    const r = spawnSync(tsx, [cliPath, "export", join(fixtureRoot, "ms/RNA/var")], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ms\/RNA\/var/);
   });
 });
