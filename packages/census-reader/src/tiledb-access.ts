@@ -43,12 +43,17 @@ export interface ArrayInfo {
 
 const DEFAULT_BUDGET = 256 * 1024 * 1024;
 
+/** Memory a Node process uses before reading anything (runtime, Arrow, tiledb-ts, zstd), measured at ~70-100 MiB. */
+export const RUNTIME_RESERVE = 96 * 1024 * 1024;
+
 /**
- * The share of a read's memory budget given to tiledb-ts for decoded tiles. The rest covers the batch being
- * handed out (a gathered copy about as large as the tiles it came from) and the compressed bytes in flight.
+ * The part of a read's memory budget given to tiledb-ts for decoded tiles. Measured on Census-shaped X
+ * (tools/bench/src/census-reader-x-stream.ts): peak RSS is about the runtime reserve plus 3.3x the decoded-tile
+ * budget (the gathered batch handed out, compressed and unshuffled copies awaiting GC), so a quarter of what
+ * is left after the reserve keeps the whole process within the budget.
  */
 export function tileBudget(memoryBudget: number): number {
-  return Math.max(1 << 20, Math.floor(memoryBudget / 3));
+  return Math.max(4 * 1024 * 1024, Math.floor((memoryBudget - RUNTIME_RESERVE) / 4));
 }
 
 function wrap<T>(uri: string, what: string, f: () => Promise<T>): Promise<T> {
