@@ -14,8 +14,13 @@ Experiments (each a directory under <out-dir>):
   many obs groups, very sparse X, some whole obs groups without X data, mixed ``is_primary_data``.
 - ``single-group``: one dataset, one donor, one cell type: a single obs group.
 
-Usage: python make_test_experiments.py <out-dir> [--seed N] [--only NAME ...]
+Usage: python make_test_experiments.py <out-dir> [--seed N] [--only NAME ...] [--plain-strings]
 Prints one line per experiment: its name and absolute path.
+
+``--plain-strings`` writes every obs column as a plain string, even in experiments that are otherwise
+categorical; the values are the same. The reference builder groups categorical columns with pandas'
+``observed=False`` default and so emits every combination of categories (millions of empty obs groups);
+its reference cubes for categorical experiments are therefore built from this plain-string twin.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -252,13 +257,16 @@ def _zstd(level: int) -> dict:
     return {"_type": "ZstdFilter", "level": level}
 
 
-def write(shape: Shape, data: dict, uri: str) -> None:
+def write(shape: Shape, data: dict, uri: str, plain_strings: bool = False) -> None:
     import pyarrow as pa
     import tiledbsoma as soma
 
     obs, var, x = data["obs"], data["var"], data["X"]
     n_obs_domain = int(obs["soma_joinid"].max()) + 1
     n_var = len(var["soma_joinid"])
+
+    if plain_strings:
+        shape = replace(shape, categorical=False)
 
     def string_type() -> pa.DataType:
         return pa.dictionary(pa.int32(), pa.large_string()) if shape.categorical else pa.large_string()
@@ -400,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out_dir")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", nargs="*", default=None, help="names of experiments to write (default: all)")
+    p.add_argument("--plain-strings", action="store_true", help="write categorical obs columns as plain strings")
     args = p.parse_args(argv)
     names = [s.name for s in SHAPES]
     for n in args.only or []:
@@ -414,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.path.exists(uri):
             print(f"make_test_experiments: {uri} already exists; pass an empty output directory", file=sys.stderr)
             return 2
-        write(shape, generate(shape, args.seed), uri)
+        write(shape, generate(shape, args.seed), uri, args.plain_strings)
         print(f"{shape.name}\t{uri}")
     return 0
 
