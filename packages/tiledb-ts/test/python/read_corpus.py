@@ -329,6 +329,10 @@ dims_array("dims_datetime_uint8_colmajor", [tiledb.Dim("t", domain=(np.datetime6
 dims_array("dims_int64_hilbert", [tiledb.Dim("a", domain=(0, 1000), tile=100, dtype=np.int64),
                                   tiledb.Dim("b", domain=(0, 1000), tile=100, dtype=np.int64)],
            lambda f: [rng.integers(0, 1000, 60), rng.integers(0, 1000, 60)], cell_order="hilbert")
+dims_array("dims_hilbert_string_float", [tiledb.Dim("s", domain=(None, None), tile=None, dtype="ascii"),
+                                         tiledb.Dim("x", domain=(-10.0, 10.0), tile=1.0, dtype=np.float64)],
+           lambda f: [np.array(["g%03d" % k for k in rng.integers(0, 200, 40)] + ["\x7fz", "é"[:0] + "zz"], dtype=object), np.round(rng.uniform(-10, 10, 42), 2)],
+           cell_order="hilbert", queries=[{"order": "G"}, {"order": "U", "ranges": [[slice("g050", "g150")], [slice(-5.0, 5.0)]]}])
 
 # ---------------------------------------------------------------------------------------------------------
 # Census-shaped X: int64 (soma_dim_0, soma_dim_1), float32 soma_data, zstd + byteshuffle, 2048-row tiles.

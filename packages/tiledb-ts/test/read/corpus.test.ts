@@ -40,7 +40,7 @@ const NAMES = [
   "none", "zstd", "gzip", "lz4", "bzip2", "rle", "bitwidth", "posdelta", "delta", "doubledelta", "byteshuffle", "bitshuffle",
   "xor", "dictionary", "md5", "sha256", "floatscale", "byteshuffle_zstd", "delta_zstd", "bitwidth_gzip_md5", "dict_zstd",
 ].flatMap((f) => [`${f}_sparse`, `${f}_dense`]).concat([
-  "dims_string_int32", "dims_float64", "dims_datetime_uint8_colmajor", "dims_int64_hilbert", "census_x", "dense_1d_var_nullable",
+  "dims_string_int32", "dims_float64", "dims_datetime_uint8_colmajor", "dims_int64_hilbert", "dims_hilbert_string_float", "census_x", "dense_1d_var_nullable",
   "enumeration_sparse",
 ]);
 
@@ -93,11 +93,7 @@ describe("conformance corpus (Python tiledb writes, tiledb-ts reads)", () => {
     }
   });
 
-  it("dims_int64_hilbert: merging Hilbert-ordered fragments is refused with a clear error (not implemented)", async () => {
-    await expect(readAll(join(dir, "dims_int64_hilbert"))).rejects.toThrow(/Hilbert cell order is not supported/);
-  });
-
-  for (const name of NAMES.filter((n) => n !== "dims_int64_hilbert")) {
+  for (const name of NAMES) {
     it(name, async () => {
       const entry = corpus.find((e) => e.name === name) as Entry;
       expect(entry).toBeDefined();
