@@ -2,7 +2,7 @@
  * Arrays written by Python tiledb (test/python/format_arrays.py) and the shared Census fixture, decoded by
  * tiledb-ts and compared with what Python tiledb reports about the same files.
  */
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openArray, type TileDBArray } from "../../src/array.js";
@@ -180,7 +180,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("arrays written by Python tiledb", () => {
-  for (const name of ["sparse_x", "sparse_strings", "dense_2d", "sparse_types", "sparse_types_unvacuumed"]) {
+  for (const name of ["sparse_x", "sparse_strings", "strings_vacuumed", "dense_2d", "sparse_types", "sparse_types_unvacuumed"]) {
     it(`${name}: schema, fragments, non-empty domains, timestamps and enumerations equal Python's`, async () => {
       await expectMatchesPython(report[name]);
     });
@@ -191,6 +191,32 @@ describe("arrays written by Python tiledb", () => {
     expect(a.fragments).toHaveLength(1);
     expect(a.directory.vacuumedFragments).toHaveLength(3);
     expect([a.fragments[0].t1, a.fragments[0].t2]).toEqual([100, 300]);
+  });
+
+  it("applies ignore files to consolidated commits after vacuuming", async () => {
+    const a = await openArray(report.strings_vacuumed.uri);
+    expect(a.fragments.map((f) => [f.t1, f.t2])).toEqual([[10, 20]]);
+    // The .con file still lists the two vacuumed commits; the .ign file cancels them.
+    expect(a.directory.consolidatedCommits).toHaveLength(0);
+  });
+
+  it("reads pre-v12 layouts: a fragment folder in the array root committed by an .ok file", async () => {
+    const copy = join(root, "legacy_layout");
+    await cp(report.sparse_x.uri, copy, { recursive: true });
+    const first = report.sparse_x.fragments[0].name;
+    await rename(join(copy, "__fragments", first), join(copy, first));
+    await rm(join(copy, "__commits", `${first}.wrt`));
+    await writeFile(join(copy, `${first}.ok`), new Uint8Array(0));
+    const a = await openArray(copy);
+    const legacy = a.fragments.find((f) => f.name === first)!;
+    expect(a.directory.fragments.find((f) => f.name === first)!.legacy).toBe(true);
+    expect(legacy.footer.nonEmptyDomain!.map((r) => r.map(num))).toEqual(report.sparse_x.fragments[0].nonempty_domain);
+    expect((await legacy.metadata()).mbrs).toHaveLength(legacy.footer.sparseTileNum);
+    const py = runPython<Record<string, PyReport>>("describe", copy)[copy];
+    expect(py.fragments.map((f) => f.name).sort()).toEqual(a.fragments.map((f) => f.name).sort());
+    // Without its .ok file the folder is an uncommitted write and stays invisible.
+    await rm(join(copy, `${first}.ok`));
+    expect((await openArray(copy)).fragments.map((f) => f.name)).not.toContain(first);
   });
 
   it("uses consolidated fragment metadata and consolidated commits", async () => {

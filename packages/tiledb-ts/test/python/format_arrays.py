@@ -185,6 +185,13 @@ def make(out):
     tiledb.consolidate(u, config=tiledb.Config({"sm.consolidation.mode": "fragment_meta"}))
     tiledb.consolidate(u, config=tiledb.Config({"sm.consolidation.mode": "commits"}))
     report["sparse_strings"] = describe(u, timestamps=[15, [15, 25]])
+    # A copy whose fragments are then consolidated and vacuumed: the commits listed in the .con file
+    # are vacuumed, so TileDB writes an ignore (.ign) file for them.
+    v = os.path.join(out, "strings_vacuumed")
+    shutil.copytree(u, v)
+    tiledb.consolidate(v)
+    tiledb.vacuum(v)
+    report["strings_vacuumed"] = describe(v, timestamps=[15, 20])
 
     # 3. Dense 2-D array, two subarray writes.
     u = os.path.join(out, "dense_2d")
