@@ -10,7 +10,17 @@ import { compressionCodec } from "./compression.js";
 import { deltaKind, deltaType } from "./delta.js";
 import { corrupt, intArrayCtor, viewAs, type IntKind } from "./util.js";
 
-/** MSB-first bit writer over 64-bit little-endian words: stream bit k is bit 63-(k%64) of word k/64. */
+/**
+ * The bit stream is most-significant-bit first within little-endian uint64 words: stream bit k is bit
+ * 63-(k%64) of word k/64. Reversing the bytes of every word turns it into a plain big-endian bit stream,
+ * which both sides below use, several bits per step.
+ */
+function swapWords(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength);
+  for (let w = 0; w + 8 <= bytes.byteLength; w += 8) for (let i = 0; i < 8; i++) out[w + i] = bytes[w + 7 - i];
+  return out;
+}
+
 class BitWriter {
   bytes: Uint8Array;
   bit = 0;
@@ -18,46 +28,74 @@ class BitWriter {
     this.bytes = new Uint8Array(Math.ceil(capacityBits / 64) * 8 + 8);
   }
   put(b: number): void {
-    if (b) {
-      const p = 63 - (this.bit & 63);
-      this.bytes[(this.bit >>> 6) * 8 + (p >>> 3)] |= 1 << (p & 7);
-    }
+    if (b) this.bytes[this.bit >>> 3] |= 0x80 >>> (this.bit & 7);
     this.bit++;
   }
+  /** Writes the low `nbits` bits of `v` (a non-negative integer below 2^53), most significant first. */
   putNumber(v: number, nbits: number): void {
-    for (let j = nbits - 1; j >= 0; j--) this.put(Math.floor(v / 2 ** j) % 2);
+    let left = nbits;
+    while (left > 0) {
+      const room = 8 - (this.bit & 7);
+      const take = Math.min(room, left);
+      const shift = left - take;
+      const chunk = shift >= 31 ? Math.floor(v / 2 ** shift) % 2 ** take : (v / 2 ** shift) & ((1 << take) - 1);
+      this.bytes[this.bit >>> 3] |= (chunk & ((1 << take) - 1)) << (room - take);
+      this.bit += take;
+      left -= take;
+    }
   }
   putBig(v: bigint, nbits: number): void {
-    for (let j = nbits - 1; j >= 0; j--) this.put(Number((v >> BigInt(j)) & 1n));
+    if (nbits <= 52) {
+      this.putNumber(Number(v), nbits);
+      return;
+    }
+    this.putNumber(Number(v >> 32n), nbits - 32);
+    this.putNumber(Number(v & 0xffffffffn), 32);
   }
-  /** Bytes written, padded to a whole word. */
+  /** Bytes written, padded to a whole word, in the on-disk word order. */
   finish(): Uint8Array {
-    return this.bytes.subarray(0, Math.ceil(this.bit / 64) * 8);
+    return swapWords(this.bytes.subarray(0, Math.ceil(this.bit / 64) * 8));
   }
 }
 
 class BitReader {
   bit = 0;
+  readonly bytes: Uint8Array;
   constructor(
-    readonly bytes: Uint8Array,
+    words: Uint8Array,
     readonly step: FilterStep,
-  ) {}
-  get(): number {
-    const w = this.bit >>> 6;
-    if (w * 8 + 8 > this.bytes.byteLength) throw corrupt(this.step, "double delta", "bit stream ends early");
-    const p = 63 - (this.bit & 63);
-    this.bit++;
-    return (this.bytes[w * 8 + (p >>> 3)] >>> (p & 7)) & 1;
+  ) {
+    this.bytes = swapWords(words);
   }
+  private need(nbits: number): void {
+    // TileDB reads whole words, so the stream must hold the word the last bit is in.
+    if (((this.bit + nbits + 63) >>> 6) * 8 > this.bytes.byteLength) throw corrupt(this.step, "double delta", "bit stream ends early");
+  }
+  get(): number {
+    this.need(1);
+    const b = (this.bytes[this.bit >>> 3] >>> (7 - (this.bit & 7))) & 1;
+    this.bit++;
+    return b;
+  }
+  /** Reads `nbits` (at most 52) bits as a number, most significant first. */
   getNumber(nbits: number): number {
+    this.need(nbits);
     let v = 0;
-    for (let j = 0; j < nbits; j++) v = v * 2 + this.get();
+    let left = nbits;
+    while (left > 0) {
+      const off = this.bit & 7;
+      const avail = 8 - off;
+      const take = avail < left ? avail : left;
+      v = v * (1 << take) + ((this.bytes[this.bit >>> 3] >>> (avail - take)) & ((1 << take) - 1));
+      this.bit += take;
+      left -= take;
+    }
     return v;
   }
   getBig(nbits: number): bigint {
-    let v = 0n;
-    for (let j = 0; j < nbits; j++) v = (v << 1n) | BigInt(this.get());
-    return v;
+    if (nbits <= 52) return BigInt(this.getNumber(nbits));
+    const hi = this.getNumber(nbits - 32);
+    return (BigInt(hi) << 32n) | BigInt(this.getNumber(32));
   }
 }
 
@@ -171,9 +209,33 @@ export function doubleDeltaDecompress(input: Uint8Array, out: Uint8Array, kind: 
     const dst = viewAs(out, BigInt64Array);
     let a = dst[0];
     let b = dst[1];
-    for (let i = 2; i < n; i++) {
+    const LIMIT = 2 ** 52;
+    let i = 2;
+    // Fast path while every value stays within ±2^52 (offsets, coordinates): plain numbers, exact.
+    if (bitsize <= 52 && a >= -BigInt(LIMIT) && a <= BigInt(LIMIT) && b >= -BigInt(LIMIT) && b <= BigInt(LIMIT)) {
+      const words = new Uint32Array(dst.buffer, dst.byteOffset, 2 * n);
+      let an = Number(a);
+      let bn = Number(b);
+      for (; i < n; i++) {
+        const neg = r.get();
+        const mag = r.getNumber(bitsize);
+        const v = (neg ? -mag : mag) + 2 * bn - an;
+        if (v > LIMIT || v < -LIMIT) {
+          r.bit -= 1 + bitsize; // re-read this value on the BigInt path
+          break;
+        }
+        // Two's complement halves of v, written without a BigInt.
+        words[2 * i] = v >>> 0 === v ? v : ((v % 0x100000000) + 0x100000000) % 0x100000000;
+        words[2 * i + 1] = Math.floor(v / 0x100000000) >>> 0;
+        an = bn;
+        bn = v;
+      }
+      a = BigInt(an);
+      b = BigInt(bn);
+    }
+    for (; i < n; i++) {
       const neg = r.get();
-      const mag = bitsize > 52 ? r.getBig(bitsize) : BigInt(r.getNumber(bitsize));
+      const mag = r.getBig(bitsize);
       const v = BigInt.asIntN(64, (neg ? -mag : mag) + 2n * b - a);
       dst[i] = v;
       a = b;

@@ -1,7 +1,6 @@
 export * from "./filter.js";
 export { filterCodecs, filterName, getFilterCodec } from "./registry.js";
 export {
-  CURRENT_FORMAT_VERSION,
   MAX_TILE_CHUNK_SIZE,
   computeChunkSize,
   decodeTile,

@@ -6,14 +6,13 @@
 import { ByteReader } from "../binary.js";
 import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
+import { FORMAT_VERSION as CURRENT_FORMAT_VERSION } from "../format-version.js";
 import { FilterType, type FilterContext, type FilterPipeline, type FilterStep } from "./filter.js";
 import { getFilterCodec } from "./registry.js";
 import { concatParts, totalLength } from "./util.js";
 
 /** TileDB's chunk size ceiling (constants::max_tile_chunk_size); the writer uses it whatever the schema says. */
 export const MAX_TILE_CHUNK_SIZE = 65536;
-/** The format version assumed when the context does not give one. */
-export const CURRENT_FORMAT_VERSION = 22;
 const VAR_NUM = 0xffffffff;
 
 /** A filtered tile with no chunks: what TileDB writes for offsets that the data tile already carries. */

@@ -110,6 +110,14 @@ describe("round trips over every datatype width", () => {
       else expectBytes(roundTrip(data, pipe, ctxOf(type)), data);
     }
   });
+  it("double delta on 64-bit values crossing 2^52 and below zero stays exact", () => {
+    for (const start of [2n ** 52n - 3000n, -(2n ** 52n) + 3000n, -5000n]) {
+      const v = new BigInt64Array(4000);
+      for (let i = 0; i < v.length; i++) v[i] = start + BigInt(i * 3 + (i % 5)) * (start < 0n ? -1n : 1n);
+      const data = new Uint8Array(v.buffer);
+      expectBytes(roundTrip(data, p(f(FilterType.DOUBLE_DELTA)), ctxOf(Datatype.INT64)), data);
+    }
+  });
   it("delta and double delta reinterpret float data as integers", () => {
     for (const [type, as] of [
       [Datatype.FLOAT32, Datatype.INT32],
