@@ -2,8 +2,9 @@
  * The one module that talks to tiledb-ts: groups, metadata, array schemas and sparse reads as Arrow batches.
  * Everything above it speaks SOMA; everything below it is the TileDB format.
  */
-import type { RecordBatch, Schema } from "apache-arrow";
+
 import * as tiledb from "@census-cube/tiledb-ts";
+import type { RecordBatch, Schema } from "apache-arrow";
 import { type ArrowLayout, arrowLayout, toRecordBatch } from "./arrow/from-tiledb.js";
 import { CensusReaderError } from "./errors.js";
 import type { RangeSet } from "./value-filter/pushdown.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CensusReaderError, ExperimentAxisQuery, openDataFrame, openExperiment, openSoma } from "../src/index.js";
+import { CensusReaderError, type Coords, ExperimentAxisQuery, openDataFrame, openDenseNDArray, openExperiment, openSoma } from "../src/index.js";
 import { packageRoot, runPython, tempDir } from "./helpers/python.js";
 
 /**
@@ -113,16 +113,44 @@ describe("categorical and plain string columns", () => {
     expect(t.schema.fields.map((f) => f.name)).toEqual(["soma_joinid", "cell_type"]);
   });
 
-  it("reads X for a given list of obs joinids, intersected with the query", async () => {
+  it("reads X for a given list of obs joinids, intersected with the query's obs", async () => {
     const exp = await openExperiment(join(tmp.path, "categorical"));
-    const q = await ExperimentAxisQuery.create(exp, "RNA");
-    const rows = new Set<number>();
-    for await (const b of q.X("raw", { obsCoords: [7, 3, 100, 5] })) for (const v of b.getChild("soma_dim_0")!.toArray() as BigInt64Array) rows.add(Number(v));
-    const e = expected.categorical.query;
-    // Cells 3 (every 7th cell from 3 has no X) never appear; the others do when they have data.
-    expect(rows.has(3)).toBe(false);
-    expect([...rows].every((r) => [5, 7, 100].includes(r))).toBe(true);
-    expect(e.x[0].length).toBeGreaterThan(0);
+    const triples = async (q: ExperimentAxisQuery, obsCoords?: Coords) => {
+      const out: string[] = [];
+      for await (const b of q.X("raw", { obsCoords })) {
+        const [r, c, v] = [0, 1, 2].map((i) => Array.from(b.getChildAt(i)!, Number));
+        for (let i = 0; i < r.length; i++) out.push(`${r[i]},${c[i]},${v[i]}`);
+      }
+      return out;
+    };
+    const all = await triples(await ExperimentAxisQuery.create(exp, "RNA"));
+    const ids = [100, 7, 3, 5, 5];
+    const want = all.filter((t) => ids.includes(Number(t.split(",")[0])));
+    expect(want.length).toBeGreaterThan(0);
+    expect(await triples(await ExperimentAxisQuery.create(exp, "RNA"), ids)).toEqual(want);
+    expect(await triples(await ExperimentAxisQuery.create(exp, "RNA"), { ranges: [[3, 7], [100, 100]] })).toEqual(
+      all.filter((t) => [3, 4, 5, 6, 7, 100].includes(Number(t.split(",")[0]))),
+    );
+    // Intersected with an obs filter: only those of the ids that pass it.
+    const q = await ExperimentAxisQuery.create(exp, "RNA", { obsQuery: { valueFilter: "soma_joinid >= 6" } });
+    expect(await triples(q, ids)).toEqual(all.filter((t) => [7, 100].includes(Number(t.split(",")[0]))));
+  });
+});
+
+describe("DenseNDArray written by tiledbsoma", () => {
+  it("reads the whole shape and a box with the values tiledbsoma reads", async () => {
+    const e = (expected as unknown as { dense: { shape: number[]; full: number[]; part: number[] } }).dense;
+    const d = await openDenseNDArray(join(tmp.path, "dense"));
+    expect(d.shape.map(Number)).toEqual(e.shape);
+    const values = async (coords?: Array<Coords | null>) => {
+      const out: number[] = [];
+      for await (const b of d.read({ coords })) out.push(...(Array.from(b.getChild("soma_data")!) as number[]));
+      return out;
+    };
+    expect(await values()).toEqual(e.full);
+    expect(await values([{ ranges: [[2, 4]] }, { ranges: [[1, 3]] }])).toEqual(e.part);
+    await expect(values([[0, 2]])).rejects.toMatchObject({ code: "E_COORDS" });
+    await expect(values([{ ranges: [[0, 7]] }])).rejects.toThrow(/outside the shape \[0, 6\]/);
   });
 });
 

@@ -4,18 +4,19 @@
  * that share one dictionary per enumeration for the whole read (so a filter's per-label table is computed once)
  * and keep the enumeration's `ordered` flag.
  */
-import { type Data, type DataType, Dictionary, Field, type Int8, type RecordBatch, Schema, type Vector, makeData, vectorFromArray } from "apache-arrow";
+
 import {
   type ArraySchema,
-  type Enumeration,
-  type ReadBatch,
-  type ResultColumn,
   arrowType,
   arrowValueType,
   columnToArrow,
   columnValues,
+  type Enumeration,
   enumerationValues,
+  type ReadBatch,
+  type ResultColumn,
 } from "@census-cube/tiledb-ts";
+import { type Data, type DataType, Dictionary, Field, type Int8, makeData, type RecordBatch, Schema, type Vector, vectorFromArray } from "apache-arrow";
 import { CensusReaderError } from "../errors.js";
 import { batchFromChildren } from "./select-rows.js";
 

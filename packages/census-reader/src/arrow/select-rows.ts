@@ -1,4 +1,4 @@
-import { type Data, type DataType, RecordBatch, Schema, Struct, Type, makeData } from "apache-arrow";
+import { type Data, type DataType, makeData, RecordBatch, Schema, Struct, Type } from "apache-arrow";
 
 /**
  * Keeps the rows of a record batch whose mask byte is 1 (Arrow JS has no compute kernels).
@@ -8,7 +8,7 @@ import { type Data, type DataType, RecordBatch, Schema, Struct, Type, makeData }
 export function selectRows(batch: RecordBatch, mask: Uint8Array): RecordBatch {
   const rows = maskToIndices(mask);
   if (rows.length === batch.numRows) return batch;
-  const children = batch.schema.fields.map((f, i) => takeData(batch.getChildAt(i)!.data[0], rows));
+  const children = batch.schema.fields.map((_f, i) => takeData(batch.getChildAt(i)!.data[0], rows));
   return batchFromChildren(batch.schema, children, rows.length);
 }
 

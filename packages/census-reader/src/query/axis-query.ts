@@ -4,7 +4,7 @@ import { type Coords, coordsToRanges, joinidsToRanges } from "../soma/coords.js"
 import type { SomaDataFrame } from "../soma/dataframe.js";
 import type { SomaExperiment } from "../soma/experiment.js";
 import type { SomaMeasurement } from "../soma/measurement.js";
-import { type RangeSet, intersectRanges } from "../value-filter/pushdown.js";
+import { intersectRanges, type RangeSet } from "../value-filter/pushdown.js";
 
 /** A selection on one axis (obs or var): a value filter, joinid coords, both (rows must satisfy both), or neither (all rows). */
 export interface AxisQuery {

@@ -2,9 +2,7 @@ import { CensusReaderError } from "../errors.js";
 import type { GroupInfo } from "../tiledb-access.js";
 import { SomaObject, type SomaObjectType } from "./soma-object.js";
 
-export interface OpenFn {
-  (uri: string): Promise<SomaObject>;
-}
+export type OpenFn = (uri: string) => Promise<SomaObject>
 
 /** A SOMA Collection: a TileDB group whose members are SOMA objects, opened on demand by name. */
 export class SomaCollection extends SomaObject {

@@ -1,5 +1,5 @@
 import { CensusReaderError } from "../errors.js";
-import { type RangeSet, normalize } from "../value-filter/pushdown.js";
+import { normalize, type RangeSet } from "../value-filter/pushdown.js";
 
 /**
  * A selection on one index dimension: a list of joinids (any order, duplicates allowed), or inclusive ranges.

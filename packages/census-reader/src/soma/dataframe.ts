@@ -5,7 +5,7 @@ import type { ArrayInfo } from "../tiledb-access.js";
 import { bindFilter, filterColumns } from "../value-filter/bind.js";
 import { evaluateFilter, recordBatchInput } from "../value-filter/evaluate.js";
 import { parseFilter } from "../value-filter/parser.js";
-import { type IndexDimension, type RangeSet, intersectRanges, planPushdown } from "../value-filter/pushdown.js";
+import { type IndexDimension, intersectRanges, planPushdown, type RangeSet } from "../value-filter/pushdown.js";
 import { type Coords, coordsToRanges } from "./coords.js";
 import { SomaObject, type SomaObjectType } from "./soma-object.js";
 

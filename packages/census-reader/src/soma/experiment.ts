@@ -1,7 +1,7 @@
-import type { SomaObjectType } from "./soma-object.js";
 import { SomaCollection } from "./collection.js";
 import { SomaDataFrame } from "./dataframe.js";
 import { SomaMeasurement } from "./measurement.js";
+import type { SomaObjectType } from "./soma-object.js";
 import { expectType } from "./soma-object.js";
 
 /** A SOMA Experiment: `obs` (the cells) and `ms`, the measurements by name (e.g. `ms/RNA`). */

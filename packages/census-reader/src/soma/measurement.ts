@@ -1,6 +1,6 @@
-import type { SomaObjectType } from "./soma-object.js";
 import { SomaCollection } from "./collection.js";
 import { SomaDataFrame } from "./dataframe.js";
+import type { SomaObjectType } from "./soma-object.js";
 import { expectType } from "./soma-object.js";
 import { SomaSparseNDArray } from "./sparse-nd-array.js";
 

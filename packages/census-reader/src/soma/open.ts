@@ -4,7 +4,7 @@ import { SomaCollection } from "./collection.js";
 import { SomaDataFrame } from "./dataframe.js";
 import { SomaExperiment } from "./experiment.js";
 import { SomaMeasurement } from "./measurement.js";
-import { type SomaObject, checkSomaMetadata, expectType } from "./soma-object.js";
+import { checkSomaMetadata, expectType, type SomaObject } from "./soma-object.js";
 import { SomaDenseNDArray, SomaSparseNDArray } from "./sparse-nd-array.js";
 
 /**

@@ -209,6 +209,18 @@ EXPERIMENTS = {
 }
 
 
+def write_dense(uri: str) -> dict:
+    """A 2-d DenseNDArray (float64, 7 x 5) written in two blocks, and the values tiledbsoma reads back."""
+    values = np.arange(35, dtype=np.float64).reshape(7, 5) * 1.5 - 3
+    with soma.DenseNDArray.create(uri, type=pa.float64(), shape=(7, 5)) as d:
+        d.write((slice(0, 3), slice(None)), pa.Tensor.from_numpy(values[0:4, :]))
+        d.write((slice(4, 6), slice(None)), pa.Tensor.from_numpy(values[4:7, :]))
+    with soma.DenseNDArray.open(uri) as d:
+        full = d.read().to_numpy()
+        part = d.read((slice(2, 4), slice(1, 3))).to_numpy()
+    return {"shape": [7, 5], "full": full.ravel().tolist(), "part": part.ravel().tolist()}
+
+
 def joinids_or_error(df, value_filter: str | tuple[str, str]) -> dict:
     ours, theirs = value_filter if isinstance(value_filter, tuple) else (value_filter, value_filter)
     try:
@@ -255,6 +267,7 @@ def main() -> int:
         uri = os.path.join(out, name)
         write_experiment(uri, **params)
         expected[name] = expected_for(uri, params["with_nullable"])
+    expected["dense"] = write_dense(os.path.join(out, "dense"))
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f)
     return 0
