@@ -542,7 +542,8 @@ export function buildRtreeLevels(leaves: MBR[], schema: ArraySchema, fanout = RT
   if (leaves.length === 0) return [];
   const levels: MBR[][] = [leaves];
   if (leaves.length === 1) return levels;
-  const height = Math.ceil(Math.log(leaves.length) / Math.log(fanout) - 1e-12) + 1;
+  // The same floating-point formula as TileDB, so trees (and bytes) match even where log rounds up.
+  const height = Math.ceil(Math.log(leaves.length) / Math.log(fanout)) + 1;
   for (let h = 0; h < height - 1; h++) {
     const prev = levels[levels.length - 1];
     const next: MBR[] = [];

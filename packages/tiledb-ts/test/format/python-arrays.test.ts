@@ -5,7 +5,7 @@
 import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openArray, type TileDBArray } from "../../src/array.js";
+import { encodeConsolidatedFragmentMeta, openArray, type TileDBArray } from "../../src/array.js";
 import { encodeArraySchema } from "../../src/array-schema.js";
 import { Datatype } from "../../src/datatype.js";
 import { encodeEnumeration, enumerationValues, loadAllEnumerations } from "../../src/enumeration.js";
@@ -271,6 +271,23 @@ describe("arrays written by Python tiledb", () => {
       expect(py.cells).toEqual(report[name].cells);
       expect(py.fragments.map((x) => x.nonempty_domain)).toEqual(report[name].fragments.map((x) => x.nonempty_domain));
     }
+  });
+
+  it("consolidated fragment metadata written by tiledb-ts is used by Python tiledb and by openArray", async () => {
+    const copy = join(root, "fm_sparse_x");
+    await cp(report.sparse_x.uri, copy, { recursive: true });
+    const a = await openArray(copy);
+    const t1 = a.fragments[0].t1;
+    const t2 = a.fragments[a.fragments.length - 1].t2;
+    const file = encodeConsolidatedFragmentMeta(a.fragments.map((f) => ({ name: f.name, footer: f.footer, schema: f.schema })));
+    await mkdir(join(copy, "__fragment_meta"), { recursive: true });
+    await writeFile(join(copy, "__fragment_meta", `${makeTimestampedName(t1, t2, 22)}.meta`), file);
+    const b = await openArray(copy);
+    expect(b.directory.fragmentMetaFiles).toHaveLength(1);
+    expect(canon(b.fragments.map((f) => f.footer))).toEqual(canon(a.fragments.map((f) => f.footer)));
+    const py = runPython<Record<string, PyReport>>("describe", copy)[copy];
+    expect(py.cells).toEqual(report.sparse_x.cells);
+    expect(py.fragments.map((x) => x.nonempty_domain)).toEqual(report.sparse_x.fragments.map((x) => x.nonempty_domain));
   });
 
   it("schemas tiledb-ts encodes open in Python tiledb equal to the originals", async () => {

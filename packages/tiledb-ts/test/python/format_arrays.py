@@ -167,7 +167,9 @@ def make(out):
     u = os.path.join(out, "sparse_strings")
     dom = tiledb.Domain(tiledb.Dim("feature_id", dtype="ascii", filters=tiledb.FilterList([tiledb.ZstdFilter()])))
     enmr = tiledb.Enumeration("cell_type_enum", False, ["B cell", "T cell", "neuron", "épithélium"])
-    sch = tiledb.ArraySchema(domain=dom, sparse=True, allows_duplicates=False, enums=[enmr], attrs=[
+    levels = tiledb.Enumeration("levels", True, np.array([10, 20, 35], dtype=np.int32))
+    sch = tiledb.ArraySchema(domain=dom, sparse=True, allows_duplicates=False, enums=[enmr, levels], attrs=[
+        tiledb.Attr("level", dtype=np.uint8, enum_label="levels"),
         tiledb.Attr("name", dtype=str, var=True, filters=tiledb.FilterList([tiledb.ZstdFilter(level=5)])),
         tiledb.Attr("count", dtype=np.int32, nullable=True),
         tiledb.Attr("cell_type", dtype=np.int8, enum_label="cell_type_enum"),
@@ -177,11 +179,11 @@ def make(out):
     with tiledb.open(u, "w", timestamp=10) as A:
         A[np.array(["ENSG01", "ENSG05", "ENSG09"])] = {
             "name": np.array(["a", "bb", "ccc"], dtype=object), "count": np.ma.array([1, 2, 3], mask=[0, 1, 0], dtype=np.int32),
-            "cell_type": np.array([0, 1, 3], dtype=np.int8), "flag": np.array([1, 2, 3], dtype=np.uint8)}
+            "cell_type": np.array([0, 1, 3], dtype=np.int8), "flag": np.array([1, 2, 3], dtype=np.uint8), "level": np.array([0, 1, 2], dtype=np.uint8)}
     with tiledb.open(u, "w", timestamp=20) as A:
         A[np.array(["ENSG02", "ENSG12"])] = {
             "name": np.array(["dd", ""], dtype=object), "count": np.ma.array([4, 5], mask=[0, 0], dtype=np.int32),
-            "cell_type": np.array([2, 2], dtype=np.int8), "flag": np.array([4, 5], dtype=np.uint8)}
+            "cell_type": np.array([2, 2], dtype=np.int8), "flag": np.array([4, 5], dtype=np.uint8), "level": np.array([2, 0], dtype=np.uint8)}
     tiledb.consolidate(u, config=tiledb.Config({"sm.consolidation.mode": "fragment_meta"}))
     tiledb.consolidate(u, config=tiledb.Config({"sm.consolidation.mode": "commits"}))
     report["sparse_strings"] = describe(u, timestamps=[15, [15, 25]])
