@@ -9,6 +9,7 @@ import { corrupt, type IntKind } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 
 const DEFAULT_MAX_WINDOW = 256;
+const SAFE = 2n ** 52n;
 
 /** Bits TileDB picks for a window: [bits, minimum]; full width when the range does not fit. */
 function bitsRequired(dv: DataView, start: number, n: number, kind: IntKind): [number, number | bigint] {
@@ -131,7 +132,17 @@ export const bitWidthReductionCodec: FilterCodec = {
       const rel = { size: b as 1 | 2 | 4, signed: kind.signed };
       if (T === 8) {
         const base = min as bigint;
-        for (let i = 0; i < n; i++, ip += b, op += 8) writeValue(ddv, op, 8, base + BigInt(readValue(sdv, ip, rel)));
+        if (base >= -SAFE && base <= SAFE) {
+          // |base| <= 2^52 and the offsets are below 2^32: the sum is an exact number; store its two halves.
+          const nb = Number(base);
+          for (let i = 0; i < n; i++, ip += b, op += 8) {
+            const v = nb + (readValue(sdv, ip, rel) as number);
+            ddv.setUint32(op, v >>> 0 === v ? v : ((v % 0x100000000) + 0x100000000) % 0x100000000, true);
+            ddv.setUint32(op + 4, Math.floor(v / 0x100000000) >>> 0, true);
+          }
+        } else {
+          for (let i = 0; i < n; i++, ip += b, op += 8) writeValue(ddv, op, 8, base + BigInt(readValue(sdv, ip, rel)));
+        }
       } else {
         const base = min as number;
         for (let i = 0; i < n; i++, ip += b, op += T) writeValue(ddv, op, T, base + (readValue(sdv, ip, rel) as number));
