@@ -23,8 +23,6 @@ interface DimKey {
   offsets?: Float64Array;
 }
 
-const TWO53 = 2 ** 53;
-
 /** Reads a fixed dimension column as numbers (exact) or bigints. */
 export function dimValues(col: Column): { num?: Float64Array; big?: BigInt64Array | BigUint64Array } {
   const buf = (col.fixed as Uint8Array).buffer;
@@ -40,11 +38,15 @@ export function dimValues(col: Column): { num?: Float64Array; big?: BigInt64Arra
     case Datatype.FLOAT64: return { num: new Float64Array(buf, 0, n) };
     default: {
       const big = col.type === Datatype.UINT64 ? new BigUint64Array(buf, 0, n) : new BigInt64Array(buf, 0, n);
+      // Numbers from the two 32-bit halves (no BigInt per cell); exact while |v| < 2^53.
+      const lo = new Uint32Array(buf, 0, 2 * n);
+      const hiS = new Int32Array(buf, 0, 2 * n);
+      const unsigned = col.type === Datatype.UINT64;
       const num = new Float64Array(n);
       for (let i = 0; i < n; i++) {
-        const v = Number(big[i]);
-        if (v >= TWO53 || v <= -TWO53) return { big };
-        num[i] = v;
+        const hi = unsigned ? lo[2 * i + 1] : hiS[2 * i + 1];
+        if (hi >= 0x200000 || hi < -0x200000) return { big };
+        num[i] = hi * 4294967296 + lo[2 * i];
       }
       return { num };
     }
