@@ -34,6 +34,7 @@ export function fragmentView(
   timestamp: [number, number],
   meta: FragmentMetadata,
   schema: ArraySchema,
+  openRange?: [number, number],
 ): FragmentView {
   const capacity = Number(schema.capacity);
   const dense = meta.dense;
@@ -48,6 +49,7 @@ export function fragmentView(
     version: meta.version,
     dense,
     hasTimestamps: meta.hasTimestamps,
+    openRange: meta.hasTimestamps ? openRange : undefined,
     nonEmptyDomain: meta.nonEmptyDomain ?? [],
     tileCount,
     cellsInTile(t: number): number {

@@ -28,6 +28,8 @@ export interface FragmentView {
   dense: boolean;
   /** Consolidated with timestamps: several versions of a cell may sit side by side, each with its time. */
   hasTimestamps: boolean;
+  /** Set when the fragment reaches outside the open timestamp range: only cells written inside it count. */
+  openRange?: [number, number];
   /** One [low, high] per dimension. */
   nonEmptyDomain: Array<[DomainValue | string, DomainValue | string]>;
   tileCount: number;

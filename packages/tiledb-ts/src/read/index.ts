@@ -62,7 +62,10 @@ async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> 
       throw new TileDBError("E_UNSUPPORTED", `${f.uri}: ${f.footer.dense ? "dense" : "sparse"} fragment in a ${dense ? "dense" : "sparse"} array is not supported`);
     }
     if (f.footer.hasDeleteMeta) throw new TileDBError("E_UNSUPPORTED", `${f.uri}: fragments with delete metadata are not supported`);
-    out.push(fragmentView(f.uri, f.name, [f.t1, f.t2], await f.metadata(), f.schema));
+    const range: [number, number] | undefined = f.partialOverlap ? [arr.timestamp.start, arr.timestamp.end] : undefined;
+    // without per-cell timestamps a fragment reaching past the open range cannot be cut to it: TileDB skips it
+    if (f.partialOverlap && !f.footer.hasTimestamps) continue;
+    out.push(fragmentView(f.uri, f.name, [f.t1, f.t2], await f.metadata(), f.schema, range));
   }
   return out;
 }

@@ -86,7 +86,7 @@ class TileLoader {
     const dims: DimColumn[] = [];
     const cells = frag.cellsInTile(w.tile);
     // a fragment consolidated with timestamps may hold older versions of a cell next to the newest
-    const versions = frag.hasTimestamps && !schema.allowsDuplicates;
+    const versions = frag.hasTimestamps && (!schema.allowsDuplicates || frag.openRange !== undefined);
     if (this.withDims || w.partial || versions) {
       const loaded = await Promise.all(this.dimFields.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
       loaded.forEach((t, d) => {
@@ -101,8 +101,14 @@ class TileLoader {
         if (r) filterCells(dims[d], r, mask);
       });
       if (versions) {
-        const ts = await loadFieldTile(vfs, schema, frag, timestampsField(schema), w.tile);
-        keepNewest(dims, ts.data, mask);
+        const ts = typedView(Datatype.UINT64, (await loadFieldTile(vfs, schema, frag, timestampsField(schema), w.tile)).data) as BigUint64Array;
+        if (frag.openRange) {
+          // cells written outside the open range do not exist for this read
+          const lo = BigInt(frag.openRange[0]);
+          const hi = BigInt(frag.openRange[1]);
+          for (let i = 0; i < cells; i++) if (ts[i] < lo || ts[i] > hi) mask[i] = 0;
+        }
+        if (!schema.allowsDuplicates) keepNewest(dims, ts, mask);
       }
       let n = 0;
       for (let i = 0; i < cells; i++) n += mask[i];
@@ -122,17 +128,16 @@ function timestampsField(schema: ArraySchema): FieldInfo {
   return { name: TIMESTAMPS_FIELD, role: "attribute", index: -1, type: Datatype.UINT64, cellValNum: 1, nullable: false, filters: schema.coordsFilters };
 }
 
-/** Among adjacent cells with equal coordinates keeps only the one with the latest timestamp. */
-function keepNewest(dims: DimColumn[], tsBytes: Uint8Array, mask: Uint8Array): void {
-  const ts = typedView(Datatype.UINT64, tsBytes) as BigUint64Array;
+/** Among adjacent selected cells with equal coordinates keeps only the one with the latest timestamp. */
+function keepNewest(dims: DimColumn[], ts: BigUint64Array, mask: Uint8Array): void {
   let i = 0;
   const n = mask.length;
   while (i < n) {
     let j = i + 1;
     while (j < n && sameCoords(dims, i, dims, j)) j++;
     if (j - i > 1) {
-      let best = i;
-      for (let k = i + 1; k < j; k++) if (ts[k] >= ts[best]) best = k;
+      let best = -1;
+      for (let k = i; k < j; k++) if (mask[k] && (best < 0 || ts[k] >= ts[best])) best = k;
       for (let k = i; k < j; k++) if (k !== best) mask[k] = 0;
     }
     i = j;

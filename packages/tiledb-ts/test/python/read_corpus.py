@@ -162,6 +162,10 @@ corpus = []
 
 
 def record(uri, queries):
+    for q in queries:
+        if "timestamp" in q:
+            record_at(uri, q)
+    queries = [q for q in queries if "timestamp" not in q]
     with tiledb.open(uri) as A:
         schema = A.schema
         entry = {"name": os.path.basename(uri), "sparse": schema.sparse, "allowsDuplicates": schema.sparse and schema.allows_duplicates,
@@ -181,6 +185,16 @@ def record(uri, queries):
             out["result"] = dump(res, schema)
             entry["queries"].append(out)
     corpus.append(entry)
+
+
+def record_at(uri, q):
+    # a read of the array opened at a timestamp: later fragments (and later cells of consolidated ones) are invisible
+    with tiledb.open(uri, timestamp=q["timestamp"]) as A:
+        res = A.query(order="G")[:] if A.schema.sparse else A.query(coords=True)[:]
+        pending.append((os.path.basename(uri), {"order": "G", "timestamp": q["timestamp"], "result": dump(res, A.schema)}))
+
+
+pending = []
 
 
 def enc_ranges(r):
@@ -278,7 +292,7 @@ for i, (fname, (make, tnames)) in enumerate(FILTERS.items()):
     record(uri, [
         {"order": "G"},
         {"order": "U", "ranges": [[slice(3, 20), slice(40, 45), 70, 71, 500]]},
-    ])
+    ] + ([{"timestamp": 2}] if nfrag > 2 else []))
     # dense (no duplicates notion); string and var types are allowed in dense arrays
     uri = os.path.join(OUT, f"{fname}_dense")
     dims = [tiledb.Dim("r", domain=(0, 11), tile=4, dtype=np.int32, filters=tiledb.FilterList(dim_filters)),
@@ -294,7 +308,7 @@ for i, (fname, (make, tnames)) in enumerate(FILTERS.items()):
         tiledb.consolidate(uri, config=SMALL)
         if vacuum:
             tiledb.vacuum(uri)
-    record(uri, [{}, {"ranges": [slice(2, 9), slice(1, 4)]}])
+    record(uri, [{}, {"ranges": [slice(2, 9), slice(1, 4)]}] + ([{"timestamp": 2}] if nfrag > 2 else []))
 
 # ---------------------------------------------------------------------------------------------------------
 # Dimension types and orders (sparse): string, float, datetime and small-int dimensions; 2-D global order.
@@ -383,6 +397,9 @@ with tiledb.open(uri) as A:
 # the raw codes are compared; labels are listed so a reader can check the dictionary
 record(uri, [{"order": "G"}])
 corpus[-1]["enumerations"] = {"cell_type": [str(v) for v in labels]}
+
+for name, q in pending:
+    next(e for e in corpus if e["name"] == name)["queries"].append(q)
 
 with open(os.path.join(OUT, "expected.json"), "w") as f:
     json.dump({"tiledb": tiledb.__version__, "libtiledb": ".".join(map(str, tiledb.libtiledb.version())), "arrays": corpus}, f)
