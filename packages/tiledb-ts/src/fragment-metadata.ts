@@ -136,12 +136,22 @@ export function fieldIndex(schema: ArraySchema, name: string, footer?: Pick<Frag
   throw new TileDBError("E_NOT_FOUND", `no attribute or dimension named "${name}" in schema ${schema.fileName}`);
 }
 
-/** The data file name of a field in a fragment folder (format v9+): `a<i>`, `d<i>`, `t`, `dt`, `dci`. */
-export function fieldFileName(schema: ArraySchema, name: string, kind: "data" | "var" | "validity" = "data"): string {
+/** Characters format 8 percent-encoded in data file names (RFC 3986 reserved plus those Windows forbids). */
+const V8_ESCAPED = new Set('!#$%&\'()*+,/:;=?@[]"<>\\|');
+
+/**
+ * The data file name of a field in a fragment folder: `a<i>`, `d<i>`, `t`, `dt`, `dci` since format 9;
+ * before that the field's own name (percent-encoded in format 8 only).
+ */
+export function fieldFileName(schema: ArraySchema, name: string, kind: "data" | "var" | "validity" = "data", version = FORMAT_VERSION): string {
   const suffix = kind === "var" ? "_var.tdb" : kind === "validity" ? "_validity.tdb" : ".tdb";
   const a = schema.attributes.findIndex((x) => x.name === name);
-  if (a >= 0) return `a${a}${suffix}`;
   const d = schema.dimensions.findIndex((x) => x.name === name);
+  if (version < 9 && (a >= 0 || d >= 0)) {
+    const encoded = version === 8 ? [...name].map((c) => (V8_ESCAPED.has(c) ? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}` : c)).join("") : name;
+    return `${encoded}${suffix}`;
+  }
+  if (a >= 0) return `a${a}${suffix}`;
   if (d >= 0) return `d${d}${suffix}`;
   if (name === TIMESTAMPS_FIELD) return `t${suffix}`;
   if (name === DELETE_TIMESTAMPS_FIELD) return `dt${suffix}`;

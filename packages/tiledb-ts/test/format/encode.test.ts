@@ -91,3 +91,16 @@ describe("enumerations", () => {
     expect(() => decodeEnumerationPayload(badOffsets, "enum-file")).toThrow(/out of order or past the data/);
   });
 });
+
+describe("data file names", () => {
+  it("follow the format version: indexes since 9, names before, percent-encoded in 8", async () => {
+    const { fieldFileName } = await import("../../src/fragment-metadata.js");
+    const a = await openArray(join(fixtureRoot, "ms/RNA/X/raw"));
+    const s = { ...a.schema, attributes: [{ ...a.schema.attributes[0], name: "a/b c" }] };
+    expect(fieldFileName(s, "a/b c")).toBe("a0.tdb");
+    expect(fieldFileName(s, "soma_dim_1", "var")).toBe("d1_var.tdb");
+    expect(fieldFileName(s, "a/b c", "validity", 7)).toBe("a/b c_validity.tdb");
+    expect(fieldFileName(s, "a/b c", "data", 8)).toBe("a%2Fb c.tdb");
+    expect(() => fieldFileName(s, "nope")).toThrow(/no attribute or dimension named "nope"/);
+  });
+});
