@@ -1,7 +1,12 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // One JSON report per package: tools/scripts/test-all.sh sums them into the CI's "N passed, N failed" line.
 export default defineConfig({
+  resolve: {
+    // Test against tiledb-ts sources, so a stale or missing dist of the sibling package cannot mask a change.
+    alias: { "@census-cube/tiledb-ts": fileURLToPath(new URL("../tiledb-ts/src/index.ts", import.meta.url)) },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     reporters: ["default", ["json", { outputFile: "test-results.json" }]],

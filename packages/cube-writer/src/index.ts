@@ -1,1 +1,10 @@
 export { CubeWriterError } from "./errors.js";
+export * from "./layout.js";
+export { type LabelColumn, compareCodePoints } from "./labels.js";
+export { obsGroupsSchema, estimatorsSchema, sizeFactorsSchema, sizeFactorsMetadata } from "./schemas.js";
+export { type ObsGroupsInput, type ObsGroupsTable, obsGroupsTable } from "./obs-groups.js";
+export { type SizeFactorsInput, type SizeFactorsTable, sizeFactorsTable } from "./size-factors.js";
+export { type EstimatorRows } from "./estimators.js";
+export { CubeWriter, type CreateCubeOptions, type FinishOptions, type CubeStatus, type CubeState, readCubeState, cubeStatus } from "./cube-writer.js";
+export { type ValidationReport, type ValidateOptions, validateCube } from "./validate.js";
+export { type BuildRecord, readBuildRecord } from "./build-record.js";

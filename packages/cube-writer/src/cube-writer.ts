@@ -1,0 +1,295 @@
+/**
+ * Writing a cube: create it (group, feature ids, size factors, obs groups, empty estimators), add estimator
+ * batches as fragments, then validate, consolidate and mark it complete. A cube is "complete" only once
+ * `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
+ */
+import {
+  type VFS,
+  addGroupMembers,
+  columnValues,
+  consolidate,
+  createArray,
+  createGroup,
+  joinUri,
+  objectType,
+  openArray,
+  openGroup,
+  readAll,
+  vacuum,
+  vfsFor,
+  writeDense,
+  writeGroupMetadata,
+  writeMetadata,
+  writeSparse,
+} from "@census-cube/tiledb-ts";
+import { type BuildRecord, readBuildRecord } from "./build-record.js";
+import { CubeWriterError } from "./errors.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells } from "./estimators.js";
+import {
+  BUILD_RECORD_KEY,
+  ESTIMATOR_NAMES,
+  ESTIMATORS_ARRAY,
+  FEATURE_IDS_FILE,
+  OBS_GROUPS_ARRAY,
+  OBS_LOGICAL_DIMS,
+  SIZE_FACTORS_ARRAY,
+  STATUS_KEY,
+} from "./layout.js";
+import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
+import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
+import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
+import { type ValidationReport, validateCube } from "./validate.js";
+
+export interface CreateCubeOptions {
+  /** Feature ids in var order (written to feature_ids.json; estimator rows index them). */
+  featureIds: readonly string[];
+  obsGroups: ObsGroupsInput;
+  sizeFactors: SizeFactorsInput;
+  /** Estimator attributes: sum, sumsq, size_factor, n_obs, then any extras. */
+  estimators?: readonly string[];
+  /** How the cube is being built (stored in the group metadata for `cube-builder info`). */
+  build?: Record<string, unknown>;
+  /** Check `sumsq >= sum` on every row (true for raw counts; default true). */
+  counts?: boolean;
+  vfs?: VFS;
+}
+
+export interface FinishOptions {
+  /** Validate before marking complete (default true). */
+  validate?: boolean;
+  /** Consolidate and vacuum the estimators fragments (default true). */
+  consolidate?: boolean;
+  /** Cells the source query returned, for the n_obs total check. */
+  expectedNObs?: number;
+  /** Extra facts to merge into the build record (e.g. timings). */
+  build?: Record<string, unknown>;
+}
+
+export type CubeStatus = "building" | "complete";
+
+async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<void> {
+  await vfs.write(`${uri}.tmp`, new TextEncoder().encode(JSON.stringify(value)));
+  await vfs.rename(`${uri}.tmp`, uri);
+}
+
+export class CubeWriter {
+  private readonly featureBytes: Uint8Array[];
+  private batches = 0;
+  private rowsWritten = 0;
+
+  private constructor(
+    readonly cubeUri: string,
+    readonly featureIds: readonly string[],
+    readonly estimatorNames: readonly string[],
+    /** n_obs per obs group. */
+    readonly nObs: Int32Array,
+    private readonly groupWritten: Uint8Array,
+    private readonly counts: boolean,
+    private readonly vfs: VFS,
+  ) {
+    this.featureBytes = encodeFeatureIds(featureIds);
+  }
+
+  get nObsGroups(): number {
+    return this.nObs.length;
+  }
+
+  /** Obs groups with estimator rows written (by this writer or, when resumed, by earlier runs). */
+  writtenGroups(): Uint8Array {
+    return this.groupWritten.slice();
+  }
+
+  /**
+   * Creates a new cube at `cubeUri` (which must not exist, or be an empty directory). Everything is checked before
+   * anything is written; a failure part-way leaves a cube whose status is "building", never "complete".
+   */
+  static async create(cubeUri: string, options: CreateCubeOptions): Promise<CubeWriter> {
+    const vfs = options.vfs ?? vfsFor(cubeUri);
+    const estimatorNames = options.estimators ?? ESTIMATOR_NAMES;
+    // validate and shape all input first
+    encodeFeatureIds(options.featureIds ?? []);
+    if (!options.featureIds || options.featureIds.length === 0) throw new CubeWriterError("E_EMPTY", "no feature ids: the query selected no genes");
+    const groups = obsGroupsTable(options.obsGroups);
+    const sf = sizeFactorsTable(options.sizeFactors);
+    let total = 0;
+    for (const v of groups.nObs) total += v;
+    if (total !== sf.nCells) {
+      throw new CubeWriterError("E_N_OBS_TOTAL", `obs groups hold ${total} cells but size factors list ${sf.nCells}; both must cover the same queried cells`);
+    }
+    const obsSchema = obsGroupsSchema(groups.nObsGroups, groups.enumerations);
+    const estSchema = estimatorsSchema(groups.nObsGroups, estimatorNames);
+    const sfSchema = sizeFactorsSchema(sf.nCells, sf.enumerations);
+
+    if (await vfs.exists(cubeUri)) {
+      const kind = await objectType(cubeUri, vfs);
+      const entries = kind === "invalid" && (await vfs.isDir(cubeUri)) ? await vfs.ls(cubeUri) : [];
+      if (kind !== "invalid" || entries.length > 0 || !(await vfs.isDir(cubeUri))) {
+        throw new CubeWriterError("E_EXISTS", `cannot create cube ${cubeUri}: something already exists there (resume it or remove it first)`);
+      }
+    } else {
+      await vfs.mkdir(cubeUri);
+    }
+    const started = new Date().toISOString();
+    try {
+      await createGroup(cubeUri, { vfs });
+      const record: BuildRecord = {
+        ...(options.build ?? {}),
+        writer: "@census-cube/cube-writer",
+        started_at: started,
+        n_obs: sf.nCells,
+        n_vars: options.featureIds.length,
+        n_obs_groups: groups.nObsGroups,
+        estimators: [...estimatorNames],
+      };
+      await writeGroupMetadata(cubeUri, { put: { [STATUS_KEY]: "building", [BUILD_RECORD_KEY]: JSON.stringify(record) } }, { vfs });
+
+      await writeJsonAtomic(vfs, joinUri(cubeUri, FEATURE_IDS_FILE), options.featureIds);
+
+      const sfUri = joinUri(cubeUri, SIZE_FACTORS_ARRAY);
+      const sfCreated = await createArray(sfUri, sfSchema, { vfs });
+      const sfCells: Record<string, BigInt64Array | Int32Array | Float64Array> = { soma_joinid: sf.soma_joinid };
+      for (const c of OBS_LOGICAL_DIMS) sfCells[c] = sf.codes[c];
+      sfCells.approx_size_factor = sf.approx_size_factor;
+      await writeDense(sfUri, { subarray: [[0n, BigInt(sf.nCells - 1)]], cells: sfCells }, { vfs, schema: sfCreated });
+      await writeMetadata(sfUri, { put: sizeFactorsMetadata() }, { vfs });
+
+      const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
+      const ogCreated = await createArray(ogUri, obsSchema, { vfs });
+      const ogCells: Record<string, Uint32Array | Int32Array> = { obs_group_joinid: Uint32Array.from({ length: groups.nObsGroups }, (_, i) => i) };
+      for (const c of OBS_LOGICAL_DIMS) ogCells[c] = groups.codes[c];
+      ogCells.n_obs = groups.nObs;
+      await writeSparse(ogUri, ogCells, { vfs, schema: ogCreated });
+
+      await createArray(joinUri(cubeUri, ESTIMATORS_ARRAY), estSchema, { vfs });
+      await addGroupMembers(
+        cubeUri,
+        [OBS_GROUPS_ARRAY, ESTIMATORS_ARRAY, SIZE_FACTORS_ARRAY].map((name) => ({ uri: name, name, relative: true, type: "array" as const })),
+        { vfs },
+      );
+    } catch (e) {
+      if (e instanceof CubeWriterError) throw e;
+      throw new CubeWriterError("E_WRITE", `cannot create cube ${cubeUri}: ${(e as Error).message}`, { cause: e });
+    }
+    return new CubeWriter(cubeUri, [...options.featureIds], estimatorNames, groups.nObs, new Uint8Array(groups.nObsGroups), options.counts ?? true, vfs);
+  }
+
+  /** Opens an existing cube to add the batches a crashed or stopped build did not write. */
+  static async open(cubeUri: string, options: { vfs?: VFS; counts?: boolean } = {}): Promise<CubeWriter> {
+    const vfs = options.vfs ?? vfsFor(cubeUri);
+    const state = await readCubeState(cubeUri, vfs);
+    return new CubeWriter(cubeUri, state.featureIds, state.estimatorNames, state.nObs, state.groupWritten, options.counts ?? true, vfs);
+  }
+
+  /**
+   * Writes one batch of estimator rows as one fragment (atomic). A batch holds whole obs groups: every row of
+   * each of its groups, and no group written before. Returns the number of rows written.
+   */
+  async writeBatch(rows: EstimatorRows): Promise<number> {
+    const ctx: BatchContext = {
+      estimatorNames: this.estimatorNames,
+      featureBytes: this.featureBytes,
+      featureIds: this.featureIds,
+      nObs: this.nObs,
+      groupWritten: this.groupWritten,
+      counts: this.counts,
+    };
+    const { cells, groups, n } = estimatorCells(rows, ctx);
+    if (n === 0) return 0;
+    try {
+      await writeSparse(joinUri(this.cubeUri, ESTIMATORS_ARRAY), cells, { vfs: this.vfs });
+    } catch (e) {
+      throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
+    }
+    for (const g of groups) this.groupWritten[g] = 1;
+    this.batches++;
+    this.rowsWritten += n;
+    return n;
+  }
+
+  /**
+   * Validates (optional), consolidates and vacuums the estimators (optional), and marks the cube complete
+   * with its build record. Throws CubeWriterError("E_INVALID_CUBE") and leaves the cube "building" if invalid.
+   */
+  async finish(options: FinishOptions = {}): Promise<ValidationReport | undefined> {
+    let report: ValidationReport | undefined;
+    if (options.validate ?? true) {
+      report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, counts: this.counts, vfs: this.vfs });
+    }
+    const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
+    if (options.consolidate ?? true) {
+      try {
+        await consolidate(estUri, { vfs: this.vfs });
+        await vacuum(estUri, { vfs: this.vfs });
+      } catch (e) {
+        throw new CubeWriterError("E_CONSOLIDATE", `cannot consolidate ${estUri}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const previous = (await readBuildRecord(this.cubeUri, this.vfs)) ?? {};
+    const record: BuildRecord = {
+      ...previous,
+      ...(options.build ?? {}),
+      finished_at: new Date().toISOString(),
+      validated: options.validate ?? true,
+      consolidated: options.consolidate ?? true,
+    };
+    await writeGroupMetadata(this.cubeUri, { put: { [STATUS_KEY]: "complete", [BUILD_RECORD_KEY]: JSON.stringify(record) } }, { vfs: this.vfs });
+    return report;
+  }
+
+  /** Batches and rows written through this writer (not counting earlier runs). */
+  stats(): { batches: number; rows: number } {
+    return { batches: this.batches, rows: this.rowsWritten };
+  }
+}
+
+export interface CubeState {
+  featureIds: string[];
+  estimatorNames: string[];
+  nObs: Int32Array;
+  groupWritten: Uint8Array;
+  status: CubeStatus | undefined;
+}
+
+/** What an existing cube holds: its features, estimators, obs groups and which groups have estimator rows. */
+export async function readCubeState(cubeUri: string, vfs: VFS = vfsFor(cubeUri)): Promise<CubeState> {
+  const status = await cubeStatus(cubeUri, vfs);
+  const fUri = joinUri(cubeUri, FEATURE_IDS_FILE);
+  if (!(await vfs.exists(fUri))) throw new CubeWriterError("E_NOT_CUBE", `${cubeUri} is not a cube: ${FEATURE_IDS_FILE} is missing`);
+  let featureIds: string[];
+  try {
+    featureIds = JSON.parse(new TextDecoder().decode(await vfs.read(fUri)));
+  } catch (e) {
+    throw new CubeWriterError("E_NOT_CUBE", `${fUri} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (!Array.isArray(featureIds)) throw new CubeWriterError("E_NOT_CUBE", `${fUri} must hold a JSON array of feature ids`);
+  for (const name of [OBS_GROUPS_ARRAY, ESTIMATORS_ARRAY, SIZE_FACTORS_ARRAY]) {
+    if ((await objectType(joinUri(cubeUri, name), vfs)) !== "array") {
+      throw new CubeWriterError("E_NOT_CUBE", `${cubeUri} is not a complete cube: array ${name} is missing (a build stopped while creating it; rebuild with overwrite)`);
+    }
+  }
+  const og = await openArray(joinUri(cubeUri, OBS_GROUPS_ARRAY), { vfs });
+  const nGroups = Number((og.schema.dimensions[0].domain as [number, number])[1]);
+  const nObs = new Int32Array(nGroups);
+  if (og.fragments.length === 0) throw new CubeWriterError("E_NOT_CUBE", `${cubeUri}: obs_groups has no cells (a build stopped while creating it; rebuild with overwrite)`);
+  const ogRead = await readAll(og, { columns: ["obs_group_joinid", "n_obs"] });
+  const ids = columnValues(ogRead.columns[0]) as Uint32Array;
+  const counts = columnValues(ogRead.columns[1]) as Int32Array;
+  for (let i = 0; i < ids.length; i++) nObs[ids[i]] = counts[i];
+  const est = await openArray(joinUri(cubeUri, ESTIMATORS_ARRAY), { vfs });
+  const estimatorNames = est.schema.attributes.map((a) => a.name);
+  const groupWritten = new Uint8Array(nGroups);
+  if (est.fragments.length > 0) {
+    const r = await readAll(est, { columns: ["obs_group_joinid"], order: "unordered" });
+    const g = columnValues(r.columns[0]) as Uint32Array;
+    for (let i = 0; i < g.length; i++) groupWritten[g[i]] = 1;
+  }
+  return { featureIds, estimatorNames, nObs, groupWritten, status };
+}
+
+/** The cube's status ("building" until `finish`), or undefined when the directory is not a cube group. */
+export async function cubeStatus(cubeUri: string, vfs: VFS = vfsFor(cubeUri)): Promise<CubeStatus | undefined> {
+  if ((await objectType(cubeUri, vfs)) !== "group") return undefined;
+  const g = await openGroup(cubeUri, { vfs });
+  const v = g.metadata.get(STATUS_KEY)?.value;
+  return v === "building" || v === "complete" ? v : undefined;
+}

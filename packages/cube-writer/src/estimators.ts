@@ -1,0 +1,137 @@
+/**
+ * One batch of estimator rows → one `estimators` fragment. Rows are checked before anything is written:
+ * known groups and features, each (group, feature) once, finite non-negative float32 values, `sumsq >= sum`
+ * for counts, and one `n_obs` and `size_factor` per group, `n_obs` at most the group's cell count (the reference
+ * counts only the group's cells that have X data).
+ */
+import type { Cells } from "@census-cube/tiledb-ts";
+import { CubeWriterError } from "./errors.js";
+import { ESTIMATOR_NAMES } from "./layout.js";
+
+const textEncoder = new TextEncoder();
+
+type Floats = Float32Array | Float64Array | ArrayLike<number>;
+
+/** Rows of one batch (the shape of the estimators package's `CubeRows`), plus any extra estimators by name. */
+export interface EstimatorRows {
+  /** obs_group_joinid of each row. */
+  obsGroup: Uint32Array | ArrayLike<number>;
+  /** Index of each row's feature in the cube's feature ids (var order). */
+  gene: Uint32Array | ArrayLike<number>;
+  sum: Floats;
+  sumsq: Floats;
+  sizeFactor: Floats;
+  nObs: Floats;
+  /** Extra estimators (attributes after n_obs), by attribute name. */
+  extra?: Record<string, Floats>;
+}
+
+export interface BatchContext {
+  estimatorNames: readonly string[];
+  featureBytes: Uint8Array[];
+  featureIds: readonly string[];
+  /** n_obs of each obs group. */
+  nObs: Int32Array;
+  /** 1 for groups already written (by an earlier batch or run). */
+  groupWritten: Uint8Array;
+  /** Check `sumsq >= sum` (true for raw counts). */
+  counts: boolean;
+}
+
+function toF32(name: string, v: Floats | undefined, n: number): Float32Array {
+  if (v === undefined) throw new CubeWriterError("E_MISSING_COLUMN", `estimators batch: no values for "${name}"`);
+  if (v.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: "${name}" has ${v.length} values for ${n} rows`);
+  // float64 → float32 rounds to nearest, as numpy's astype does
+  return v instanceof Float32Array ? v : Float32Array.from(v);
+}
+
+/** Validates a batch and turns it into the cells of one sparse write; returns the groups it covers. */
+export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells: Cells; groups: number[]; n: number } {
+  const n = rows?.obsGroup?.length ?? 0;
+  if (rows?.gene?.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: ${rows?.gene?.length ?? 0} genes for ${n} rows`);
+  const nGroups = ctx.nObs.length;
+  const nFeatures = ctx.featureIds.length;
+  const group = new Uint32Array(n);
+  const gene = new Uint32Array(n);
+  const inBatch = new Map<number, Uint8Array>(); // group → features seen in this batch
+  for (let i = 0; i < n; i++) {
+    const g = rows.obsGroup[i];
+    const f = rows.gene[i];
+    if (!(Number.isInteger(g) && g >= 0 && g < nGroups)) throw new CubeWriterError("E_UNKNOWN_GROUP", `estimators batch row ${i}: obs_group_joinid ${g} is not one of the cube's ${nGroups} obs groups`);
+    if (!(Number.isInteger(f) && f >= 0 && f < nFeatures)) throw new CubeWriterError("E_UNKNOWN_FEATURE", `estimators batch row ${i}: gene index ${f} is not one of the cube's ${nFeatures} features`);
+    if (ctx.groupWritten[g]) throw new CubeWriterError("E_GROUP_WRITTEN", `estimators batch row ${i}: obs group ${g} was already written; a batch must hold whole obs groups, each written once`);
+    let seen = inBatch.get(g);
+    if (!seen) {
+      seen = new Uint8Array(nFeatures);
+      inBatch.set(g, seen);
+    }
+    if (seen[f]) throw new CubeWriterError("E_DUPLICATE_ROW", `estimators batch: (obs group ${g}, feature ${ctx.featureIds[f]}) appears twice`);
+    seen[f] = 1;
+    group[i] = g;
+    gene[i] = f;
+  }
+  const values: Record<string, Float32Array> = {
+    sum: toF32("sum", rows.sum, n),
+    sumsq: toF32("sumsq", rows.sumsq, n),
+    size_factor: toF32("size_factor", rows.sizeFactor, n),
+    n_obs: toF32("n_obs", rows.nObs, n),
+  };
+  const extraNames = ctx.estimatorNames.slice(ESTIMATOR_NAMES.length);
+  for (const k of Object.keys(rows.extra ?? {})) {
+    if (!extraNames.includes(k)) throw new CubeWriterError("E_UNKNOWN_ESTIMATOR", `estimators batch: "${k}" is not an estimator of this cube (${ctx.estimatorNames.join(", ")})`);
+  }
+  for (const k of extraNames) values[k] = toF32(k, rows.extra?.[k], n);
+  for (const name of ctx.estimatorNames) {
+    const v = values[name];
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) {
+        throw new CubeWriterError("E_BAD_VALUE", `estimators batch: ${name} = ${x} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}) is ${Number.isNaN(x) ? "NaN" : "not a finite non-negative number"}`);
+      }
+    }
+  }
+  const { sum, sumsq, n_obs, size_factor } = values;
+  const firstRow = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (ctx.counts && sumsq[i] < sum[i]) {
+      throw new CubeWriterError("E_BAD_VALUE", `estimators batch: sumsq ${sumsq[i]} < sum ${sum[i]} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}); impossible for counts`);
+    }
+    // n_obs counts the group's cells that have X data, as the reference does: at least 1, at most the group
+    const g = group[i];
+    if (!(Number.isInteger(n_obs[i]) && n_obs[i] >= 1 && n_obs[i] <= ctx.nObs[g])) {
+      throw new CubeWriterError("E_BAD_N_OBS", `estimators batch: n_obs ${n_obs[i]} for obs group ${g} is not an integer in [1, ${ctx.nObs[g]}] (the group's cells)`);
+    }
+    const first = firstRow.get(g);
+    if (first === undefined) firstRow.set(g, i);
+    else if (n_obs[first] !== n_obs[i] || size_factor[first] !== size_factor[i]) {
+      throw new CubeWriterError("E_BAD_N_OBS", `estimators batch: obs group ${g} has rows with different n_obs or size_factor (${n_obs[first]}/${size_factor[first]} vs ${n_obs[i]}/${size_factor[i]}); they are per-group values`);
+    }
+  }
+  // feature_id as var-sized ascii bytes, built once from the pre-encoded ids
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += ctx.featureBytes[gene[i]].byteLength;
+  const data = new Uint8Array(bytes);
+  const offsets = new Float64Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const b = ctx.featureBytes[gene[i]];
+    offsets[i] = pos;
+    data.set(b, pos);
+    pos += b.byteLength;
+  }
+  const cells: Cells = { feature_id: { data, offsets }, obs_group_joinid: group };
+  for (const name of ctx.estimatorNames) cells[name] = values[name];
+  return { cells, groups: [...inBatch.keys()], n };
+}
+
+export function encodeFeatureIds(featureIds: readonly string[]): Uint8Array[] {
+  const seen = new Set<string>();
+  return featureIds.map((id, i) => {
+    if (typeof id !== "string" || id.length === 0) throw new CubeWriterError("E_BAD_FEATURE_ID", `feature id ${i} (${String(id)}) must be a non-empty string`);
+    // the feature_id dimension is ascii
+    if (!/^[\x20-\x7e]+$/.test(id)) throw new CubeWriterError("E_BAD_FEATURE_ID", `feature id ${JSON.stringify(id)} is not printable ASCII`);
+    if (seen.has(id)) throw new CubeWriterError("E_BAD_FEATURE_ID", `feature id ${id} appears twice`);
+    seen.add(id);
+    return textEncoder.encode(id);
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Grouping-column labels as integer codes into a category list. Callers hand either plain strings or
+ * pre-coded columns (`{ codes, categories }`, e.g. from the estimators package or an Arrow dictionary).
+ */
+import { CubeWriterError } from "./errors.js";
+
+export type LabelColumn = ReadonlyArray<string> | { codes: ArrayLike<number>; categories: ReadonlyArray<string> };
+
+/** Codes and categories of a label column, checked: every code must index a category. */
+export function coded(name: string, col: LabelColumn | undefined, length: number, what: string): { codes: Int32Array; categories: string[] } {
+  if (col === undefined) throw new CubeWriterError("E_MISSING_COLUMN", `${what}: grouping column "${name}" is missing`);
+  if (Array.isArray(col) || (typeof col === "object" && "length" in col && !("codes" in col))) {
+    const values = col as ReadonlyArray<string>;
+    if (values.length !== length) throw new CubeWriterError("E_LENGTH", `${what}: column "${name}" has ${values.length} values, expected ${length}`);
+    const index = new Map<string, number>();
+    const categories: string[] = [];
+    const codes = new Int32Array(length);
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      if (typeof v !== "string") throw new CubeWriterError("E_BAD_LABEL", `${what}: column "${name}" row ${i} is ${String(v)}, not a string`);
+      let c = index.get(v);
+      if (c === undefined) {
+        c = categories.length;
+        index.set(v, c);
+        categories.push(v);
+      }
+      codes[i] = c;
+    }
+    return { codes, categories };
+  }
+  const { codes, categories } = col as { codes: ArrayLike<number>; categories: ReadonlyArray<string> };
+  if (codes.length !== length) throw new CubeWriterError("E_LENGTH", `${what}: column "${name}" has ${codes.length} codes, expected ${length}`);
+  const out = Int32Array.from(codes);
+  for (let i = 0; i < length; i++) {
+    const c = out[i];
+    if (!(c >= 0 && c < categories.length)) {
+      throw new CubeWriterError("E_BAD_LABEL", `${what}: column "${name}" row ${i} has code ${c}, outside its ${categories.length} categories (missing values are not allowed)`);
+    }
+  }
+  return { codes: out, categories: [...categories] };
+}
+
+/** Python's str ordering (by code point), which pandas uses to sort categories. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca !== cb) {
+      // A surrogate starts an astral character, above every BMP code point.
+      const sa = ca >= 0xd800 && ca <= 0xdfff;
+      const sb = cb >= 0xd800 && cb <= 0xdfff;
+      if (sa !== sb) return sa ? 1 : -1;
+      return ca - cb;
+    }
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Re-codes a column against a new category list made of the labels in use, either in order of first use
+ * (`"appearance"`, as `Series.unique()`) or sorted by code point (`"sorted"`, as `astype("category")`).
+ */
+export function recode(col: { codes: Int32Array; categories: string[] }, order: "appearance" | "sorted"): { codes: Int32Array; values: string[] } {
+  const used: number[] = [];
+  const seen = new Uint8Array(col.categories.length);
+  for (let i = 0; i < col.codes.length; i++) {
+    const c = col.codes[i];
+    if (!seen[c]) {
+      seen[c] = 1;
+      used.push(c);
+    }
+  }
+  if (order === "sorted") used.sort((x, y) => compareCodePoints(col.categories[x], col.categories[y]));
+  const map = new Int32Array(col.categories.length).fill(-1);
+  used.forEach((c, i) => {
+    map[c] = i;
+  });
+  const codes = new Int32Array(col.codes.length);
+  for (let i = 0; i < codes.length; i++) codes[i] = map[col.codes[i]];
+  return { codes, values: used.map((c) => col.categories[c]) };
+}

@@ -1,0 +1,159 @@
+/**
+ * Checks a written cube, reading it back: every obs group present once with distinct labels and positive
+ * `n_obs` (totalling the queried cells when given), every estimator row once, for a known group and feature,
+ * with finite non-negative values, `sumsq >= sum` for counts, and one `n_obs` and `size_factor` per group with
+ * `n_obs` at most the group's cells (the reference counts only cells with X data).
+ */
+import { type ReadBatch, type ResultColumn, type VFS, columnValues, joinUri, openArray, readAll, vfsFor } from "@census-cube/tiledb-ts";
+import { CubeWriterError } from "./errors.js";
+import { ESTIMATOR_NAMES, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, OBS_LOGICAL_DIMS } from "./layout.js";
+
+export interface ValidateOptions {
+  /** Cells the source query returned; the obs groups' n_obs must add up to it. */
+  expectedNObs?: number;
+  /** Check `sumsq >= sum` (raw counts; default true). */
+  counts?: boolean;
+  vfs?: VFS;
+}
+
+export interface ValidationReport {
+  nObsGroups: number;
+  nObs: number;
+  nFeatures: number;
+  nEstimatorRows: number;
+  /** Obs groups without any estimator row (no X data in the group). */
+  groupsWithoutRows: number;
+}
+
+const MAX_LISTED = 10;
+
+class Problems {
+  readonly list: string[] = [];
+  count = 0;
+  add(msg: string): void {
+    this.count++;
+    if (this.list.length < MAX_LISTED) this.list.push(msg);
+  }
+}
+
+async function readArray(uri: string, vfs: VFS, columns: string[]): Promise<ReadBatch | undefined> {
+  const arr = await openArray(uri, { vfs });
+  if (arr.fragments.length === 0) return undefined;
+  return readAll(arr, { columns, order: "unordered" });
+}
+
+function strings(col: ResultColumn): string[] {
+  const dec = new TextDecoder();
+  const o = col.offsets as Int32Array;
+  const out = new Array<string>(col.length);
+  for (let i = 0; i < col.length; i++) out[i] = dec.decode(col.data.subarray(o[i], o[i + 1]));
+  return out;
+}
+
+export async function validateCube(cubeUri: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const vfs = options.vfs ?? vfsFor(cubeUri);
+  const counts = options.counts ?? true;
+  const p = new Problems();
+  let featureIds: string[];
+  try {
+    featureIds = JSON.parse(new TextDecoder().decode(await vfs.read(joinUri(cubeUri, FEATURE_IDS_FILE))));
+  } catch (e) {
+    throw new CubeWriterError("E_NOT_CUBE", `${cubeUri}: cannot read ${FEATURE_IDS_FILE}: ${(e as Error).message}`, { cause: e });
+  }
+
+  // obs groups
+  const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
+  const og = await readArray(ogUri, vfs, ["obs_group_joinid", ...OBS_LOGICAL_DIMS, "n_obs"]);
+  if (!og) throw new CubeWriterError("E_INVALID_CUBE", `${ogUri} has no obs groups`);
+  const ogArr = await openArray(ogUri, { vfs });
+  const nGroups = Number((ogArr.schema.dimensions[0].domain as [number, number])[1]);
+  const ids = columnValues(og.columns[0]) as Uint32Array;
+  const labelCodes = OBS_LOGICAL_DIMS.map((_, c) => columnValues(og.columns[1 + c]) as Int32Array);
+  const nObsCol = columnValues(og.columns[og.columns.length - 1]) as Int32Array;
+  const groupNObs = new Int32Array(nGroups).fill(-1);
+  const keys = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const g = ids[i];
+    if (g >= nGroups) {
+      p.add(`obs group ${g} is outside [0, ${nGroups})`);
+      continue;
+    }
+    if (groupNObs[g] !== -1) p.add(`obs group ${g} appears more than once in obs_groups`);
+    groupNObs[g] = nObsCol[i];
+    if (!(nObsCol[i] > 0)) p.add(`obs group ${g} has n_obs ${nObsCol[i]}`);
+    total += nObsCol[i];
+    const key = labelCodes.map((c) => c[i]).join(",");
+    const prev = keys.get(key);
+    if (prev !== undefined) p.add(`obs groups ${prev} and ${g} have the same labels`);
+    keys.set(key, g);
+  }
+  for (let g = 0; g < nGroups; g++) if (groupNObs[g] === -1) p.add(`obs group ${g} is missing from obs_groups`);
+  if (options.expectedNObs !== undefined && total !== options.expectedNObs) {
+    p.add(`obs groups hold ${total} cells in total, the query returned ${options.expectedNObs}`);
+  }
+
+  // estimators
+  const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
+  const estArr = await openArray(estUri, { vfs });
+  const names = estArr.schema.attributes.map((a) => a.name);
+  for (const n of ESTIMATOR_NAMES) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
+  const featureIndex = new Map(featureIds.map((f, i) => [f, i]));
+  const est = await readArray(estUri, vfs, ["feature_id", "obs_group_joinid", ...names]);
+  const hasRows = new Uint8Array(nGroups);
+  let nRows = 0;
+  if (est) {
+    nRows = est.length;
+    const fids = strings(est.columns[0]);
+    const groups = columnValues(est.columns[1]) as Uint32Array;
+    const vals = names.map((_, k) => columnValues(est.columns[2 + k]) as Float32Array);
+    const seen = new Map<number, Set<number>>();
+    const sum = vals[names.indexOf("sum")];
+    const sumsq = vals[names.indexOf("sumsq")];
+    const nObs = vals[names.indexOf("n_obs")];
+    const sf = vals[names.indexOf("size_factor")];
+    const firstRow = new Map<number, number>();
+    for (let i = 0; i < nRows; i++) {
+      const g = groups[i];
+      const f = featureIndex.get(fids[i]);
+      const where = `(obs group ${g}, feature ${fids[i]})`;
+      if (f === undefined) p.add(`estimators row ${where}: feature is not in ${FEATURE_IDS_FILE}`);
+      if (g >= nGroups || groupNObs[g] === -1) {
+        p.add(`estimators row ${where}: obs group is not in obs_groups`);
+        continue;
+      }
+      hasRows[g] = 1;
+      let s = seen.get(g);
+      if (!s) {
+        s = new Set();
+        seen.set(g, s);
+      }
+      if (f !== undefined) {
+        if (s.has(f)) p.add(`estimators row ${where} appears more than once`);
+        s.add(f);
+      }
+      for (let k = 0; k < names.length; k++) {
+        const x = vals[k][i];
+        if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) p.add(`estimators row ${where}: ${names[k]} is ${x}`);
+      }
+      if (counts && sum && sumsq && sumsq[i] < sum[i]) p.add(`estimators row ${where}: sumsq ${sumsq[i]} < sum ${sum[i]}`);
+      if (nObs && !(Number.isInteger(nObs[i]) && nObs[i] >= 1 && nObs[i] <= groupNObs[g])) {
+        p.add(`estimators row ${where}: n_obs ${nObs[i]} is not an integer in [1, ${groupNObs[g]}] (the group's cells)`);
+      }
+      if (nObs && sf) {
+        const first = firstRow.get(g);
+        if (first === undefined) firstRow.set(g, i);
+        else if (nObs[first] !== nObs[i] || sf[first] !== sf[i]) p.add(`estimators row ${where}: n_obs/size_factor differ from other rows of the group`);
+      }
+    }
+  }
+  let groupsWithoutRows = 0;
+  for (let g = 0; g < nGroups; g++) if (!hasRows[g]) groupsWithoutRows++;
+  if (p.count > 0) {
+    const more = p.count > p.list.length ? `\n  … and ${p.count - p.list.length} more` : "";
+    const err = new CubeWriterError("E_INVALID_CUBE", `cube ${cubeUri} is invalid (${p.count} problems):\n  ${p.list.join("\n  ")}${more}`);
+    (err as CubeWriterError & { problems?: string[] }).problems = p.list;
+    throw err;
+  }
+  return { nObsGroups: nGroups, nObs: total, nFeatures: featureIds.length, nEstimatorRows: nRows, groupsWithoutRows };
+}
