@@ -11,6 +11,7 @@ Value encoding (exact, JSON-safe): integers and datetimes as decimal strings, fl
 var-sized numeric cells as lists of strings, nulls as null.
 """
 
+import datetime
 import json
 import sys
 
@@ -95,8 +96,10 @@ def filters(fl):
 def dom_value(v):
     if isinstance(v, (bytes, str)):
         return v.decode() if isinstance(v, bytes) else v
-    if isinstance(v, np.datetime64):
+    if isinstance(v, (np.datetime64, np.timedelta64)):
         return str(v.astype(np.int64))
+    if isinstance(v, datetime.timedelta):
+        return str(v)
     if isinstance(v, (np.floating, float)):
         return float(v)
     return str(int(v))
