@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openArray } from "../../src/array.js";
 import { Datatype, datatypeSize } from "../../src/datatype.js";
-import { readAll, type Subarray } from "../../src/read/index.js";
+import { concatBatches, readAll, readBatches, type ReadBatch, type Subarray } from "../../src/read/index.js";
 import { readArrow } from "../../src/arrow.js";
 import { VAR_NUM } from "../../src/schema.js";
 import { encodeColumn, runPython, sortedRows, tempDir } from "./helpers.js";
@@ -66,6 +66,22 @@ async function subarrayOf(uri: string, ranges: string[][][]): Promise<Subarray> 
 describe("conformance corpus (Python tiledb writes, tiledb-ts reads)", () => {
   it("covers every array the generator wrote", () => {
     expect(corpus.map((e) => e.name).sort()).toEqual([...NAMES].sort());
+  });
+
+  it("batches stay within the memory budget and join up to the full read (scan and merge paths)", async () => {
+    for (const [name, capacity] of [["census_x", 1000], ["zstd_sparse", 16], ["dims_string_int32", 8]] as const) {
+      const uri = join(dir, name);
+      const full = await readAll(uri);
+      const tileBytes = full.columns.reduce((s, c) => s + c.data.byteLength, 0) / full.length * capacity;
+      const batches: ReadBatch[] = [];
+      // a budget of about two tiles: a batch may not hold much more than that
+      for await (const b of readBatches(uri, { memoryBudget: 2 * tileBytes })) batches.push(b);
+      expect(batches.length, name).toBeGreaterThan(1);
+      for (const b of batches) expect(b.length, name).toBeLessThanOrEqual(4 * capacity);
+      const joined = concatBatches(batches, batches[0].columns);
+      expect(joined.length).toBe(full.length);
+      for (let c = 0; c < full.columns.length; c++) expect(encodeColumn(joined.columns[c]), `${name} ${full.columns[c].name}`).toEqual(encodeColumn(full.columns[c]));
+    }
   });
 
   it("Arrow batches: dictionary vectors with the enumeration's labels, validity bitmaps, faithful types", async () => {
