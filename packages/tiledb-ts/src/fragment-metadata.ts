@@ -707,6 +707,17 @@ export function encodeFragmentMetadata(input: FragmentMetadataInput, schema: Arr
   return out;
 }
 
+/** Cells in a full tile: the capacity for sparse fragments, the product of tile extents for dense ones. */
+export function fullTileCellNum(schema: ArraySchema, dense: boolean): bigint {
+  if (!dense) return schema.capacity;
+  let n = 1n;
+  for (const d of schema.dimensions) {
+    if (d.tileExtent === null) throw new TileDBError("E_SCHEMA", `dense dimension "${d.name}" has no tile extent`);
+    n *= BigInt(d.tileExtent);
+  }
+  return n;
+}
+
 /** Encodes a footer (without the trailing length), as stored in the metadata file and in `__fragment_meta` files. */
 export function encodeFragmentFooter(f: FragmentFooter, schema: ArraySchema): Uint8Array {
   const v = f.version;
@@ -729,8 +740,8 @@ export function encodeFragmentFooter(f: FragmentFooter, schema: ArraySchema): Ui
     encodeNDRectangle(w, f.nonEmptyDomain, schema.dimensions);
   }
   w.u64(f.sparseTileNum);
-  // TileDB stores a full tile's cell count when the last tile is full.
-  w.u64(f.lastTileCellNum === 0 ? Number(schema.capacity) : f.lastTileCellNum);
+  // TileDB stores a full tile's cell count (capacity, or cells per dense tile) in place of 0.
+  w.u64(f.lastTileCellNum === 0 ? fullTileCellNum(schema, f.dense) : f.lastTileCellNum);
   if (v >= 14) w.u8(f.hasTimestamps ? 1 : 0);
   if (v >= 15) w.u8(f.hasDeleteMeta ? 1 : 0);
   const list = (a: number[], name: string) => {
