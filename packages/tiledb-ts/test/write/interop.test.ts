@@ -32,6 +32,15 @@ interface Case {
 }
 
 const root = tempDir("tiledb-ts-write-corpus-");
+
+/** Vacuums the replaced fragments, then also consolidates and vacuums fragment metadata and commits. */
+async function vacuumAll(uri: string): Promise<void> {
+  await vacuum(uri);
+  await consolidate(uri, { mode: "fragment_meta" });
+  await consolidate(uri, { mode: "commits" });
+  await vacuum(uri, { mode: "fragment_meta" });
+  await vacuum(uri, { mode: "commits" });
+}
 const cases: Case[] = [];
 let py: Record<string, PyArray> = {};
 const N = 64;
@@ -83,7 +92,7 @@ async function writeSparseCase(i: number, fname: string): Promise<Case> {
   }
   if (cons) {
     await consolidate(uri);
-    if (vac) await vacuum(uri);
+    if (vac) await vacuumAll(uri);
   }
   const list = dups ? all : [...rows.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
   const names = ["d0", ...def.types];
@@ -140,7 +149,7 @@ async function writeDenseCase(i: number, fname: string): Promise<Case> {
   }
   if (cons) {
     await consolidate(uri);
-    if (vac) await vacuum(uri);
+    if (vac) await vacuumAll(uri);
   }
   const expected: Record<string, unknown[]> = {
     r: Array.from({ length: 120 }, (_, k) => String(Math.floor(k / 10))),
