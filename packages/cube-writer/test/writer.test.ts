@@ -1,0 +1,192 @@
+/** CubeWriter on small synthetic cubes: bad input gets a CubeWriterError with a code naming the fault; resume. */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { writeSparse } from "@census-cube/tiledb-ts";
+import { CubeWriter, CubeWriterError, type EstimatorRows, OBS_LOGICAL_DIMS, cubeStatus, readCubeState, validateCube } from "../src/index.js";
+import { python, tempDir } from "./helpers/python.js";
+
+const tmp = tempDir("cube-writer-unit-");
+afterAll(() => tmp.remove());
+let seq = 0;
+const fresh = () => join(tmp.path, `cube-${seq++}`);
+
+/** 3 obs groups over 6 cells, 3 genes. */
+function input() {
+  const groupLabels = (g: number) => OBS_LOGICAL_DIMS.map((c, k) => (k === 0 ? `CL:${g % 2}` : k === 4 ? `donor${g}` : `${c}-x`));
+  const columns: Record<string, string[]> = {};
+  OBS_LOGICAL_DIMS.forEach((c, k) => {
+    columns[c] = [0, 1, 2].map((g) => groupLabels(g)[k]);
+  });
+  const cellGroup = [0, 0, 1, 1, 1, 2];
+  const cellColumns: Record<string, string[]> = {};
+  OBS_LOGICAL_DIMS.forEach((c, k) => {
+    cellColumns[c] = cellGroup.map((g) => groupLabels(g)[k]);
+  });
+  return {
+    featureIds: ["ENSG0003", "ENSG0001", "ENSG0002"],
+    obsGroups: { columns, nObs: [2, 3, 1] },
+    sizeFactors: { soma_joinid: [10, 11, 12, 13, 14, 15], columns: cellColumns, approx_size_factor: [0.5, 1, 1, 1.5, 2, 0.25] },
+  };
+}
+
+function rows(groups: number[], over: Partial<EstimatorRows> = {}): EstimatorRows {
+  const obsGroup: number[] = [];
+  const gene: number[] = [];
+  const nObsOf = [2, 3, 1];
+  for (const g of groups) for (const f of [0, 1, 2]) {
+    obsGroup.push(g);
+    gene.push(f);
+  }
+  const n = obsGroup.length;
+  return {
+    obsGroup,
+    gene,
+    sum: Array.from({ length: n }, (_, i) => i + 1),
+    sumsq: Array.from({ length: n }, (_, i) => (i + 1) * 3),
+    sizeFactor: obsGroup.map((g) => g + 0.5),
+    nObs: obsGroup.map((g) => nObsOf[g]),
+    ...over,
+  };
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(CubeWriterError);
+    return (e as CubeWriterError).code;
+  }
+  return "no error";
+}
+
+describe("CubeWriter.create", () => {
+  it("writes a group that Python tiledb opens, status building until finish", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, { ...input(), build: { experiment_uri: "/x" } });
+    expect(await cubeStatus(uri)).toBe("building");
+    await w.writeBatch(rows([0, 2]));
+    await w.writeBatch(rows([1]));
+    const report = await w.finish({ expectedNObs: 6 });
+    expect(report).toEqual({ nObsGroups: 3, nObs: 6, nFeatures: 3, nEstimatorRows: 9, groupsWithoutRows: 0 });
+    expect(await cubeStatus(uri)).toBe("complete");
+    const out = execFileSync(
+      python,
+      ["-c", "import sys,json,tiledb; g=tiledb.Group(sys.argv[1]); print(json.dumps({'members':sorted(m.name for m in g),'status':g.meta['cube_status'],'build':json.loads(g.meta['cube_build'])}))", uri],
+      { encoding: "utf8" },
+    );
+    const info = JSON.parse(out);
+    expect(info.members).toEqual(["estimators", "obs_groups", "size_factors"]);
+    expect(info.status).toBe("complete");
+    expect(info.build).toMatchObject({ experiment_uri: "/x", n_obs: 6, n_vars: 3, n_obs_groups: 3, estimators: ["sum", "sumsq", "size_factor", "n_obs"] });
+  });
+
+  it("refuses an existing cube or a non-empty directory", async () => {
+    const uri = fresh();
+    await CubeWriter.create(uri, input());
+    expect(await code(CubeWriter.create(uri, input()))).toBe("E_EXISTS");
+    const dir = fresh();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "x"), "");
+    expect(await code(CubeWriter.create(dir, input()))).toBe("E_EXISTS");
+  });
+
+  it("rejects bad input before writing anything", async () => {
+    const cases: Array<[string, (i: ReturnType<typeof input>) => void]> = [
+      ["E_EMPTY", (i) => { i.featureIds = []; }],
+      ["E_BAD_FEATURE_ID", (i) => { i.featureIds = ["A", "A", "B"]; }],
+      ["E_BAD_FEATURE_ID", (i) => { i.featureIds = ["A", "B", "é"]; }],
+      ["E_BAD_N_OBS", (i) => { i.obsGroups.nObs = [2, 0, 4]; }],
+      ["E_N_OBS_TOTAL", (i) => { i.obsGroups.nObs = [2, 3, 2]; }],
+      ["E_MISSING_COLUMN", (i) => { delete (i.obsGroups.columns as Record<string, unknown>).donor_id; }],
+      ["E_DUPLICATE_GROUP", (i) => { i.obsGroups.columns.donor_id = ["a", "a", "b"]; i.obsGroups.columns.cell_type_ontology_term_id = ["c", "c", "d"]; }],
+      ["E_LENGTH", (i) => { i.sizeFactors.approx_size_factor = [1]; }],
+      ["E_BAD_VALUE", (i) => { i.sizeFactors.approx_size_factor = [1, 1, Number.NaN, 1, 1, 1]; }],
+      ["E_BAD_JOINID", (i) => { i.sizeFactors.soma_joinid = [1, 2, 3, -4, 5, 6]; }],
+    ];
+    for (const [expected, mutate] of cases) {
+      const i = input();
+      mutate(i);
+      const uri = fresh();
+      expect(await code(CubeWriter.create(uri, i)), expected).toBe(expected);
+      expect(await cubeStatus(uri)).toBeUndefined();
+    }
+  });
+});
+
+describe("CubeWriter.writeBatch", () => {
+  it("rejects bad rows with a code, writing nothing", async () => {
+    const w = await CubeWriter.create(fresh(), input());
+    const nan = rows([0]);
+    (nan.sum as number[])[1] = Number.NaN;
+    const neg = rows([0]);
+    (neg.sumsq as number[])[0] = -1;
+    const sq = rows([0]);
+    (sq.sumsq as number[])[2] = 0.5;
+    const mixed = rows([1]);
+    (mixed.nObs as number[])[1] = 2;
+    expect(await code(w.writeBatch(nan))).toBe("E_BAD_VALUE");
+    expect(await code(w.writeBatch(neg))).toBe("E_BAD_VALUE");
+    expect(await code(w.writeBatch(sq))).toBe("E_BAD_VALUE");
+    expect(await code(w.writeBatch(rows([0], { nObs: [3, 3, 3] })))).toBe("E_BAD_N_OBS");
+    expect(await code(w.writeBatch(mixed))).toBe("E_BAD_N_OBS");
+    expect(await code(w.writeBatch(rows([3])))).toBe("E_UNKNOWN_GROUP");
+    expect(await code(w.writeBatch(rows([0], { gene: [0, 1, 5] })))).toBe("E_UNKNOWN_FEATURE");
+    expect(await code(w.writeBatch(rows([0], { gene: [0, 1, 1] })))).toBe("E_DUPLICATE_ROW");
+    expect(await code(w.writeBatch(rows([0], { extra: { sev: [1, 2, 3] } })))).toBe("E_UNKNOWN_ESTIMATOR");
+    expect(await code(w.writeBatch(rows([0], { sum: [1, 2] })))).toBe("E_LENGTH");
+    expect(w.stats()).toEqual({ batches: 0, rows: 0 });
+    await w.writeBatch(rows([0]));
+    expect(await code(w.writeBatch(rows([0])))).toBe("E_GROUP_WRITTEN");
+  });
+
+  it("counts=false allows sumsq < sum (non-count layers)", async () => {
+    const w = await CubeWriter.create(fresh(), { ...input(), counts: false });
+    const r = rows([0]);
+    r.sumsq = [0.5, 0.5, 0.5];
+    expect(await w.writeBatch(r)).toBe(3);
+  });
+
+  it("writes extra estimators after the four", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, { ...input(), estimators: ["sum", "sumsq", "size_factor", "n_obs", "sev"] });
+    await w.writeBatch(rows([0, 1, 2], { extra: { sev: Array.from({ length: 9 }, (_, i) => i / 10) } }));
+    await w.finish({ expectedNObs: 6 });
+    expect((await readCubeState(uri)).estimatorNames).toEqual(["sum", "sumsq", "size_factor", "n_obs", "sev"]);
+    expect(await code(CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "n_obs"] }))).toBe("E_BAD_ARGUMENT");
+  });
+});
+
+describe("resume and validation", () => {
+  it("a reopened cube knows the groups already written and refuses them again", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([1]));
+    const again = await CubeWriter.open(uri);
+    expect([...again.writtenGroups()]).toEqual([0, 1, 0]);
+    expect(await code(again.writeBatch(rows([1])))).toBe("E_GROUP_WRITTEN");
+    await again.writeBatch(rows([0, 2]));
+    await again.finish({ expectedNObs: 6 });
+    expect(await cubeStatus(uri)).toBe("complete");
+  });
+
+  it("validation reports a wrong n_obs total and missing pieces", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1, 2]));
+    expect(await code(w.finish({ expectedNObs: 7 }))).toBe("E_INVALID_CUBE");
+    expect(await cubeStatus(uri)).toBe("building");
+    await expect(validateCube(uri, { expectedNObs: 7 })).rejects.toThrow(/hold 6 cells in total, the query returned 7/);
+    expect(await code(CubeWriter.open(join(tmp.path, "nowhere")))).toBe("E_NOT_CUBE");
+  });
+
+  it("validation finds a (group, feature) row written twice by another fragment", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1, 2]));
+    const one = { feature_id: ["ENSG0001"], obs_group_joinid: new Uint32Array([1]), sum: new Float32Array([1]), sumsq: new Float32Array([1]), size_factor: new Float32Array([1.5]), n_obs: new Float32Array([3]) };
+    await writeSparse(join(uri, "estimators"), one);
+    await expect(validateCube(uri)).rejects.toThrow(/\(obs group 1, feature ENSG0001\) appears more than once/);
+  });
+});
