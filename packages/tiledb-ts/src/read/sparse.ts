@@ -31,6 +31,9 @@ export interface SparsePlan {
   memoryBudget: number;
 }
 
+/** A batch is emitted once it holds this many cells, even under the memory budget. */
+const BATCH_CELLS = 1 << 16;
+
 interface TileWork {
   frag: number;
   tile: number;
@@ -178,7 +181,9 @@ async function* scan(plan: SparsePlan): AsyncGenerator<ReadBatch> {
         for (let i = 0; i < keep.length; i++) runs.push(cur.set, keep[i], 1);
       }
       held += tileBytes(cur.set);
-      if (held >= plan.memoryBudget && runs.length > 0) {
+      // Batches of about one tile or more: a batch that is exactly one whole tile hands the decoded
+      // buffers over without a copy, and small batches keep the memory in use low.
+      if ((held >= plan.memoryBudget || runs.length >= BATCH_CELLS) && runs.length > 0) {
         yield emit(plan, runs);
         emitted = true;
         runs = new Runs();
