@@ -11,9 +11,8 @@ export interface Batch {
   id: number;
   /** obs_group_joinids in this batch, ascending. */
   groups: Uint32Array;
-  /** soma_joinids of the batch's queried cells, ascending, and each one's obs_group_joinid. */
-  joinids: Float64Array;
-  groupOfCell: Uint32Array;
+  /** Positions of the batch's cells in the planner's input arrays, ascending (so joinids ascend too). */
+  cells: Int32Array;
   /** Inclusive joinid ranges covering the cells: consecutive queried cells coalesce into one range. */
   ranges: Array<[number, number]>;
 }
@@ -23,6 +22,8 @@ export interface PlanOptions {
   minBatchCells: number;
   /** A group is not added to a non-empty batch that would then exceed this many cells. */
   maxBatchCells: number;
+  /** Nor to a batch that already holds this many groups (each open group costs a row of accumulators). */
+  maxBatchGroups?: number;
 }
 
 /**
@@ -54,17 +55,21 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
     .sort((a, b) => firstCell[a] - firstCell[b]);
 
   const batchOfGroup = new Int32Array(nGroups).fill(-1);
+  const maxGroups = opts.maxBatchGroups ?? Number.POSITIVE_INFINITY;
   const batchCells: number[] = [];
   let current = 0;
   let cells = 0;
+  let nGroupsInBatch = 0;
   for (const g of order) {
-    if (cells > 0 && (cells >= opts.minBatchCells || cells + size[g] > opts.maxBatchCells)) {
+    if (cells > 0 && (cells >= opts.minBatchCells || cells + size[g] > opts.maxBatchCells || nGroupsInBatch >= maxGroups)) {
       batchCells.push(cells);
       current++;
       cells = 0;
+      nGroupsInBatch = 0;
     }
     batchOfGroup[g] = current;
     cells += size[g];
+    nGroupsInBatch++;
   }
   if (cells > 0) batchCells.push(cells);
 
@@ -73,17 +78,14 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
   const batches: Batch[] = batchCells.map((c, id) => ({
     id,
     groups: new Uint32Array(0),
-    joinids: new Float64Array(c),
-    groupOfCell: new Uint32Array(c),
+    cells: new Int32Array(c),
     ranges: [],
   }));
   let prevBatch = -1;
   for (let i = 0; i < n; i++) {
     const b = batchOfGroup[groupOfCell[i]];
     const batch = batches[b];
-    const k = fill[b]++;
-    batch.joinids[k] = joinids[i];
-    batch.groupOfCell[k] = groupOfCell[i];
+    batch.cells[fill[b]++] = i;
     const last = batch.ranges[batch.ranges.length - 1];
     // Consecutive queried cells of the same batch share one range.
     if (last !== undefined && prevBatch === b) last[1] = joinids[i];

@@ -1,0 +1,224 @@
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
+import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
+import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
+import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
+import type { Table } from "apache-arrow";
+import { CubeBuilderError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { BuildOptions } from "./options.js";
+import { planBatches } from "./plan.js";
+import { Progress } from "./progress.js";
+import { formatBytes } from "./size.js";
+import type { BatchResult, BatchTask, WorkerInit } from "./worker-tasks.js";
+
+/** The small experiment bundled with the app, used when no --experiment-uri is given. */
+export function demoExperimentUri(): string {
+  return fileURLToPath(new URL("../demo/experiment", import.meta.url));
+}
+
+/** Bytes a worker needs besides its groups' accumulators: the process itself and decoded X tiles. */
+const WORKER_BASE_BYTES = 96 * 2 ** 20;
+/** Accumulator bytes per (open group, gene): float64 sum, float64 sumsq, uint32 nnz. */
+const BYTES_PER_GROUP_GENE = 20;
+
+export interface BuildSummary {
+  cubeUri: string;
+  cells: number;
+  groups: number;
+  features: number;
+  batches: number;
+  /** Cells whose groups an earlier, interrupted run had already written. */
+  resumedCells: number;
+  rows: number;
+  nnz: number;
+  seconds: number;
+}
+
+function column(table: Table, name: string, experimentUri: string) {
+  const v = table.getChild(name);
+  if (!v) throw new CubeBuilderError("E_MISSING_COLUMN", `${experimentUri}: obs has no column "${name}" (the cube needs it)`);
+  return v;
+}
+
+async function openQuery(opts: BuildOptions, experimentUri: string): Promise<ExperimentAxisQuery> {
+  const exp = await openExperiment(experimentUri);
+  return ExperimentAxisQuery.create(exp, opts.measurementName, { obsQuery: { valueFilter: opts.obsValueFilter } });
+}
+
+/** Label columns for cube-writer: per obs group (keyCodes) or per cell (cell codes), as codes into categories. */
+function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array): Record<string, LabelColumn> {
+  const out: Record<string, LabelColumn> = {};
+  groups.columns.forEach((col, c) => {
+    const codes = perGroup ? groups.keyCodes[c] : Int32Array.from(cells!, (i) => col.codes[i]);
+    out[col.name] = { codes, categories: col.categories };
+  });
+  return out;
+}
+
+/**
+ * Builds (or resumes) the cube. The plan: obs → size factors and obs groups in the parent; batches of whole
+ * groups, sized by the memory budget, run in worker processes that each read their cells' X rows, accumulate
+ * sufficient statistics and write one estimators fragment. Fragments are atomic and hold whole groups, so a
+ * resumed build recomputes exactly the groups that have no rows yet.
+ */
+export async function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
+  const started = Date.now();
+  const experimentUri = opts.experimentUri ?? demoExperimentUri();
+  const cubeUri = opts.cubeUri;
+  const exists = existsSync(cubeUri) && readdirSync(cubeUri).length > 0;
+  if (exists && opts.mode === "create") {
+    throw new CubeBuilderError("E_CUBE_EXISTS", `${cubeUri} already exists: pass --resume to finish it or --overwrite to replace it`);
+  }
+  if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
+
+  // Everything about the input is checked before the existing cube is touched.
+  const query = await openQuery(opts, experimentUri);
+  const xUri = (await query.measurement.xLayer(opts.layer)).uri;
+  const obs = await query.obs(["soma_joinid", "raw_sum", ...OBS_GROUP_COLUMNS]);
+  const nCells = obs.numRows;
+  if (nCells === 0) {
+    throw new CubeBuilderError("E_NO_CELLS", `${experimentUri}: the obs value filter "${opts.obsValueFilter}" matches no cells`);
+  }
+  const joinidsBig = column(obs, "soma_joinid", experimentUri).toArray() as BigInt64Array;
+  const rawSum = Float64Array.from(column(obs, "raw_sum", experimentUri).toArray() as ArrayLike<number>);
+  const groupInput = Object.fromEntries(OBS_GROUP_COLUMNS.map((c) => [c, column(obs, c, experimentUri)]));
+  const varTable = await query.var(["soma_joinid", "feature_id"]);
+  const featureIds = (column(varTable, "feature_id", experimentUri).toArray() as unknown as string[]).map(String);
+  const varJoinids = varTable.getChild("soma_joinid")!.toArray() as BigInt64Array;
+  log.info({ experimentUri, cells: nCells, features: featureIds.length, filter: opts.obsValueFilter }, `${nCells} cells and ${featureIds.length} features`);
+
+  const sizeFactors = approxSizeFactors(rawSum);
+  const groups = assignObsGroups(groupInput);
+  log.info({ groups: groups.nGroups }, `${groups.nGroups} obs groups`);
+
+  // Cells without a complete key belong to no obs group (as pandas drops them); the cube covers the rest.
+  const cellsInGroups: number[] = [];
+  for (let i = 0; i < nCells; i++) if (groups.groupIds[i] >= 0) cellsInGroups.push(i);
+  const cellIdx = Int32Array.from(cellsInGroups).sort((a, b) => Number(joinidsBig[a] - joinidsBig[b]));
+
+  if (exists && opts.mode === "overwrite") {
+    log.info({ cubeUri }, "removing the existing cube (--overwrite)");
+    rmSync(cubeUri, { recursive: true, force: true });
+  }
+  const resuming = exists && opts.mode === "resume";
+  const writer = resuming
+    ? await CubeWriter.open(cubeUri)
+    : await CubeWriter.create(cubeUri, {
+        featureIds,
+        estimators: opts.estimators,
+        obsGroups: { columns: labelColumns(groups, true), nObs: groups.nObs },
+        sizeFactors: {
+          soma_joinid: BigInt64Array.from(cellIdx, (i) => joinidsBig[i]),
+          columns: labelColumns(groups, false, cellIdx),
+          approx_size_factor: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
+        },
+        build: {
+          tool: "cube-builder",
+          experiment_uri: experimentUri,
+          measurement_name: opts.measurementName,
+          layer: opts.layer,
+          obs_value_filter: opts.obsValueFilter,
+          max_workers: opts.maxWorkers,
+          memory_budget: opts.memoryBudget,
+          min_batch_size: opts.minBatchSize,
+        },
+      });
+  if (resuming && (writer.nObsGroups !== groups.nGroups || writer.featureIds.length !== featureIds.length)) {
+    throw new CubeBuilderError(
+      "E_RESUME_MISMATCH",
+      `${cubeUri} holds ${writer.nObsGroups} obs groups and ${writer.featureIds.length} features but the input gives ${groups.nGroups} and ${featureIds.length}: the experiment or filter changed — use --overwrite`,
+    );
+  }
+  // Resume: a batch's fragment is atomic and holds whole groups, so a group with rows is finished.
+  const written = writer.writtenGroups();
+  const todoIdx = resuming ? cellIdx.filter((i) => written[groups.groupIds[i]] === 0) : cellIdx;
+  if (resuming) log.info({ cells: todoIdx.length }, `resuming: ${cellIdx.length - todoIdx.length} of ${cellIdx.length} cells already in the cube`);
+
+  const planJoinids = Float64Array.from(todoIdx, (i) => Number(joinidsBig[i]));
+  const planGroups = Uint32Array.from(todoIdx, (i) => groups.groupIds[i]);
+  const planSizeFactors = Float64Array.from(todoIdx, (i) => sizeFactors[i]);
+  const nGenes = featureIds.length;
+  const workers = opts.maxWorkers;
+  // Each worker's share of the budget bounds how many groups one batch may hold open.
+  const perWorker = Math.max(opts.memoryBudget / workers, WORKER_BASE_BYTES * 2);
+  const readBudget = Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4));
+  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / (nGenes * BYTES_PER_GROUP_GENE)));
+  const batches = planBatches(planJoinids, planGroups, groups.nGroups, {
+    minBatchCells: opts.minBatchSize,
+    maxBatchCells: Number.MAX_SAFE_INTEGER,
+    maxBatchGroups: maxGroupsPerBatch,
+  });
+
+  let geneOfVar: Int32Array | null = null;
+  if (!varJoinids.every((v, i) => Number(v) === i)) {
+    let max = 0;
+    for (const v of varJoinids) max = Math.max(max, Number(v));
+    geneOfVar = new Int32Array(max + 1).fill(-1);
+    varJoinids.forEach((v, i) => {
+      geneOfVar![Number(v)] = i;
+    });
+  }
+  const init: WorkerInit = { xUri, cubeUri, featureIds, geneOfVar, readBudget };
+  log.info(
+    { batches: batches.length, workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch, readBudget },
+    `${batches.length} batches on up to ${workers} workers, budget ${formatBytes(opts.memoryBudget)}`,
+  );
+  const progress = new Progress(log, planJoinids.length, batches.length);
+  let rows = 0;
+  let nnz = 0;
+  if (batches.length > 0) {
+    const executor = new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
+      taskModule: new URL("./worker-tasks.js", import.meta.url),
+      maxWorkers: Math.min(workers, batches.length),
+      // Resources are bytes: a batch needs a worker's base, read buffers and one accumulator row per group.
+      maxResources: opts.memoryBudget,
+      workerStartup: { task: "startWorker", args: [init] },
+    });
+    try {
+      await Promise.all(
+        batches.map((b) => {
+          const task: BatchTask = {
+            id: b.id,
+            joinids: Float64Array.from(b.cells, (i) => planJoinids[i]),
+            groupOfCell: Uint32Array.from(b.cells, (i) => planGroups[i]),
+            sizeFactor: Float64Array.from(b.cells, (i) => planSizeFactors[i]),
+            ranges: b.ranges,
+          };
+          const bytes = WORKER_BASE_BYTES + readBudget + b.groups.length * nGenes * BYTES_PER_GROUP_GENE;
+          return executor.submit(bytes, "buildBatch", [task]).then((r: BatchResult) => {
+            rows += r.rows;
+            nnz += r.nnz;
+            progress.batchDone(r.cells, r.nnz);
+          });
+        }),
+      );
+    } finally {
+      progress.stop();
+      await executor.shutdown();
+    }
+  }
+
+  log.info({ validate: opts.validate, consolidate: opts.consolidate }, "finishing the cube");
+  await writer.finish({
+    validate: opts.validate,
+    consolidate: opts.consolidate,
+    expectedNObs: cellIdx.length,
+    build: { seconds: (Date.now() - started) / 1000 },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  log.info({ seconds, rows, nnz }, `cube complete: ${cubeUri}`);
+  return {
+    cubeUri,
+    cells: cellIdx.length,
+    groups: groups.nGroups,
+    features: nGenes,
+    batches: batches.length,
+    resumedCells: cellIdx.length - todoIdx.length,
+    rows,
+    nnz,
+    seconds,
+  };
+}
+

@@ -1,0 +1,90 @@
+/**
+ * Task module run inside executor worker processes: one task computes and writes one batch of whole obs
+ * groups. Workers keep the opened X array between tasks (its fragment metadata is read once per worker).
+ */
+import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
+import { CubeWriter } from "@census-cube/cube-writer";
+import { SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
+import type { Vector } from "apache-arrow";
+
+export interface WorkerInit {
+  xUri: string;
+  cubeUri: string;
+  featureIds: string[];
+  /** Gene index of each var joinid (-1: not in the query); null when var joinids are exactly 0..n-1. */
+  geneOfVar: Int32Array | null;
+  /** Bytes of decoded X tiles a task holds at once. */
+  readBudget: number;
+}
+
+export interface BatchTask {
+  id: number;
+  /** Queried cells of the batch, ascending, with their obs group and approximate size factor. */
+  joinids: Float64Array;
+  groupOfCell: Uint32Array;
+  sizeFactor: Float64Array;
+  ranges: Array<[number, number]>;
+}
+
+export interface BatchResult {
+  id: number;
+  cells: number;
+  nnz: number;
+  rows: number;
+}
+
+let init: WorkerInit | null = null;
+let xArray: SomaSparseNDArray | null = null;
+let writer: CubeWriter | null = null;
+
+/** Start-up hook: runs once in each new worker before its first task. */
+export async function startWorker(options: WorkerInit): Promise<void> {
+  init = options;
+  xArray = await openSparseNDArray(options.xUri);
+  writer = await CubeWriter.open(options.cubeUri);
+}
+
+function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { length: number } {
+  if (!v) throw new Error(`X batch has no column ${name}`);
+  const data = v.data.length === 1 ? v.data[0].values : v.toArray();
+  return data as ArrayLike<number | bigint> & { length: number };
+}
+
+export async function buildBatch(task: BatchTask): Promise<BatchResult> {
+  if (!init || !xArray || !writer) throw new Error("worker was not started (startWorker did not run)");
+  const { featureIds, geneOfVar } = init;
+  const n = task.joinids.length;
+  const lo = task.joinids[0];
+  const span = task.joinids[n - 1] - lo + 1;
+  // Dense per-joinid lookups over the batch's span; cells outside the query stay -1 and are skipped.
+  const cellGroup = new Int32Array(span).fill(-1);
+  const cellSizeFactor = new Float64Array(span);
+  for (let i = 0; i < n; i++) {
+    const c = task.joinids[i] - lo;
+    cellGroup[c] = task.groupOfCell[i];
+    cellSizeFactor[c] = task.sizeFactor[i];
+  }
+  const acc = new SufficientStatsAccumulator({ nGenes: featureIds.length, cellGroup, cellSizeFactor, cellOffset: lo });
+  const X = xArray;
+  let nnz = 0;
+  let genes = new Int32Array(0);
+  for await (const batch of X.read({ coords: [{ ranges: task.ranges }, null], order: "unordered", memoryBudget: init.readBudget })) {
+    const d0 = values(batch.getChild("soma_dim_0"), "soma_dim_0") as BigInt64Array;
+    const d1 = values(batch.getChild("soma_dim_1"), "soma_dim_1") as BigInt64Array;
+    const data = values(batch.getChild("soma_data"), "soma_data") as Float32Array;
+    nnz += data.length;
+    if (geneOfVar === null) {
+      acc.add(d0, d1, data);
+      continue;
+    }
+    if (genes.length < d1.length) genes = new Int32Array(d1.length);
+    const g = genes.subarray(0, d1.length);
+    for (let i = 0; i < d1.length; i++) {
+      const v = Number(d1[i]);
+      g[i] = v < geneOfVar.length ? geneOfVar[v] : -1;
+    }
+    acc.add(d0, g, data);
+  }
+  const rows = await writer.writeBatch(toCubeRows(acc.take()));
+  return { id: task.id, cells: n, nnz, rows };
+}
