@@ -160,16 +160,43 @@ function evalBool(e: Leaf, bits: Uint8Array, offset: number, out: Uint8Array): v
       want[0] ^= 1;
       want[1] ^= 1;
     }
-    for (let i = 0; i < n; i++) {
-      const j = offset + i;
-      out[i] = want[(bits[j >> 3] >> (j & 7)) & 1];
-    }
+    expandBits(bits, offset, want, out);
     return;
   }
   const table = new Uint8Array(2);
   const v = e.value ? 1 : 0;
   for (let b = 0; b < 2; b++) table[b] = cmpNumbers(b, e.op, v) ? 1 : 0;
-  for (let i = 0; i < n; i++) {
+  expandBits(bits, offset, table, out);
+}
+
+/** out[i] = table[bit i]; whole bytes at a time when the bits start on a byte boundary. */
+function expandBits(bits: Uint8Array, offset: number, table: Uint8Array, out: Uint8Array): void {
+  const n = out.length;
+  if (table[0] === table[1]) {
+    out.fill(table[0]);
+    return;
+  }
+  let i = 0;
+  if ((offset & 7) === 0) {
+    // The result is either the bit or its inverse.
+    const flip = table[1] === 1 ? 0 : 0xff;
+    const base = offset >> 3;
+    const whole = n >> 3;
+    for (let k = 0; k < whole; k++) {
+      const x = bits[base + k] ^ flip;
+      const o = k << 3;
+      out[o] = x & 1;
+      out[o + 1] = (x >> 1) & 1;
+      out[o + 2] = (x >> 2) & 1;
+      out[o + 3] = (x >> 3) & 1;
+      out[o + 4] = (x >> 4) & 1;
+      out[o + 5] = (x >> 5) & 1;
+      out[o + 6] = (x >> 6) & 1;
+      out[o + 7] = (x >> 7) & 1;
+    }
+    i = whole << 3;
+  }
+  for (; i < n; i++) {
     const j = offset + i;
     out[i] = table[(bits[j >> 3] >> (j & 7)) & 1];
   }
