@@ -6,7 +6,7 @@ import type { ByteReader, ByteWriter } from "./binary.js";
 import { textDecoder, textEncoder } from "./binary.js";
 import { datatypeSize } from "./datatype.js";
 import { TileDBError } from "./errors.js";
-import { readDomainValue, writeDomainValue } from "./domain-value.js";
+import { readDomainValueAt, writeDomainValue } from "./domain-value.js";
 import type { CurrentDomain, Dimension, DomainValue } from "./schema.js";
 import { VAR_NUM } from "./schema.js";
 
@@ -42,8 +42,9 @@ export function decodeNDRectangle(r: ByteReader, dimensions: Dimension[]): Array
       out.push([textDecoder.decode(bytes.subarray(0, startSize)), textDecoder.decode(bytes.subarray(startSize))]);
     } else {
       const size = datatypeSize(dim.type) * dim.cellValNum;
-      const bytes = r.bytesView(2 * size);
-      out.push([readDomainValue(bytes, 0, dim.type), readDomainValue(bytes, size, dim.type)]);
+      const at = r.pos;
+      r.bytesView(2 * size); // bounds check and advance
+      out.push([readDomainValueAt(r.view, at, dim.type), readDomainValueAt(r.view, at + size, dim.type)]);
     }
   }
   return out;

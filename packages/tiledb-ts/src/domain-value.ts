@@ -8,7 +8,11 @@ import { TileDBError } from "./errors.js";
 import type { DomainValue } from "./schema.js";
 
 export function readDomainValue(bytes: Uint8Array, offset: number, type: Datatype): DomainValue {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return readDomainValueAt(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset, type);
+}
+
+/** As readDomainValue, from an existing view (no allocation: MBR decoding runs this per tile). */
+export function readDomainValueAt(v: DataView, offset: number, type: Datatype): DomainValue {
   switch (type) {
     case Datatype.INT8: return v.getInt8(offset);
     case Datatype.UINT8:
