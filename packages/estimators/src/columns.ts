@@ -49,12 +49,7 @@ function fromStrings(name: string, values: ReadonlyArray<string | null | undefin
     }
     codes[i] = c;
   }
-  const order = categories.map((_, i) => i).sort((a, b) => compareCodePoints(categories[a], categories[b]));
-  const rank = new Int32Array(categories.length);
-  order.forEach((code, r) => {
-    rank[code] = r;
-  });
-  return { name, codes, categories, rank };
+  return { name, codes, categories, rank: labelRank(categories) };
 }
 
 function identityRank(n: number): Int32Array {
@@ -100,8 +95,25 @@ function fromDictionaryVector(name: string, vector: Vector): CodedColumn {
   return { name, codes, categories, rank: identityRank(categories.length) };
 }
 
-/** Normalise one grouping column; `expectedLength` guards against mismatched columns. */
-export function codeColumn(name: string, input: ColumnInput, expectedLength?: number): CodedColumn {
+/** How groups are ordered by a column: pandas' order (categories' own order for categoricals) or by label. */
+export type GroupOrder = "pandas" | "labels";
+
+function labelRank(categories: readonly string[]): Int32Array {
+  const rank = new Int32Array(categories.length);
+  categories
+    .map((_, i) => i)
+    .sort((a, b) => compareCodePoints(categories[a], categories[b]))
+    .forEach((code, r) => {
+      rank[code] = r;
+    });
+  return rank;
+}
+
+/**
+ * Normalise one grouping column; `expectedLength` guards against mismatched columns. With `order: "labels"`
+ * categorical columns rank by label code points like plain strings, so numbering does not depend on storage.
+ */
+export function codeColumn(name: string, input: ColumnInput, expectedLength?: number, order: GroupOrder = "pandas"): CodedColumn {
   let col: CodedColumn;
   if (isVector(input)) {
     if (DataType.isDictionary(input.type)) col = fromDictionaryVector(name, input);
@@ -124,6 +136,7 @@ export function codeColumn(name: string, input: ColumnInput, expectedLength?: nu
     }
     col = { name, codes: out, categories: [...categories], rank: identityRank(categories.length) };
   }
+  if (order === "labels") col.rank = labelRank(col.categories);
   if (expectedLength !== undefined && col.codes.length !== expectedLength) {
     throw new EstimatorsError(
       "LENGTH_MISMATCH",

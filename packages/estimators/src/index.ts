@@ -1,6 +1,6 @@
 export { EstimatorsError } from "./errors.js";
 export { SIZE_FACTOR_BINS, approxSizeFactors, binSizeFactors, binnedMean, relativeSizeFactors } from "./size-factors.js";
-export { type CodedColumn, type ColumnInput, codeColumn } from "./columns.js";
+export { type CodedColumn, type ColumnInput, type GroupOrder, codeColumn } from "./columns.js";
 export { OBS_GROUP_COLUMNS, type ObsGroups, assignGroups, assignObsGroups } from "./obs-groups.js";
 export { type IndexArray } from "./indices.js";
 export {

@@ -1,4 +1,4 @@
-import { type CodedColumn, type ColumnInput, codeColumn } from "./columns.js";
+import { type CodedColumn, type ColumnInput, type GroupOrder, codeColumn } from "./columns.js";
 import { EstimatorsError } from "./errors.js";
 
 /** The 10 obs columns whose values define a cube row (an obs group), in the reference's order. */
@@ -31,7 +31,7 @@ export interface ObsGroups {
  * does: groups sorted by their key tuple, each column compared by category order (categorical/dictionary
  * columns) or by code point (plain strings); rows with a missing value get -1.
  */
-export function assignGroups(columns: Record<string, ColumnInput>, order?: readonly string[]): ObsGroups {
+export function assignGroups(columns: Record<string, ColumnInput>, order?: readonly string[], groupOrder: GroupOrder = "pandas"): ObsGroups {
   const names = order ? [...order] : Object.keys(columns);
   if (names.length === 0) throw new EstimatorsError("INVALID_ARGUMENT", "no grouping columns given");
   let n = -1;
@@ -39,7 +39,7 @@ export function assignGroups(columns: Record<string, ColumnInput>, order?: reado
   for (const name of names) {
     const input = columns[name];
     if (input === undefined) throw new EstimatorsError("MISSING_COLUMN", `grouping column ${name} is missing`);
-    const c = codeColumn(name, input, n < 0 ? undefined : n);
+    const c = codeColumn(name, input, n < 0 ? undefined : n, groupOrder);
     n = c.codes.length;
     coded.push(c);
   }
@@ -81,7 +81,10 @@ export function assignGroups(columns: Record<string, ColumnInput>, order?: reado
   return { groupIds, nGroups, nObs, columns: coded, keyCodes };
 }
 
-/** Obs groups over the reference's 10 columns (`obs_group_joinid` numbering of the cube). */
-export function assignObsGroups(columns: Record<string, ColumnInput>): ObsGroups {
-  return assignGroups(columns, OBS_GROUP_COLUMNS);
+/**
+ * Obs groups over the reference's 10 columns (`obs_group_joinid` numbering of the cube). The cube builder
+ * passes `"labels"` so a categorical obs numbers its groups like the plain-string obs of the 2023 Census.
+ */
+export function assignObsGroups(columns: Record<string, ColumnInput>, groupOrder: GroupOrder = "pandas"): ObsGroups {
+  return assignGroups(columns, OBS_GROUP_COLUMNS, groupOrder);
 }
