@@ -104,7 +104,9 @@ class TileLoader {
         if (r) filterCells(dims[d], r, mask);
       });
       if (versions) {
-        const ts = typedView(Datatype.UINT64, (await loadFieldTile(vfs, schema, frag, timestampsField(schema), w.tile)).data) as BigUint64Array;
+        const tsTile = await loadFieldTile(vfs, schema, frag, timestampsField(schema), w.tile);
+        set.set(TIMESTAMPS_FIELD, tsTile);
+        const ts = typedView(Datatype.UINT64, tsTile.data) as BigUint64Array;
         if (frag.openRange) {
           // cells written outside the open range do not exist for this read
           const lo = BigInt(frag.openRange[0]);
@@ -147,6 +149,14 @@ function keepNewest(dims: DimColumn[], ts: BigUint64Array, mask: Uint8Array): vo
   }
 }
 
+/** The write time of a cell of a fragment consolidated with timestamps, else -1. */
+function timestampOf(set: FieldTileSet, cell: number): bigint {
+  const t = set.get(TIMESTAMPS_FIELD);
+  if (!t) return -1n;
+  const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return dv.getBigUint64(cell * 8, true);
+}
+
 function emit(plan: SparsePlan, runs: Runs): ReadBatch {
   const columns = plan.fields.map((f) => gatherColumn(f, runs, null, f.role === "attribute" ? plan.schema.attributes[f.index].enumerationName : undefined));
   return { length: runs.length, columns };
@@ -154,7 +164,9 @@ function emit(plan: SparsePlan, runs: Runs): ReadBatch {
 
 export async function* readSparse(plan: SparsePlan): AsyncGenerator<ReadBatch> {
   const nfrag = plan.fragments.length;
-  const merge = nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates);
+  // versions of one cell may straddle tiles of a fragment consolidated with timestamps: merge resolves them
+  const versions = !plan.schema.allowsDuplicates && plan.fragments.some((f) => f.hasTimestamps);
+  const merge = versions || (nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates));
   if (!merge) {
     yield* scan(plan);
     return;
@@ -245,14 +257,26 @@ async function* mergeFragments(plan: SparsePlan): AsyncGenerator<ReadBatch> {
     }
     const w = live[best];
     const wc = cellOf(w);
-    runs.push(w.set, wc, 1);
-    const bumped: Cursor[] = [w];
-    if (dedupe) {
-      for (const c of live) if (c !== w && sameCoords(c.dims, cellOf(c), w.dims, wc)) bumped.push(c);
-    }
-    for (const c of bumped) {
-      c.pos++;
-      if (c.pos >= c.count && !(await advance(c))) live.splice(live.indexOf(c), 1);
+    if (!dedupe) {
+      runs.push(w.set, wc, 1);
+      w.pos++;
+      if (w.pos >= w.count && !(await advance(w))) live.splice(live.indexOf(w), 1);
+    } else {
+      // Every version of this coordinate: across fragments and, in fragments consolidated with timestamps,
+      // next to each other (possibly across a tile boundary). The newest fragment, then the latest time, wins.
+      const xDims = w.dims;
+      let win = { set: w.set as FieldTileSet, cell: wc, frag: cursors.indexOf(w), ts: timestampOf(w.set as FieldTileSet, wc) };
+      for (const c of [...live]) {
+        const fi = cursors.indexOf(c);
+        while (live.includes(c) && sameCoords(c.dims, cellOf(c), xDims, wc)) {
+          const cell = cellOf(c);
+          const ts = timestampOf(c.set as FieldTileSet, cell);
+          if (fi > win.frag || (fi === win.frag && ts >= win.ts)) win = { set: c.set as FieldTileSet, cell, frag: fi, ts };
+          c.pos++;
+          if (c.pos >= c.count && !(await advance(c))) live.splice(live.indexOf(c), 1);
+        }
+      }
+      runs.push(win.set, win.cell, 1);
     }
     if (held >= plan.memoryBudget) {
       yield emit(plan, runs);

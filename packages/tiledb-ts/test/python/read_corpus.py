@@ -349,6 +349,21 @@ dims_array("dims_hilbert_string_float", [tiledb.Dim("s", domain=(None, None), ti
            cell_order="hilbert", queries=[{"order": "G"}, {"order": "U", "ranges": [[slice("g050", "g150")], [slice(-5.0, 5.0)]]}])
 
 # ---------------------------------------------------------------------------------------------------------
+# Versions of the same cells in one consolidated fragment (with timestamps), tiles of 3 cells so versions of
+# a cell straddle tile boundaries; vacuumed, so only the consolidated fragment is left.
+uri = os.path.join(OUT, "versions_consolidated")
+schema = tiledb.ArraySchema(domain=tiledb.Domain(tiledb.Dim("d0", domain=(0, 100), tile=10, dtype=np.int64)),
+                            attrs=[make_attr("i32", []), make_attr("utf8", [tiledb.ZstdFilter()])], sparse=True, capacity=3)
+tiledb.Array.create(uri, schema)
+for f in range(4):
+    coords = np.array([1, 2, 3, 5, 8, 13, 21, 34][f % 2 :: 1 + f % 2], dtype=np.int64)
+    with tiledb.open(uri, "w", timestamp=f + 1) as A:
+        A[coords] = {"i32": (np.arange(len(coords)) + 100 * (f + 1)).astype(np.int32), "utf8": np.array([f"v{f + 1}"] * len(coords), dtype=object)}
+tiledb.consolidate(uri, config=SMALL)
+tiledb.vacuum(uri)
+record(uri, [{"order": "G"}, {"order": "U", "ranges": [[slice(2, 13)]]}, {"timestamp": 2}, {"timestamp": 3}])
+
+# ---------------------------------------------------------------------------------------------------------
 # Census-shaped X: int64 (soma_dim_0, soma_dim_1), float32 soma_data, zstd + byteshuffle, 2048-row tiles.
 def census_x(name, ncells):
     uri = os.path.join(OUT, name)
