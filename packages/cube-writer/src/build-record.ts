@@ -1,5 +1,5 @@
 /** The cube-build record: how a cube was built, kept as JSON in the cube group's metadata. */
-import { type VFS, objectType, openGroup, vfsFor } from "@census-cube/tiledb-ts";
+import { objectType, openGroup, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { BUILD_RECORD_KEY } from "./layout.js";
 
 /**

@@ -4,7 +4,6 @@
  * `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
  */
 import {
-  type VFS,
   addGroupMembers,
   columnValues,
   consolidate,
@@ -15,6 +14,7 @@ import {
   openArray,
   openGroup,
   readAll,
+  type VFS,
   vacuum,
   vfsFor,
   writeDense,

@@ -2,13 +2,43 @@
  * Grouping-column labels as integer codes into a category list. Callers hand either plain strings or
  * pre-coded columns (`{ codes, categories }`, e.g. from the estimators package or an Arrow dictionary).
  */
+import { DataType, type Vector } from "apache-arrow";
 import { CubeWriterError } from "./errors.js";
 
-export type LabelColumn = ReadonlyArray<string> | { codes: ArrayLike<number>; categories: ReadonlyArray<string> };
+/** Plain strings, pre-coded labels, or an Arrow vector of Utf8 / Dictionary<Utf8> (as census-reader returns). */
+export type LabelColumn = ReadonlyArray<string> | { codes: ArrayLike<number>; categories: ReadonlyArray<string> } | Vector;
+
+function isVector(x: unknown): x is Vector {
+  return typeof x === "object" && x !== null && "type" in x && "data" in x && "nullCount" in x;
+}
+
+function fromVector(name: string, v: Vector, what: string): LabelColumn {
+  if (v.nullCount > 0) throw new CubeWriterError("E_BAD_LABEL", `${what}: column "${name}" has ${v.nullCount} missing values`);
+  if (DataType.isDictionary(v.type)) {
+    // one dictionary per column is what census-reader produces; several chunks may share it
+    const dict = v.data[0]?.dictionary;
+    if (!dict) return [];
+    for (const d of v.data) {
+      if (d.dictionary !== dict) throw new CubeWriterError("E_BAD_LABEL", `${what}: column "${name}" has chunks with different dictionaries`);
+    }
+    const categories = dict.toArray() as string[];
+    const codes = new Int32Array(v.length);
+    let pos = 0;
+    for (const d of v.data) {
+      // Arrow JS keeps `values` already sliced to the chunk's offset
+      const idx = d.values as ArrayLike<number>;
+      for (let i = 0; i < d.length; i++) codes[pos++] = Number(idx[i]);
+    }
+    return { codes, categories: [...categories] };
+  }
+  if (DataType.isUtf8(v.type) || DataType.isLargeUtf8(v.type)) return v.toArray() as string[];
+  throw new CubeWriterError("E_BAD_LABEL", `${what}: column "${name}" is an Arrow ${v.type}, not strings or a dictionary of strings`);
+}
 
 /** Codes and categories of a label column, checked: every code must index a category. */
 export function coded(name: string, col: LabelColumn | undefined, length: number, what: string): { codes: Int32Array; categories: string[] } {
   if (col === undefined) throw new CubeWriterError("E_MISSING_COLUMN", `${what}: grouping column "${name}" is missing`);
+  if (isVector(col)) col = fromVector(name, col, what);
   if (Array.isArray(col) || (typeof col === "object" && "length" in col && !("codes" in col))) {
     const values = col as ReadonlyArray<string>;
     if (values.length !== length) throw new CubeWriterError("E_LENGTH", `${what}: column "${name}" has ${values.length} values, expected ${length}`);

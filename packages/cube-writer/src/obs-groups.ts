@@ -4,7 +4,7 @@
  * builds them from its group table (`Series.unique()`).
  */
 import { CubeWriterError } from "./errors.js";
-import { type LabelColumn, coded, recode } from "./labels.js";
+import { coded, type LabelColumn, recode } from "./labels.js";
 import { OBS_LOGICAL_DIMS } from "./layout.js";
 
 export interface ObsGroupsInput {

@@ -3,7 +3,7 @@
  * order, ascending soma_joinid), with the 10 labels coded against sorted categories.
  */
 import { CubeWriterError } from "./errors.js";
-import { type LabelColumn, coded, recode } from "./labels.js";
+import { coded, type LabelColumn, recode } from "./labels.js";
 import { OBS_LOGICAL_DIMS } from "./layout.js";
 
 export interface SizeFactorsInput {

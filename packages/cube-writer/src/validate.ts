@@ -4,7 +4,7 @@
  * with finite non-negative values, `sumsq >= sum` for counts, and one `n_obs` and `size_factor` per group with
  * `n_obs` at most the group's cells (the reference counts only cells with X data).
  */
-import { type ReadBatch, type ResultColumn, type VFS, columnValues, joinUri, openArray, readAll, vfsFor } from "@census-cube/tiledb-ts";
+import { columnValues, joinUri, openArray, type ReadBatch, type ResultColumn, readAll, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
 import { ESTIMATOR_NAMES, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, OBS_LOGICAL_DIMS } from "./layout.js";
 

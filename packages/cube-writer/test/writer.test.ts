@@ -2,9 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
 import { writeSparse } from "@census-cube/tiledb-ts";
-import { CubeWriter, CubeWriterError, type EstimatorRows, OBS_LOGICAL_DIMS, cubeStatus, readCubeState, validateCube } from "../src/index.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, OBS_LOGICAL_DIMS, readCubeState, validateCube } from "../src/index.js";
 import { python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
