@@ -229,6 +229,28 @@ describe("evaluator", () => {
     expect(e.code).toBe("E_FILTER_TYPE");
   });
 
+  it("reads sliced columns (nonzero offsets) correctly", () => {
+    const mk = (type: DataType, values: unknown[]) => vectorFromArray(values, type as never).slice(2);
+    const cols = {
+      i: mk(new Int32(), [9, 9, 1, 2, 3]),
+      j: mk(new Int64(), [9n, 9n, 1n, 2n, 3n]),
+      s: mk(new Utf8(), ["z", "z", "a", "b", "c"]),
+      l: mk(new LargeUtf8(), ["z", "z", "a", "b", "c"]),
+      d: mk(dictType(), ["z", "z", "a", "b", "c"]),
+      b: mk(new Bool(), [true, true, false, true, false]),
+      n: mk(new Int8(), [1, null, 1, null, 3]),
+    };
+    const schema = new Schema(Object.entries(cols).map(([k, v]) => new Field(k, v.type, true)));
+    const run = (f: string) => Array.from(evaluateFilter(bindFilter(parseFilter(f), schema), columnsInput(3, cols)));
+    expect(run("i >= 2")).toEqual([0, 1, 1]);
+    expect(run("j in [1, 3]")).toEqual([1, 0, 1]);
+    expect(run("s == 'b'")).toEqual([0, 1, 0]);
+    expect(run("l > 'a'")).toEqual([0, 1, 1]);
+    expect(run("d != 'a'")).toEqual([0, 1, 1]);
+    expect(run("b == True")).toEqual([0, 1, 0]);
+    expect(run("n == None")).toEqual([0, 1, 0]);
+  });
+
   it("matches a row-by-row reference on random data and filters", () => {
     const ops = ["==", "!=", "<", "<=", ">", ">="] as const;
     const leaf = fc.oneof(

@@ -60,13 +60,14 @@ function takeData(data: Data, rows: Int32Array): Data {
   const type = data.type as DataType;
   const n = rows.length;
   const { nullBitmap, nullCount } = takeValidity(data, rows);
-  const o = data.offset;
+  // Arrow JS slices value and offset buffers with the data; only bitmaps (validity, booleans) keep `offset`.
+  const bitOffset = data.offset;
   switch (type.typeId) {
     case Type.Bool: {
       const src = data.values as Uint8Array;
       const out = new Uint8Array((n + 7) >> 3);
       for (let k = 0; k < n; k++) {
-        const j = o + rows[k];
+        const j = bitOffset + rows[k];
         if ((src[j >> 3] >> (j & 7)) & 1) out[k >> 3] |= 1 << (k & 7);
       }
       return makeData({ type, length: n, nullCount, nullBitmap, data: out } as never);
@@ -80,13 +81,13 @@ function takeData(data: Data, rows: Int32Array): Data {
       const big = offs instanceof BigInt64Array;
       const at = (i: number) => (big ? Number((offs as BigInt64Array)[i]) : (offs as Int32Array)[i]);
       let total = 0;
-      for (let k = 0; k < n; k++) total += at(o + rows[k] + 1) - at(o + rows[k]);
+      for (let k = 0; k < n; k++) total += at(rows[k] + 1) - at(rows[k]);
       const bytes = new Uint8Array(total);
       const outOffs = big ? new BigInt64Array(n + 1) : new Int32Array(n + 1);
       let pos = 0;
       for (let k = 0; k < n; k++) {
-        const s = at(o + rows[k]);
-        const e = at(o + rows[k] + 1);
+        const s = at(rows[k]);
+        const e = at(rows[k] + 1);
         bytes.set(src.subarray(s, e), pos);
         pos += e - s;
         if (big) (outOffs as BigInt64Array)[k + 1] = BigInt(pos);
@@ -97,14 +98,14 @@ function takeData(data: Data, rows: Int32Array): Data {
     case Type.Dictionary: {
       const src = data.values as unknown as ArrayLike<number | bigint>;
       const out = new (src.constructor as Ctor)(n);
-      for (let k = 0; k < n; k++) out[k] = src[o + rows[k]];
+      for (let k = 0; k < n; k++) out[k] = src[rows[k]];
       return makeData({ type, length: n, nullCount, nullBitmap, data: out, dictionary: data.dictionary } as never);
     }
     default: {
       const src = data.values as unknown as ArrayLike<number | bigint> & { constructor: unknown };
       // Fixed-width numeric types (ints, floats, datetimes): one typed-array element per row.
       const out = new (src.constructor as Ctor)(n);
-      for (let k = 0; k < n; k++) out[k] = src[o + rows[k]];
+      for (let k = 0; k < n; k++) out[k] = src[rows[k]];
       return makeData({ type, length: n, nullCount, nullBitmap, data: out } as never);
     }
   }

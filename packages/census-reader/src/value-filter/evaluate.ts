@@ -103,7 +103,8 @@ function evalLeaf(e: Leaf, data: Data, out: Uint8Array): void {
   switch (e.kind.value) {
     case "number":
     case "bigint":
-      evalNumeric(e, data.values as ArrayLike<number | bigint>, data.offset, out);
+      // Arrow JS slices value and offset buffers along with the data; only bitmaps (validity, booleans) keep `offset`.
+      evalNumeric(e, data.values as ArrayLike<number | bigint>, 0, out);
       return;
     case "bool":
       evalBool(e, data.values as Uint8Array, data.offset, out);
@@ -248,7 +249,7 @@ function evalString(e: Leaf, data: Data, out: Uint8Array): void {
   const bytes = data.values as Uint8Array;
   const offsets = data.valueOffsets as Int32Array | BigInt64Array;
   const big = offsets instanceof BigInt64Array;
-  const o = data.offset;
+  const o = 0; // value offsets are already sliced
   const lits = encodedLiterals(e);
   const op: CompareOp = e.type === "in" ? "==" : e.op;
   const hit = e.type === "in" && e.negated ? 0 : 1;
@@ -305,7 +306,7 @@ function evalDictionary(e: Leaf, data: Data, out: Uint8Array): void {
   const dict = singleChunk(dictVec, e.column);
   const table = dictionaryTable(e, dict);
   const idx = data.values as ArrayLike<number | bigint>;
-  const o = data.offset;
+  const o = 0; // indices are already sliced
   const n = out.length;
   const size = table.length;
   if (typeof idx[0] === "bigint") {
