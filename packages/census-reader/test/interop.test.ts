@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Table } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CensusReaderError, type Coords, ExperimentAxisQuery, openDataFrame, openDenseNDArray, openExperiment, openSoma } from "../src/index.js";
@@ -134,6 +135,24 @@ describe("categorical and plain string columns", () => {
     // Intersected with an obs filter: only those of the ids that pass it.
     const q = await ExperimentAxisQuery.create(exp, "RNA", { obsQuery: { valueFilter: "soma_joinid >= 6" } });
     expect(await triples(q, ids)).toEqual(all.filter((t) => [7, 100].includes(Number(t.split(",")[0]))));
+  });
+});
+
+describe("URIs and empty results", () => {
+  it("opens file:// URIs like paths", async () => {
+    const exp = await openExperiment(pathToFileURL(join(tmp.path, "plain")).href);
+    expect(numbers(await (await exp.obs()).joinids({ valueFilter: "soma_joinid < 3" }))).toEqual([0, 1, 2]);
+  });
+  it("returns empty tables with the selected schema and no X batches when nothing matches", async () => {
+    const exp = await openExperiment(join(tmp.path, "categorical"));
+    const q = await ExperimentAxisQuery.create(exp, "RNA", { obsQuery: { valueFilter: "nnz > 1000000" } });
+    expect(await q.nObs()).toBe(0);
+    const t = await q.obs(["soma_joinid", "cell_type"]);
+    expect(t.numRows).toBe(0);
+    expect(t.schema.fields.map((f) => String(f.type))).toEqual(["Int64", "Dictionary<Int8, Utf8>"]);
+    let batches = 0;
+    for await (const _ of q.X("raw")) batches++;
+    expect(batches).toBe(0);
   });
 });
 
