@@ -90,7 +90,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   log.info({ experimentUri, cells: nCells, features: featureIds.length, filter: opts.obsValueFilter }, `${nCells} cells and ${featureIds.length} features`);
 
   const sizeFactors = approxSizeFactors(rawSum);
-  const groups = assignObsGroups(groupInput);
+  const groups = assignObsGroups(groupInput, "labels");
   log.info({ groups: groups.nGroups }, `${groups.nGroups} obs groups`);
 
   // Cells without a complete key belong to no obs group (as pandas drops them); the cube covers the rest.
