@@ -18,24 +18,24 @@ export interface DensePlan {
   schema: ArraySchema;
   fragments: FragmentView[];
   fields: FieldInfo[];
-  /** One inclusive [low, high] per dimension. */
-  rect: Array<[number, number]>;
+  /** Per dimension, the inclusive [low, high] ranges to read, in output order. */
+  ranges: Array<Array<[number, number]>>;
 }
 
-/** Visits every cell of an n-d box in row-major order: `fn(coords)`. */
-function forEachCell(lo: number[], hi: number[], fn: (c: number[]) => void): void {
-  const n = lo.length;
-  for (let d = 0; d < n; d++) if (hi[d] < lo[d]) return;
-  const c = lo.slice();
+/** Visits the cross product of per-dimension lists in row-major order: `fn(index per dimension)`. */
+function forEachIndex(sizes: number[], fn: (idx: number[]) => void): void {
+  const n = sizes.length;
+  if (sizes.some((s) => s === 0)) return;
+  const idx = new Array<number>(n).fill(0);
   for (;;) {
-    fn(c);
+    fn(idx);
     let d = n - 1;
     while (d >= 0) {
-      if (c[d] < hi[d]) {
-        c[d]++;
+      if (idx[d] + 1 < sizes[d]) {
+        idx[d]++;
         break;
       }
-      c[d] = lo[d];
+      idx[d] = 0;
       d--;
     }
     if (d < 0) return;
@@ -43,11 +43,19 @@ function forEachCell(lo: number[], hi: number[], fn: (c: number[]) => void): voi
 }
 
 export async function readDense(plan: DensePlan): Promise<ReadBatch> {
-  const { schema, rect } = plan;
+  const { schema } = plan;
   const n = schema.dimensions.length;
   const domLo = schema.dimensions.map((d) => Number((d.domain as [bigint | number, bigint | number])[0]));
   const ext = schema.dimensions.map((d) => Number(d.tileExtent));
-  const outShape = rect.map(([lo, hi]) => hi - lo + 1);
+  // the output is row-major over each dimension's coordinates, ranges concatenated in the order given
+  const coords = plan.ranges.map((rs) => {
+    const total = rs.reduce((s, [lo, hi]) => s + (hi - lo + 1), 0);
+    const c = new Float64Array(total);
+    let k = 0;
+    for (const [lo, hi] of rs) for (let v = lo; v <= hi; v++) c[k++] = v;
+    return c;
+  });
+  const outShape = coords.map((c) => c.length);
   const outStride = new Array<number>(n).fill(1);
   for (let d = n - 2; d >= 0; d--) outStride[d] = outStride[d + 1] * outShape[d + 1];
   const total = outShape.reduce((a, b) => a * b, 1);
@@ -76,16 +84,23 @@ export async function readDense(plan: DensePlan): Promise<ReadBatch> {
       if (tileMajor) for (let d = 0; d < n; d++) { tc[d] = rest % tcount[d]; rest = Math.floor(rest / tcount[d]); }
       else for (let d = n - 1; d >= 0; d--) { tc[d] = rest % tcount[d]; rest = Math.floor(rest / tcount[d]); }
       const tileLo = tc.map((v, d) => domLo[d] + (tlo[d] + v) * ext[d]);
-      const lo = tileLo.map((v, d) => Math.max(v, ned[d][0], rect[d][0]));
-      const hi = tileLo.map((v, d) => Math.min(v + ext[d] - 1, ned[d][1], rect[d][1]));
-      if (lo.some((v, d) => v > hi[d])) continue;
+      // per dimension: output indexes whose coordinate is in this tile and in the fragment's non-empty domain
+      const hits = coords.map((c, d) => {
+        const lo = Math.max(tileLo[d], ned[d][0]);
+        const hi = Math.min(tileLo[d] + ext[d] - 1, ned[d][1]);
+        const out: number[] = [];
+        for (let i = 0; i < c.length; i++) if (c[i] >= lo && c[i] <= hi) out.push(i);
+        return out;
+      });
+      if (hits.some((h) => h.length === 0)) continue;
       const id = tiles.push({ frag, tile: t }) - 1;
-      forEachCell(lo, hi, (c) => {
+      forEachIndex(hits.map((h) => h.length), (idx) => {
         let out = 0;
         let cell = 0;
         for (let d = 0; d < n; d++) {
-          out += (c[d] - rect[d][0]) * outStride[d];
-          cell += (c[d] - tileLo[d]) * inTileStride[d];
+          const i = hits[d][idx[d]];
+          out += i * outStride[d];
+          cell += (coords[d][i] - tileLo[d]) * inTileStride[d];
         }
         srcTile[out] = id;
         srcCell[out] = cell;
@@ -107,7 +122,7 @@ export async function readDense(plan: DensePlan): Promise<ReadBatch> {
   const runs = new Runs();
   for (let i = 0; i < total; i++) runs.push(srcTile[i] < 0 ? null : (sets.get(srcTile[i]) as FieldTileSet), srcCell[i], 1);
   const columns: ResultColumn[] = plan.fields.map((f) => {
-    if (f.role === "dimension") return coordColumn(f, rect, total);
+    if (f.role === "dimension") return coordColumn(f, coords, outShape, total);
     const a = schema.attributes[f.index];
     const fill: Fill = { bytes: a.fillValue, valid: a.fillValueValidity };
     return gatherColumn(f, runs, fill, a.enumerationName);
@@ -115,16 +130,18 @@ export async function readDense(plan: DensePlan): Promise<ReadBatch> {
   return { length: total, columns };
 }
 
-/** The coordinates of a dimension over the rectangle, row-major. */
-function coordColumn(f: FieldInfo, rect: Array<[number, number]>, total: number): ResultColumn {
+/** The coordinates of a dimension over the selection, row-major. */
+function coordColumn(f: FieldInfo, coords: Float64Array[], shape: number[], total: number): ResultColumn {
   const C = typedArrayClass(f.type);
   const size = datatypeSize(f.type);
   const data = new Uint8Array(total * size);
   const view = new C(data.buffer, 0, total) as unknown as { [i: number]: number | bigint };
   const big = C === BigInt64Array || C === BigUint64Array;
+  const mine = coords[f.index];
   let i = 0;
-  forEachCell(rect.map((r) => r[0]), rect.map((r) => r[1]), (c) => {
-    view[i++] = big ? BigInt(c[f.index]) : c[f.index];
+  forEachIndex(shape, (idx) => {
+    const v = mine[idx[f.index]];
+    view[i++] = big ? BigInt(v) : v;
   });
   return { name: f.name, role: "dimension", type: f.type, cellValNum: 1, nullable: false, length: total, data };
 }

@@ -70,25 +70,27 @@ async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> 
   return out;
 }
 
-/** Reads an array (URI or opened) in batches; dense arrays give one batch covering the subarray. */
+/**
+ * Reads an array (URI or opened) in batches. Dense arrays give one batch: row-major over the selected
+ * coordinates of each dimension (several ranges on a dimension are concatenated in the order given).
+ */
 export async function* readBatches(array: TileDBArray | string, options: ReadOptions = {}): AsyncGenerator<ReadBatch> {
   const arr = typeof array === "string" ? await openArray(array) : array;
   const fields = resolveColumns(arr, options.columns);
   const ranges = rangesOf(arr, options.subarray);
   if (arr.schema.arrayType === "dense") {
-    const rect = arr.schema.dimensions.map((d, i): [number, number] => {
-      const r = ranges[i];
-      if (r && r.length !== 1) throw new TileDBError("E_UNSUPPORTED", `${arr.uri}: dense reads take one range per dimension ("${d.name}" has ${r.length})`);
-      const [lo, hi] = r ? r[0] : (d.domain as [CoordValue, CoordValue]);
+    const dense = arr.schema.dimensions.map((d, i): Array<[number, number]> => {
       const [dlo, dhi] = d.domain as [CoordValue, CoordValue];
-      const l = Number(lo);
-      const h = Number(hi);
-      if (!(l <= h) || l < Number(dlo) || h > Number(dhi)) {
-        throw new TileDBError("E_SUBARRAY", `${arr.uri}: range [${lo}, ${hi}] on "${d.name}" is outside the domain [${dlo}, ${dhi}]`);
-      }
-      return [l, h];
+      return (ranges[i] ?? [[dlo, dhi] as [CoordValue, CoordValue]]).map(([lo, hi]) => {
+        const l = Number(lo);
+        const h = Number(hi);
+        if (!Number.isInteger(l) || !Number.isInteger(h) || !(l <= h) || l < Number(dlo) || h > Number(dhi)) {
+          throw new TileDBError("E_SUBARRAY", `${arr.uri}: range [${lo}, ${hi}] on "${d.name}" is not inside the domain [${dlo}, ${dhi}]`);
+        }
+        return [l, h];
+      });
     });
-    yield await readDense({ vfs: arr.vfs, schema: arr.schema, fragments: await views(arr, true), fields, rect });
+    yield await readDense({ vfs: arr.vfs, schema: arr.schema, fragments: await views(arr, true), fields, ranges: dense });
     return;
   }
   const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));
