@@ -342,7 +342,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       }
     }
     // A failed worker is gone (or made to go) before its resources count as free again.
-    if (retireReason !== null) await this.retire(slot, retireReason);
+    if (retireReason !== null) await this.retire(slot, retireReason, "kill");
     slot.job = null;
     job.slot = null;
     this.running--;
@@ -394,8 +394,12 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     if (this.options.maxWorkerRssBytes !== undefined) this.startMemoryWatch();
   }
 
-  /** Stop the worker process of `slot` (if any) and forget it; the slot starts a fresh one when next used. */
-  private async retire(slot: Slot, reason: string): Promise<void> {
+  /**
+   * Stop the worker process of `slot` (if any) and forget it; the slot starts a fresh one when next used.
+   * A worker retired after a failure is killed outright (it may still be running the failed task's code);
+   * one retired for recycling or shutdown is asked to exit.
+   */
+  private async retire(slot: Slot, reason: string, how: "kill" | "ask" = "ask"): Promise<void> {
     const { pool, pid, dead } = slot;
     slot.pool = null;
     slot.pid = null;
@@ -404,6 +408,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     slot.tasksRun = 0;
     if (!pool) return;
     if (!dead) {
+      // Killed in the same turn as terminate() starts listening, so the exit cannot slip past it.
+      if (how === "kill" && pid !== null) killQuietly(pid);
       try {
         await pool.terminate(true, TERMINATE_TIMEOUT_MS);
       } catch {
