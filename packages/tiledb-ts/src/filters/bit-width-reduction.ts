@@ -5,7 +5,7 @@
  */
 import { ByteReader } from "../binary.js";
 import { FilterType, type FilterCodec } from "./filter.js";
-import { corrupt, type IntKind } from "./util.js";
+import { corrupt, type IntKind, outputBuffer } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 
 const DEFAULT_MAX_WINDOW = 256;
@@ -107,7 +107,7 @@ export const bitWidthReductionCodec: FilterCodec = {
     const origLength = md.u32();
     const nWindows = md.u32();
     if (nWindows * (T + 5) > md.remaining) throw corrupt(step, "bit width reduction", `${nWindows} windows but ${md.remaining} metadata bytes`);
-    const dst = out && out.byteLength === origLength ? out : new Uint8Array(origLength);
+    const dst = outputBuffer(out, origLength, step);
     const ddv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
     const sdv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     let ip = 0;

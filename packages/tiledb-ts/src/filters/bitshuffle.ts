@@ -6,7 +6,7 @@
  */
 import { ByteReader } from "../binary.js";
 import { FilterType, type FilterCodec } from "./filter.js";
-import { corrupt, typeSize, u32Bytes } from "./util.js";
+import { corrupt, outputBuffer, typeSize, u32Bytes } from "./util.js";
 
 const BLOCK = 8192;
 
@@ -82,7 +82,7 @@ export const bitshuffleCodec: FilterCodec = {
       total += sizes[i];
     }
     if (total > data.byteLength) throw corrupt(step, "bitshuffle", `parts need ${total} bytes, chunk has ${data.byteLength}`);
-    const dst = out && out.byteLength === total ? out : new Uint8Array(total);
+    const dst = outputBuffer(out, total, step);
     let o = 0;
     for (const s of sizes) {
       shufflePart(data.subarray(o, o + s), dst.subarray(o, o + s), w, true);

@@ -6,7 +6,7 @@
 import { ByteReader } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import type { FilterCodec, FilterParts, FilterReverseResult, FilterSpec, FilterStep, FilterType } from "./filter.js";
-import { concatParts, corrupt, u32Bytes } from "./util.js";
+import { concatParts, corrupt, outputBuffer, u32Bytes } from "./util.js";
 
 export interface PartCompressor {
   compress(part: Uint8Array, spec: FilterSpec, step: FilterStep): Uint8Array;
@@ -71,7 +71,7 @@ export function compressionCodec(
       }
       if (compTotal > data.byteLength) throw corrupt(step, name, `parts need ${compTotal} bytes, chunk has ${data.byteLength}`);
       const mdOut = new Uint8Array(mdTotal);
-      const dataOut = out && out.byteLength === dataTotal ? out : new Uint8Array(dataTotal);
+      const dataOut = outputBuffer(out, dataTotal, step);
       let inPos = 0;
       let mdPos = 0;
       let dataPos = 0;

@@ -69,6 +69,11 @@ export interface FilterStep {
   varOffsets?: ArrayLike<number>;
   varStrings?: boolean;
   decodedOffsets?: Uint8Array;
+  /**
+   * On read, for a filter whose output is not the chunk's final destination: a reusable buffer of `size`
+   * bytes for that output (valid until the pipeline moves on), so decoding allocates little.
+   */
+  scratch?: (size: number) => Uint8Array;
 }
 
 /** A filter's output on write: data and metadata, each as a list of parts (later filters treat parts separately). */

@@ -8,7 +8,7 @@ import { ByteReader } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { FilterType, type FilterCodec, type FilterSpec, type FilterStep } from "./filter.js";
-import { corrupt, typeSize, u32Bytes, viewAs } from "./util.js";
+import { corrupt, outputBuffer, typeSize, u32Bytes, viewAs } from "./util.js";
 
 const intByWidth: Record<number, Datatype> = { 1: Datatype.INT8, 2: Datatype.INT16, 4: Datatype.INT32, 8: Datatype.INT64 };
 
@@ -95,7 +95,7 @@ export const floatScaleCodec: FilterCodec = {
       pieces.unshift(piece);
       total += piece.byteLength;
     }
-    const dst = out && out.byteLength === total ? out : new Uint8Array(total);
+    const dst = outputBuffer(out, total, step);
     let o = 0;
     for (const piece of pieces) {
       dst.set(piece, o);

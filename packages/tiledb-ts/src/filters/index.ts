@@ -4,10 +4,12 @@ export {
   MAX_TILE_CHUNK_SIZE,
   computeChunkSize,
   decodeTile,
+  decodeTileInto,
   decodeVarStringTile,
   emptyFilteredTile,
   encodeTile,
   skipsOffsetsFiltering,
+  unfilteredSize,
   varChunkOffsets,
 } from "./pipeline.js";
 export { decodeFilterPipeline, encodeFilterPipeline, withDefaultOptions } from "./pipeline-schema.js";

@@ -90,18 +90,37 @@ function wrap(e: unknown, what: string, filterName: string): TileDBError {
   return new TileDBError("CORRUPT_TILE", `${what}: ${filterName} filter failed: ${(e as Error).message}`, { cause: e });
 }
 
+/**
+ * Two reusable buffers for intermediate filter outputs: each filter writes into the one its input is not in,
+ * so a chunk decodes without allocating (decoding is synchronous, so one pair serves every call).
+ */
+const scratchSlots: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+function scratch(slot: number, size: number): Uint8Array {
+  if (scratchSlots[slot].byteLength < size) scratchSlots[slot] = new Uint8Array(Math.max(size, 65536));
+  return scratchSlots[slot].subarray(0, size);
+}
+const scratchers = [(n: number) => scratch(0, n), (n: number) => scratch(1, n)];
+
 function reverseChunk(chunk: Chunk, pipeline: FilterPipeline, steps: FilterStep[], out: Uint8Array, what: string): void {
   let data = chunk.data;
   let metadata = chunk.metadata;
+  let slot = -1; // which scratch slot holds `data`, if any
   for (let i = pipeline.filters.length - 1; i >= 0; i--) {
     const spec = pipeline.filters[i];
     const codec = getFilterCodec(spec.type, what);
+    const use = slot === 0 ? 1 : 0;
+    const step = steps[i];
+    step.scratch = scratchers[use];
     try {
-      const r = codec.reverse(data, metadata, spec, steps[i], i === 0 ? out : undefined);
+      const r = codec.reverse(data, metadata, spec, step, i === 0 ? out : undefined);
+      if (r.data.buffer === scratchSlots[use].buffer) slot = use;
+      else if (slot < 0 || r.data.buffer !== scratchSlots[slot].buffer) slot = -1;
       data = r.data;
       metadata = r.metadata;
     } catch (e) {
       throw wrap(e, what, codec.name);
+    } finally {
+      step.scratch = undefined;
     }
   }
   if (data.byteLength !== chunk.origSize) {
@@ -115,11 +134,34 @@ function reverseChunk(chunk: Chunk, pipeline: FilterPipeline, steps: FilterStep[
  * the chunks' original lengths. Returns the tile bytes (fixed values, uint64 offsets or validity bytes).
  */
 export function decodeTile(filtered: Uint8Array, pipeline: FilterPipeline, ctx: FilterContext, expectedSize?: number): Uint8Array {
-  const { chunks, total } = readChunks(filtered, ctx.what);
+  return decodeChunks(readChunks(filtered, ctx.what), pipeline, ctx, expectedSize);
+}
+
+/**
+ * `decodeTile` into a caller's buffer (e.g. one reused across tiles: fresh memory costs page faults on
+ * first write). `out` must hold at least the tile; returns the view of it that holds the tile.
+ */
+export function decodeTileInto(filtered: Uint8Array, pipeline: FilterPipeline, ctx: FilterContext, out: Uint8Array, expectedSize?: number): Uint8Array {
+  return decodeChunks(readChunks(filtered, ctx.what), pipeline, ctx, expectedSize, out);
+}
+
+/** The unfiltered size of a filtered tile, from its chunk headers. */
+export function unfilteredSize(filtered: Uint8Array, what: string): number {
+  return readChunks(filtered, what).total;
+}
+
+function decodeChunks(
+  { chunks, total }: { chunks: Chunk[]; total: number },
+  pipeline: FilterPipeline,
+  ctx: FilterContext,
+  expectedSize?: number,
+  into?: Uint8Array,
+): Uint8Array {
   if (expectedSize !== undefined && total !== expectedSize) {
     throw new TileDBError("CORRUPT_TILE", `${ctx.what}: tile unfilters to ${total} bytes, expected ${expectedSize}`);
   }
-  const out = new Uint8Array(total);
+  if (into && into.byteLength < total) throw new TileDBError("FILTER_ERROR", `${ctx.what}: output buffer of ${into.byteLength} bytes is smaller than the tile (${total})`);
+  const out = into ? into.subarray(0, total) : new Uint8Array(total);
   const steps = stepsFor(pipeline, ctx, false);
   let o = 0;
   for (const chunk of chunks) {

@@ -6,7 +6,7 @@
 import { ByteReader } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import { FilterType, type FilterCodec } from "./filter.js";
-import { corrupt } from "./util.js";
+import { corrupt, outputBuffer } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 
 const DEFAULT_MAX_WINDOW = 1024;
@@ -63,7 +63,7 @@ export const positiveDeltaCodec: FilterCodec = {
     const md = new ByteReader(metadata, step.what);
     const nWindows = md.u32();
     if (nWindows * (T + 4) > md.remaining) throw corrupt(step, "positive delta", `${nWindows} windows but ${md.remaining} metadata bytes`);
-    const dst = out && out.byteLength === data.byteLength ? out : new Uint8Array(data.byteLength);
+    const dst = outputBuffer(out, data.byteLength, step);
     const ddv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
     const sdv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     let p = 0;

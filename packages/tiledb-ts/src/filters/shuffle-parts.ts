@@ -4,7 +4,7 @@
  */
 import { ByteReader } from "../binary.js";
 import type { FilterParts, FilterReverseResult, FilterStep } from "./filter.js";
-import { corrupt, u32Bytes } from "./util.js";
+import { corrupt, outputBuffer, u32Bytes } from "./util.js";
 
 export function forwardParts(
   parts: Uint8Array[],
@@ -41,7 +41,7 @@ export function reverseParts(
     total += s;
   }
   if (total > data.byteLength) throw corrupt(step, filter, `parts need ${total} bytes, chunk has ${data.byteLength}`);
-  const dst = out && out.byteLength === total ? out : new Uint8Array(total);
+  const dst = outputBuffer(out, total, step);
   let o = 0;
   for (const s of sizes) {
     transform(data.subarray(o, o + s), dst.subarray(o, o + s));

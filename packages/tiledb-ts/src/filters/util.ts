@@ -111,6 +111,12 @@ export function bigArrayCtor(kind: IntKind): TypedCtor<BigInt64Array | BigUint64
   return kind.signed ? BigInt64Array : BigUint64Array;
 }
 
+/** Where a reverse filter writes `size` bytes: the chunk's destination if it fits, else a scratch or new buffer. */
+export function outputBuffer(out: Uint8Array | undefined, size: number, step: FilterStep): Uint8Array {
+  if (out && out.byteLength === size) return out;
+  return step.scratch ? step.scratch(size) : new Uint8Array(size);
+}
+
 /** The error of a corrupt filtered tile: names the tile and the filter. */
 export function corrupt(step: { what: string }, filter: string, detail: string): TileDBError {
   return new TileDBError("CORRUPT_TILE", `${step.what}: corrupt ${filter} data: ${detail}`);

@@ -10,11 +10,13 @@ import {
   computeChunkSize,
   decodeFilterPipeline,
   decodeTile,
+  decodeTileInto,
   decodeVarStringTile,
   emptyFilteredTile,
   encodeFilterPipeline,
   encodeTile,
   getFilterCodec,
+  unfilteredSize,
   varChunkOffsets,
 } from "../../src/filters/index.js";
 import { randomBytes } from "./helpers.js";
@@ -155,6 +157,20 @@ describe("round trips over every datatype width", () => {
 });
 
 describe("tile chunks", () => {
+  it("decodes into a caller's buffer, reused across tiles", () => {
+    const pipe = p(f(FilterType.BYTESHUFFLE), f(FilterType.ZSTD));
+    const ctx = ctxOf(Datatype.FLOAT32);
+    const buf = new Uint8Array(300000);
+    for (const n of [70000, 1000]) {
+      const data = valuesFor(Datatype.FLOAT32, n, "random");
+      const enc = encodeTile(data, pipe, ctx);
+      expect(unfilteredSize(enc, "t")).toBe(n * 4);
+      const got = decodeTileInto(enc, pipe, ctx, buf, n * 4);
+      expect(got.buffer).toBe(buf.buffer);
+      expectBytes(got, data);
+    }
+    expect(() => decodeTileInto(encodeTile(new Uint8Array(8), pipe, ctx), pipe, ctx, new Uint8Array(4))).toThrow(/smaller than the tile/);
+  });
   it("an empty tile has no chunks", () => {
     const enc = encodeTile(new Uint8Array(0), p(f(FilterType.ZSTD)), ctxOf(Datatype.INT32));
     expect(enc).toEqual(emptyFilteredTile());
