@@ -52,6 +52,9 @@ export function fragmentView(
     openRange: meta.hasTimestamps ? openRange : undefined,
     nonEmptyDomain: meta.nonEmptyDomain ?? [],
     tileCount,
+    hasField(fieldName: string): boolean {
+      return schema.attributes.some((a) => a.name === fieldName) || schema.dimensions.some((d) => d.name === fieldName) || fieldName.startsWith("__");
+    },
     cellsInTile(t: number): number {
       if (dense) return denseCells;
       return t === tileCount - 1 ? meta.lastTileCellNum : capacity;

@@ -33,6 +33,8 @@ export interface FragmentView {
   /** One [low, high] per dimension. */
   nonEmptyDomain: Array<[DomainValue | string, DomainValue | string]>;
   tileCount: number;
+  /** False for attributes added to the schema after this fragment was written (they read as fill values). */
+  hasField(name: string): boolean;
   cellsInTile(tile: number): number;
   /** Sparse fragments: the tile's bounding rectangle on dimension `dim`. */
   mbr(tile: number, dim: number): [DomainValue | string, DomainValue | string];

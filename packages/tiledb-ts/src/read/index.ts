@@ -77,6 +77,9 @@ async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> 
 export async function* readBatches(array: TileDBArray | string, options: ReadOptions = {}): AsyncGenerator<ReadBatch> {
   const arr = typeof array === "string" ? await openArray(array) : array;
   const fields = resolveColumns(arr, options.columns);
+  if (arr.directory.deleteCommits.length > 0 || arr.directory.updateCommits.length > 0) {
+    throw new TileDBError("E_UNSUPPORTED", `${arr.uri}: the array has delete or update commits (${arr.directory.deleteCommits.length + arr.directory.updateCommits.length}); applying them on read is not supported`);
+  }
   const ranges = rangesOf(arr, options.subarray);
   if (arr.schema.arrayType === "dense") {
     const dense = arr.schema.dimensions.map((d, i): Array<[number, number]> => {

@@ -93,6 +93,7 @@ export async function loadFieldTile(
   t: number,
 ): Promise<FieldTile> {
   const cellCount = frag.cellsInTile(t);
+  if (!frag.hasField(field.name)) return fillTile(schema, field, cellCount, frag);
   const label = `${field.role} "${field.name}" tile ${t}`;
   const loc = frag.tile(field, t);
   const fixedWhat = `${loc.uri} (${label})`;
@@ -127,6 +128,19 @@ export async function loadFieldTile(
     const vloc = frag.validityTile(field, t);
     tile.validity = unfilter(await readRange(vfs, vloc, `${label} validity`), schema.validityFilters, Datatype.UINT8, 1, cellCount, `${vloc.uri} (${label} validity)`, frag.version);
   }
+  return tile;
+}
+
+/** A tile of fill values, for an attribute the fragment predates (schema evolution). */
+function fillTile(schema: ArraySchema, field: FieldInfo, cellCount: number, frag: FragmentView): FieldTile {
+  const a = field.role === "attribute" ? schema.attributes[field.index] : undefined;
+  if (!a) throw new TileDBError("E_CORRUPT", `${frag.uri}: fragment has no data for dimension "${field.name}"`);
+  const fill = a.fillValue;
+  const data = new Uint8Array(fill.byteLength * cellCount);
+  for (let i = 0; i < cellCount; i++) data.set(fill, i * fill.byteLength);
+  const tile: FieldTile = { cellCount, data };
+  if (field.cellValNum === VAR_NUM) tile.offsets = Float64Array.from({ length: cellCount + 1 }, (_, i) => i * fill.byteLength);
+  if (field.nullable) tile.validity = new Uint8Array(cellCount).fill(a.fillValueValidity ? 1 : 0);
   return tile;
 }
 

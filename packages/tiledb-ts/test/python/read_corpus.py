@@ -372,6 +372,23 @@ tiledb.vacuum(uri)
 record(uri, [{"order": "G"}, {"order": "U", "ranges": [[slice(2, 13)]]}, {"timestamp": 2}, {"timestamp": 3}])
 
 # ---------------------------------------------------------------------------------------------------------
+# Schema evolution: attributes added after the first fragment read as their fill values there.
+uri = os.path.join(OUT, "schema_evolution")
+schema = tiledb.ArraySchema(domain=tiledb.Domain(tiledb.Dim("d0", domain=(0, 100), tile=10, dtype=np.int64)),
+                            attrs=[make_attr("i32", [])], sparse=True, capacity=4)
+tiledb.Array.create(uri, schema)
+with tiledb.open(uri, "w", timestamp=1) as A:
+    A[np.arange(0, 10, dtype=np.int64)] = {"i32": np.arange(10, dtype=np.int32)}
+se = tiledb.ArraySchemaEvolution()
+se.add_attribute(tiledb.Attr("added_f64", dtype=np.float64, fill=2.5))
+se.add_attribute(tiledb.Attr("added_utf8", dtype=str, var=True))
+se.array_evolve(uri)
+with tiledb.open(uri, "w") as A:
+    A[np.arange(5, 15, dtype=np.int64)] = {"i32": np.arange(10, dtype=np.int32) + 100, "added_f64": np.linspace(0, 1, 10),
+                                             "added_utf8": np.array(["new"] * 10, dtype=object)}
+record(uri, [{"order": "G"}])
+
+# ---------------------------------------------------------------------------------------------------------
 # Census-shaped X: int64 (soma_dim_0, soma_dim_1), float32 soma_data, zstd + byteshuffle, 2048-row tiles.
 def census_x(name, ncells):
     uri = os.path.join(OUT, name)

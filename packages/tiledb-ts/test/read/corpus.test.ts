@@ -42,7 +42,7 @@ const NAMES = [
   "xor", "dictionary", "md5", "sha256", "floatscale", "byteshuffle_zstd", "delta_zstd", "bitwidth_gzip_md5", "dict_zstd",
 ].flatMap((f) => [`${f}_sparse`, `${f}_dense`]).concat([
   "dims_string_int32", "dims_float64", "dims_datetime_uint8_colmajor", "dims_int64_hilbert", "dims_hilbert_string_float", "census_x", "dense_1d_var_nullable",
-  "enumeration_sparse", "versions_consolidated",
+  "enumeration_sparse", "versions_consolidated", "schema_evolution",
 ]);
 
 const DENSE_AT_TIMESTAMP = process.env.TILEDB_TS_DENSE_AT_TIMESTAMP === "1";
