@@ -347,7 +347,9 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     job.slot = null;
     this.running--;
     this.inUse -= job.resources;
-    if (requeue) {
+    if (requeue && this.closed) {
+      this.settle(job, undefined, new ExecutorError("E_SHUTDOWN", `task "${job.task}" (#${job.id}) cancelled: the executor shut down`));
+    } else if (requeue) {
       job.state = "queued";
       this.queue.push(job);
     } else {
