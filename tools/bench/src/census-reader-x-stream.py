@@ -72,7 +72,7 @@ def write(out: str, cells: int, nnz: int, genes: int, seed: int) -> None:
         # Gene popularity is skewed: a few genes appear in most cells.
         weights = 1.0 / np.arange(1, genes + 1) ** 0.7
         weights /= weights.sum()
-        chunk_cells = 2048 * 4
+        chunk_cells = 2048
         for lo in range(0, cells, chunk_cells):
             hi = min(cells, lo + chunk_cells)
             # Draw every gene of the chunk at once, then drop repeats within a cell: (row, gene) keys sort
