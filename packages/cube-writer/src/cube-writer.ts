@@ -24,7 +24,7 @@ import {
 } from "@census-cube/tiledb-ts";
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
-import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells } from "./estimators.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells, featureRanks } from "./estimators.js";
 import {
   BUILD_RECORD_KEY,
   ESTIMATOR_NAMES,
@@ -74,6 +74,7 @@ async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<v
 
 export class CubeWriter {
   private readonly featureBytes: Uint8Array[];
+  private readonly featureRank: Uint32Array;
   private batches = 0;
   private rowsWritten = 0;
 
@@ -88,6 +89,7 @@ export class CubeWriter {
     private readonly vfs: VFS,
   ) {
     this.featureBytes = encodeFeatureIds(featureIds);
+    this.featureRank = featureRanks(this.featureBytes);
   }
 
   get nObsGroups(): number {
@@ -188,6 +190,7 @@ export class CubeWriter {
     const ctx: BatchContext = {
       estimatorNames: this.estimatorNames,
       featureBytes: this.featureBytes,
+      featureRank: this.featureRank,
       featureIds: this.featureIds,
       nObs: this.nObs,
       groupWritten: this.groupWritten,

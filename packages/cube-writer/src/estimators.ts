@@ -29,6 +29,8 @@ export interface EstimatorRows {
 export interface BatchContext {
   estimatorNames: readonly string[];
   featureBytes: Uint8Array[];
+  /** Rank of each feature in byte order (see featureRanks). */
+  featureRank: Uint32Array;
   featureIds: readonly string[];
   /** n_obs of each obs group. */
   nObs: Int32Array;
@@ -53,22 +55,32 @@ export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells:
   const nFeatures = ctx.featureIds.length;
   const group = new Uint32Array(n);
   const gene = new Uint32Array(n);
-  const inBatch = new Map<number, Uint8Array>(); // group → features seen in this batch
+  // (group, feature) as one number; rows usually arrive sorted by it, so duplicates show as repeats
+  const key = new Float64Array(n);
+  let sorted = true;
+  const inBatch = new Uint8Array(nGroups);
+  const groups: number[] = [];
   for (let i = 0; i < n; i++) {
     const g = rows.obsGroup[i];
     const f = rows.gene[i];
     if (!(Number.isInteger(g) && g >= 0 && g < nGroups)) throw new CubeWriterError("E_UNKNOWN_GROUP", `estimators batch row ${i}: obs_group_joinid ${g} is not one of the cube's ${nGroups} obs groups`);
     if (!(Number.isInteger(f) && f >= 0 && f < nFeatures)) throw new CubeWriterError("E_UNKNOWN_FEATURE", `estimators batch row ${i}: gene index ${f} is not one of the cube's ${nFeatures} features`);
     if (ctx.groupWritten[g]) throw new CubeWriterError("E_GROUP_WRITTEN", `estimators batch row ${i}: obs group ${g} was already written; a batch must hold whole obs groups, each written once`);
-    let seen = inBatch.get(g);
-    if (!seen) {
-      seen = new Uint8Array(nFeatures);
-      inBatch.set(g, seen);
+    if (!inBatch[g]) {
+      inBatch[g] = 1;
+      groups.push(g);
     }
-    if (seen[f]) throw new CubeWriterError("E_DUPLICATE_ROW", `estimators batch: (obs group ${g}, feature ${ctx.featureIds[f]}) appears twice`);
-    seen[f] = 1;
     group[i] = g;
     gene[i] = f;
+    key[i] = g * nFeatures + f;
+    if (i > 0 && key[i] <= key[i - 1]) sorted = false;
+  }
+  const ordered = sorted ? key : key.slice().sort();
+  for (let i = 1; i < n; i++) {
+    if (ordered[i] === ordered[i - 1]) {
+      const g = Math.floor(ordered[i] / nFeatures);
+      throw new CubeWriterError("E_DUPLICATE_ROW", `estimators batch: (obs group ${g}, feature ${ctx.featureIds[ordered[i] - g * nFeatures]}) appears twice`);
+    }
   }
   const values: Record<string, Float32Array> = {
     sum: toF32("sum", rows.sum, n),
@@ -107,21 +119,71 @@ export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells:
       throw new CubeWriterError("E_BAD_N_OBS", `estimators batch: obs group ${g} has rows with different n_obs or size_factor (${n_obs[first]}/${size_factor[first]} vs ${n_obs[i]}/${size_factor[i]}); they are per-group values`);
     }
   }
-  // feature_id as var-sized ascii bytes, built once from the pre-encoded ids
+  // Hand the rows over in the array's global order (feature_id bytes, then obs group) so the fragment
+  // builder need not sort them: a stable counting sort by group, then by feature rank.
+  const byGroup = sortedByGroup(group, nGroups);
+  const perm = countingSort(byGroup, (i) => ctx.featureRank[gene[i]], nFeatures);
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes += ctx.featureBytes[gene[i]].byteLength;
   const data = new Uint8Array(bytes);
   const offsets = new Float64Array(n);
+  const outGroup = new Uint32Array(n);
   let pos = 0;
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = perm[k];
     const b = ctx.featureBytes[gene[i]];
-    offsets[i] = pos;
+    offsets[k] = pos;
     data.set(b, pos);
     pos += b.byteLength;
+    outGroup[k] = group[i];
   }
-  const cells: Cells = { feature_id: { data, offsets }, obs_group_joinid: group };
-  for (const name of ctx.estimatorNames) cells[name] = values[name];
-  return { cells, groups: [...inBatch.keys()], n };
+  const cells: Cells = { feature_id: { data, offsets }, obs_group_joinid: outGroup };
+  for (const name of ctx.estimatorNames) {
+    const v = values[name];
+    const out = new Float32Array(n);
+    for (let k = 0; k < n; k++) out[k] = v[perm[k]];
+    cells[name] = out;
+  }
+  return { cells, groups, n };
+}
+
+/** Row indices ordered by group (stable); the identity when already so. */
+function sortedByGroup(group: Uint32Array, nGroups: number): Uint32Array {
+  let sorted = true;
+  for (let i = 1; i < group.length && sorted; i++) if (group[i] < group[i - 1]) sorted = false;
+  const ident = new Uint32Array(group.length);
+  for (let i = 0; i < ident.length; i++) ident[i] = i;
+  return sorted ? ident : countingSort(ident, (i) => group[i], nGroups);
+}
+
+/** Stable counting sort of `order` by an integer key in [0, buckets). */
+function countingSort(order: Uint32Array, keyOf: (i: number) => number, buckets: number): Uint32Array {
+  const count = new Uint32Array(buckets + 1);
+  for (let k = 0; k < order.length; k++) count[keyOf(order[k]) + 1]++;
+  for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
+  const out = new Uint32Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    out[count[keyOf(i)]++] = i;
+  }
+  return out;
+}
+
+/** Rank of each feature id in byte order (the order of the ascii feature_id dimension). */
+export function featureRanks(featureBytes: Uint8Array[]): Uint32Array {
+  const idx = featureBytes.map((_, i) => i);
+  idx.sort((a, b) => compareBytes(featureBytes[a], featureBytes[b]));
+  const rank = new Uint32Array(featureBytes.length);
+  idx.forEach((f, r) => {
+    rank[f] = r;
+  });
+  return rank;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let k = 0; k < n; k++) if (a[k] !== b[k]) return a[k] - b[k];
+  return a.length - b.length;
 }
 
 export function encodeFeatureIds(featureIds: readonly string[]): Uint8Array[] {
