@@ -16,6 +16,10 @@ import {
   encodeFragmentMetadata,
   FRAGMENT_METADATA_FILE,
   fieldCount,
+  fieldFileName,
+  fieldIndex,
+  DELETE_CONDITION_INDEX_FIELD,
+  DELETE_TIMESTAMPS_FIELD,
   sparseCellNum,
 } from "../../src/fragment-metadata.js";
 import { decodeGenericTileAt } from "../../src/generic-tile.js";
@@ -180,7 +184,16 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("arrays written by Python tiledb", () => {
-  for (const name of ["sparse_x", "sparse_strings", "strings_vacuumed", "dense_2d", "sparse_types", "sparse_types_unvacuumed"]) {
+  for (const name of [
+    "sparse_x",
+    "sparse_strings",
+    "strings_vacuumed",
+    "dense_2d",
+    "sparse_types",
+    "sparse_types_unvacuumed",
+    "sparse_deletes",
+    "sparse_deletes_consolidated",
+  ]) {
     it(`${name}: schema, fragments, non-empty domains, timestamps and enumerations equal Python's`, async () => {
       await expectMatchesPython(report[name]);
     });
@@ -191,6 +204,24 @@ describe("arrays written by Python tiledb", () => {
     expect(a.fragments).toHaveLength(1);
     expect(a.directory.vacuumedFragments).toHaveLength(3);
     expect([a.fragments[0].t1, a.fragments[0].t2]).toEqual([100, 300]);
+  });
+
+  it("lists delete commits and decodes fragments consolidated with delete metadata", async () => {
+    const a = await openArray(report.sparse_deletes.uri);
+    expect(a.directory.deleteCommits.map((d) => [d.t1, d.t2])).toEqual([[2, 2]]);
+    expect((await openArray(report.sparse_deletes.uri, { timestamp: 1 })).directory.deleteCommits).toHaveLength(0);
+    const c = await openArray(report.sparse_deletes_consolidated.uri);
+    expect(c.fragments).toHaveLength(1);
+    const f = c.fragments[0];
+    expect(f.footer.hasTimestamps).toBe(true);
+    expect(f.footer.hasDeleteMeta).toBe(true);
+    const meta = await f.metadata();
+    expect(fieldCount(f.schema, meta)).toBe(1 + 1 + 1 + 3);
+    expect(meta.tileOffsets).toHaveLength(6);
+    expect(fieldFileName(f.schema, DELETE_CONDITION_INDEX_FIELD)).toBe("dci.tdb");
+    expect(meta.fileSizes[fieldIndex(f.schema, DELETE_TIMESTAMPS_FIELD, meta)]).toBeGreaterThan(0);
+    const bytes = encodeFragmentMetadata({ ...meta }, f.schema);
+    expect(canon(decodeFragmentMetadata(bytes, (n) => c.schemas.get(n), "re").tileOffsets)).toEqual(canon(meta.tileOffsets));
   });
 
   it("applies ignore files to consolidated commits after vacuuming", async () => {

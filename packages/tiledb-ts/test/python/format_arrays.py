@@ -241,6 +241,22 @@ def make(out):
     report["sparse_types_unvacuumed"] = describe(os.path.join(out, "sparse_types_unvacuumed"), timestamps=[250, [100, 300]])
     tiledb.vacuum(u)
     report["sparse_types"] = describe(u, timestamps=[300])
+
+    # 5. A delete commit (.del), then a consolidated copy whose fragment carries delete metadata (t, dt, dci).
+    u = os.path.join(out, "sparse_deletes")
+    dom = tiledb.Domain(tiledb.Dim("d", domain=(0, 99), tile=10, dtype=np.int64))
+    tiledb.Array.create(u, tiledb.ArraySchema(domain=dom, sparse=True, attrs=[tiledb.Attr("a", dtype=np.int32)]))
+    with tiledb.open(u, "w", timestamp=1) as A:
+        A[np.arange(10)] = np.arange(10, dtype=np.int32)
+    with tiledb.open(u, "d", timestamp=2) as A:
+        A.query(cond="a > 6").submit()
+    with tiledb.open(u, "w", timestamp=3) as A:
+        A[np.arange(20, 25)] = np.arange(5, dtype=np.int32)
+    report["sparse_deletes"] = describe(u, timestamps=[1, 2])
+    c = os.path.join(out, "sparse_deletes_consolidated")
+    shutil.copytree(u, c)
+    tiledb.consolidate(c)
+    report["sparse_deletes_consolidated"] = describe(c, timestamps=[3])
     return report
 
 
