@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
@@ -47,6 +48,30 @@ async function openQuery(opts: BuildOptions, experimentUri: string): Promise<Exp
   return ExperimentAxisQuery.create(exp, opts.measurementName, { obsQuery: { valueFilter: opts.obsValueFilter } });
 }
 
+/** Fails early, before the input is read, when the cube's folder cannot be created or written. */
+function checkCubeLocation(cubeUri: string): void {
+  try {
+    mkdirSync(dirname(cubeUri), { recursive: true });
+    accessSync(dirname(cubeUri), constants.W_OK);
+  } catch (e) {
+    throw new CubeBuilderError("E_CUBE_PATH", `cannot write the cube at ${cubeUri}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+const STAGING_MARK = ".cube-builder-staging-";
+
+function stagingPath(cubeUri: string): string {
+  return join(dirname(cubeUri), `${basename(cubeUri)}${STAGING_MARK}${process.pid}`);
+}
+
+/** Removes staging folders that killed builds of this cube left behind. */
+function clearStaleStaging(cubeUri: string): void {
+  const dir = dirname(cubeUri);
+  if (!existsSync(dir)) return;
+  const prefix = `${basename(cubeUri)}${STAGING_MARK}`;
+  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
 /** Label columns for cube-writer: per obs group (keyCodes) or per cell (cell codes), as codes into categories. */
 function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array): Record<string, LabelColumn> {
   const out: Record<string, LabelColumn> = {};
@@ -72,6 +97,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
     throw new CubeBuilderError("E_CUBE_EXISTS", `${cubeUri} already exists: pass --resume to finish it or --overwrite to replace it`);
   }
   if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
+  checkCubeLocation(cubeUri);
 
   // Everything about the input is checked before the existing cube is touched.
   const query = await openQuery(opts, experimentUri);
@@ -98,33 +124,47 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   for (let i = 0; i < nCells; i++) if (groups.groupIds[i] >= 0) cellsInGroups.push(i);
   const cellIdx = Int32Array.from(cellsInGroups).sort((a, b) => Number(joinidsBig[a] - joinidsBig[b]));
 
-  if (exists && opts.mode === "overwrite") {
-    log.info({ cubeUri }, "removing the existing cube (--overwrite)");
-    rmSync(cubeUri, { recursive: true, force: true });
-  }
   const resuming = exists && opts.mode === "resume";
-  const writer = resuming
-    ? await CubeWriter.open(cubeUri)
-    : await CubeWriter.create(cubeUri, {
-        featureIds,
-        estimators: opts.estimators,
-        obsGroups: { columns: labelColumns(groups, true), nObs: groups.nObs },
-        sizeFactors: {
-          soma_joinid: BigInt64Array.from(cellIdx, (i) => joinidsBig[i]),
-          columns: labelColumns(groups, false, cellIdx),
-          approx_size_factor: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
-        },
-        build: {
-          tool: "cube-builder",
-          experiment_uri: experimentUri,
-          measurement_name: opts.measurementName,
-          layer: opts.layer,
-          obs_value_filter: opts.obsValueFilter,
-          max_workers: opts.maxWorkers,
-          memory_budget: opts.memoryBudget,
-          min_batch_size: opts.minBatchSize,
-        },
-      });
+  let writer: CubeWriter;
+  if (resuming) {
+    writer = await CubeWriter.open(cubeUri);
+  } else {
+    // The cube is created aside and renamed into place, so a build killed while creating it leaves no
+    // half-made cube (and --overwrite keeps the old cube until the new one exists).
+    clearStaleStaging(cubeUri);
+    const staging = stagingPath(cubeUri);
+    await CubeWriter.create(staging, {
+      featureIds,
+      estimators: opts.estimators,
+      obsGroups: { columns: labelColumns(groups, true), nObs: groups.nObs },
+      sizeFactors: {
+        soma_joinid: BigInt64Array.from(cellIdx, (i) => joinidsBig[i]),
+        columns: labelColumns(groups, false, cellIdx),
+        approx_size_factor: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
+      },
+      build: {
+        tool: "cube-builder",
+        experiment_uri: experimentUri,
+        measurement_name: opts.measurementName,
+        layer: opts.layer,
+        obs_value_filter: opts.obsValueFilter,
+        max_workers: opts.maxWorkers,
+        memory_budget: opts.memoryBudget,
+        min_batch_size: opts.minBatchSize,
+      },
+    });
+    if (exists) {
+      log.info({ cubeUri }, "replacing the existing cube (--overwrite)");
+      const old = `${staging}-old`;
+      renameSync(cubeUri, old);
+      renameSync(staging, cubeUri);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      if (existsSync(cubeUri)) rmSync(cubeUri, { recursive: true }); // an empty directory
+      renameSync(staging, cubeUri);
+    }
+    writer = await CubeWriter.open(cubeUri);
+  }
   if (resuming && (writer.nObsGroups !== groups.nGroups || writer.featureIds.length !== featureIds.length)) {
     throw new CubeBuilderError(
       "E_RESUME_MISMATCH",

@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+
+const tmp = tempDir("cube-bad-input-");
+let experiment = "";
+
+beforeAll(() => {
+  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(tmp.path, "exps"), "--seed", "1", "--only", "single-group"]);
+  experiment = join(tmp.path, "exps", "single-group");
+}, 120_000);
+afterAll(() => tmp.remove());
+
+function build(cube: string, ...extra: string[]) {
+  return cubeBuilder(["build", "--cube-uri", cube, "--max-workers", "1", ...extra]);
+}
+
+describe("bad input gives a clear error and no cube that looks complete", () => {
+  it("missing experiment", () => {
+    const cube = join(tmp.path, "c-missing");
+    const r = build(cube, "--experiment-uri", join(tmp.path, "nope"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/nope/);
+    expect(existsSync(cube)).toBe(false);
+  });
+
+  it("a path that is not a SOMA experiment", () => {
+    const dir = join(tmp.path, "plain-dir");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "x.txt"), "hello");
+    const r = build(join(tmp.path, "c-notsoma"), "--experiment-uri", dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/plain-dir/);
+    expect(existsSync(join(tmp.path, "c-notsoma"))).toBe(false);
+  });
+
+  it("a filter that matches no cells", () => {
+    const r = build(join(tmp.path, "c-empty"), "--experiment-uri", experiment, "--obs-value-filter", "cell_type_ontology_term_id == 'none'");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/matches no cells/);
+    expect(existsSync(join(tmp.path, "c-empty"))).toBe(false);
+  });
+
+  it("a malformed filter points at the position", () => {
+    const r = build(join(tmp.path, "c-badfilter"), "--experiment-uri", experiment, "--obs-value-filter", "is_primary_data ==");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/filter|position|column/i);
+  });
+
+  it("missing obs columns", () => {
+    const r = build(join(tmp.path, "c-cols"), "--experiment-uri", experiment, "--obs-value-filter", "no_such_column == 1");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no_such_column/);
+  });
+
+  it("an unwritable cube path", () => {
+    // A path under a regular file cannot be created, even by root (permission bits would not stop root).
+    const file = join(tmp.path, "a-file");
+    writeFileSync(file, "not a directory");
+    const r = build(join(file, "cube"), "--experiment-uri", experiment);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/a-file/);
+  });
+
+  it("an existing cube without --resume or --overwrite is refused and left untouched; both flags together are refused", () => {
+    const cube = join(tmp.path, "c-exists");
+    expect(build(cube, "--experiment-uri", experiment).status).toBe(0);
+    const before = readdirSync(cube).sort();
+    const again = build(cube, "--experiment-uri", experiment);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already exists.*--resume.*--overwrite/);
+    expect(readdirSync(cube).sort()).toEqual(before);
+    const both = build(cube, "--experiment-uri", experiment, "--resume", "--overwrite");
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/--resume and --overwrite/);
+    const over = build(cube, "--experiment-uri", experiment, "--overwrite");
+    expect(over.status, over.stderr).toBe(0);
+  });
+});
