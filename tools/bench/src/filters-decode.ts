@@ -8,8 +8,8 @@
  *   options: --tiles N  --cells N  --passes N  --level N
  */
 import { Datatype } from "../../../packages/tiledb-ts/src/datatype.js";
-import { type FilterPipeline, FilterType, decodeTile, decodeTileInto, encodeTile } from "../../../packages/tiledb-ts/src/filters/index.js";
 import { byteShuffle, byteUnshuffle } from "../../../packages/tiledb-ts/src/filters/byteshuffle.js";
+import { decodeTile, decodeTileInto, encodeTile, type FilterPipeline, FilterType } from "../../../packages/tiledb-ts/src/filters/index.js";
 import { zstdCompress, zstdDecompressInto } from "../../../packages/tiledb-ts/src/filters/zstd.js";
 
 function arg(name: string, dflt: number): number {

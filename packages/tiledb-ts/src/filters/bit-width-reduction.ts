@@ -4,7 +4,7 @@
  * Metadata: [input length u32][window count u32] then per window [minimum (value type)][bits u8][bytes u32].
  */
 import { ByteReader } from "../binary.js";
-import { FilterType, type FilterCodec } from "./filter.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 import { corrupt, type IntKind, outputBuffer } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 

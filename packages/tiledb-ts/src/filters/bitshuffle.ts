@@ -5,7 +5,7 @@
  * part), and parts whose size is not a multiple of 8 and of the value width are stored as they are.
  */
 import { ByteReader } from "../binary.js";
-import { FilterType, type FilterCodec } from "./filter.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 import { corrupt, outputBuffer, typeSize, u32Bytes } from "./util.js";
 
 const BLOCK = 8192;

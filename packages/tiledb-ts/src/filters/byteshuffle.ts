@@ -2,7 +2,7 @@
  * Byteshuffle (filter 9): Blosc's shuffle. Byte j of every value goes to plane j; bytes of a trailing
  * partial value stay in place. Value width is that of the filter's input type.
  */
-import { FilterType, type FilterCodec } from "./filter.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 import { forwardParts, reverseParts } from "./shuffle-parts.js";
 import { typeSize } from "./util.js";
 
@@ -10,6 +10,24 @@ export function byteShuffle(src: Uint8Array, dst: Uint8Array, width: number): vo
   const n = Math.floor(src.byteLength / width);
   if (width === 1 || n === 0) {
     dst.set(src);
+    return;
+  }
+  if (width === 4 && n % 4 === 0 && src.byteOffset % 4 === 0 && dst.byteOffset % 4 === 0) {
+    // The inverse 4x4 byte transpose of byteUnshuffle's hot path.
+    const s = new Uint32Array(src.buffer, src.byteOffset, n);
+    const d = new Uint32Array(dst.buffer, dst.byteOffset, n);
+    const q = n >>> 2;
+    for (let k = 0; k < q; k++) {
+      const o = k << 2;
+      const a = s[o];
+      const b = s[o + 1];
+      const c = s[o + 2];
+      const e = s[o + 3];
+      d[k] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (e << 24);
+      d[q + k] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((e >>> 8) << 24);
+      d[2 * q + k] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((e >>> 16) << 24);
+      d[3 * q + k] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | ((e >>> 24) << 24);
+    }
     return;
   }
   for (let j = 0; j < width; j++) {

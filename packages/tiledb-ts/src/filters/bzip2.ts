@@ -4,8 +4,8 @@
  */
 import compressjs from "compressjs";
 import seekBzip from "seek-bzip";
-import { FilterType } from "./filter.js";
 import { compressionCodec } from "./compression.js";
+import { FilterType } from "./filter.js";
 import { corrupt } from "./util.js";
 
 export const bzip2Codec = compressionCodec(FilterType.BZIP2, "bzip2", {

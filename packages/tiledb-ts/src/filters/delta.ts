@@ -5,9 +5,9 @@
  */
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterSpec, type FilterStep } from "./filter.js";
 import { compressionCodec } from "./compression.js";
-import { corrupt, intArrayCtor, intKindOf, viewAs, type IntKind } from "./util.js";
+import { type FilterSpec, type FilterStep, FilterType } from "./filter.js";
+import { corrupt, type IntKind, intArrayCtor, intKindOf, viewAs } from "./util.js";
 
 /** The type a delta-like filter works in: the reinterpret type when set (not ANY), else its input type. */
 export function deltaType(spec: FilterSpec, input: Datatype): Datatype {

@@ -5,8 +5,8 @@
  * in first-seen order. Cell offsets are rebuilt from it on read.
  */
 import { TileDBError } from "../errors.js";
-import { FilterType } from "./filter.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
+import { FilterType } from "./filter.js";
 import { corrupt, u32Bytes } from "./util.js";
 import { byteSizeFor, cellBounds, offsetsToBytes, readBE, writeBE } from "./var-strings.js";
 

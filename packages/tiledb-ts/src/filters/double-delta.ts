@@ -5,10 +5,10 @@
  * When the packing would save nothing (bitsize >= width-1) the values follow the header unchanged.
  */
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterStep } from "./filter.js";
 import { compressionCodec } from "./compression.js";
 import { deltaKind, deltaType } from "./delta.js";
-import { corrupt, intArrayCtor, viewAs, type IntKind } from "./util.js";
+import { type FilterStep, FilterType } from "./filter.js";
+import { corrupt, type IntKind, intArrayCtor, viewAs } from "./util.js";
 
 /**
  * The bit stream is most-significant-bit first within little-endian uint64 words: stream bit k is bit
@@ -85,7 +85,7 @@ class BitReader {
     while (left > 0) {
       const off = this.bit & 7;
       const avail = 8 - off;
-      const take = avail < left ? avail : left;
+      const take = Math.min(avail, left);
       v = v * (1 << take) + ((this.bytes[this.bit >>> 3] >>> (avail - take)) & ((1 << take) - 1));
       this.bit += take;
       left -= take;

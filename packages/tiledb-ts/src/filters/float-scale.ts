@@ -7,7 +7,7 @@
 import { ByteReader } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterCodec, type FilterSpec, type FilterStep } from "./filter.js";
+import { type FilterCodec, type FilterSpec, type FilterStep, FilterType } from "./filter.js";
 import { corrupt, outputBuffer, typeSize, u32Bytes, viewAs } from "./util.js";
 
 const intByWidth: Record<number, Datatype> = { 1: Datatype.INT8, 2: Datatype.INT16, 4: Datatype.INT32, 8: Datatype.INT64 };

@@ -1,7 +1,7 @@
 /** Gzip (filter 1): TileDB uses zlib's deflate stream (deflateInit, with the zlib header), via node:zlib. */
-import { deflateSync, inflateSync, constants } from "node:zlib";
-import { FilterType } from "./filter.js";
+import { constants, deflateSync, inflateSync } from "node:zlib";
 import { compressionCodec } from "./compression.js";
+import { FilterType } from "./filter.js";
 import { corrupt } from "./util.js";
 
 export const gzipCodec = compressionCodec(FilterType.GZIP, "gzip", {

@@ -4,8 +4,8 @@
  * strip on write and add on read.
  */
 import { compressSync, uncompressSync } from "lz4-napi";
-import { FilterType } from "./filter.js";
 import { compressionCodec } from "./compression.js";
+import { FilterType } from "./filter.js";
 import { corrupt } from "./util.js";
 
 export function lz4CompressBlock(input: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 /** The no-op filter (filter 0): data and metadata pass through. */
-import { FilterType, type FilterCodec } from "./filter.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 
 export const noneCodec: FilterCodec = {
   type: FilterType.NONE,

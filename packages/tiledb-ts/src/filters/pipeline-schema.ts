@@ -6,7 +6,7 @@
 import { ByteReader, type ByteWriter } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterPipeline, type FilterSpec } from "./filter.js";
+import { type FilterPipeline, type FilterSpec, FilterType } from "./filter.js";
 
 /** Compressor ids stored in compression filters' options (tiledb/sm/enums/compressor.h); not the filter ids. */
 const compressorOfFilter: Partial<Record<FilterType, number>> = {

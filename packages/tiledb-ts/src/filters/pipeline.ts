@@ -7,7 +7,7 @@ import { ByteReader } from "../binary.js";
 import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { FORMAT_VERSION as CURRENT_FORMAT_VERSION } from "../format-version.js";
-import { FilterType, type FilterContext, type FilterPipeline, type FilterStep } from "./filter.js";
+import { type FilterContext, type FilterPipeline, type FilterStep, FilterType } from "./filter.js";
 import { getFilterCodec } from "./registry.js";
 import { concatParts, totalLength } from "./util.js";
 

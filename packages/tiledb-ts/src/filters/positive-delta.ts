@@ -5,7 +5,7 @@
  */
 import { ByteReader } from "../binary.js";
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterCodec } from "./filter.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 import { corrupt, outputBuffer } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 

@@ -1,6 +1,5 @@
 /** Every filter codec, keyed by the spec's filter type id. */
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterCodec } from "./filter.js";
 import { bitWidthReductionCodec } from "./bit-width-reduction.js";
 import { bitshuffleCodec } from "./bitshuffle.js";
 import { byteshuffleCodec } from "./byteshuffle.js";
@@ -10,6 +9,7 @@ import { checksumSha256Codec } from "./checksum-sha256.js";
 import { deltaCodec } from "./delta.js";
 import { dictionaryCodec } from "./dictionary.js";
 import { doubleDeltaCodec } from "./double-delta.js";
+import { type FilterCodec, FilterType } from "./filter.js";
 import { floatScaleCodec } from "./float-scale.js";
 import { gzipCodec } from "./gzip.js";
 import { lz4Codec } from "./lz4.js";

@@ -5,8 +5,8 @@
  *   lengths big-endian in the smallest of 1/2/4/8 bytes that fits, sizes recorded in the metadata.
  */
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterStep } from "./filter.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
+import { type FilterStep, FilterType } from "./filter.js";
 import { corrupt, u32Bytes } from "./util.js";
 import { byteSizeFor, cellBounds, equalBytes, offsetsToBytes, readBE, writeBE } from "./var-strings.js";
 

@@ -1,6 +1,7 @@
 /** Helpers for the var-sized string forms of RLE and dictionary: cells from offsets, big-endian sizes, offsets output. */
-import { corrupt } from "./util.js";
+
 import type { FilterStep } from "./filter.js";
+import { corrupt } from "./util.js";
 
 /** The smallest of 1, 2, 4, 8 bytes that holds `n` (TileDB's compute_bytesize). */
 export function byteSizeFor(n: number): 1 | 2 | 4 | 8 {

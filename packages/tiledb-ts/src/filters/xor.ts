@@ -1,7 +1,7 @@
 /** XOR (filter 16): each value is XORed with the previous one, per part, in the integer width of the input type. */
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
-import { FilterType, type FilterCodec, type FilterStep } from "./filter.js";
+import { type FilterCodec, type FilterStep, FilterType } from "./filter.js";
 import { forwardParts, reverseParts } from "./shuffle-parts.js";
 import { type TypedCtor, typeSize, viewAs } from "./util.js";
 

@@ -1,7 +1,7 @@
 /** Zstandard (filter 2) through zstd-napi: one reusable native context each way, decoding straight into the destination. */
 import { createRequire } from "node:module";
-import { FilterType } from "./filter.js";
 import { compressionCodec } from "./compression.js";
+import { FilterType } from "./filter.js";
 import { corrupt } from "./util.js";
 
 interface ZstdBinding {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
 import { TileDBError } from "../../src/errors.js";
-import { type FilterContext, type FilterPipeline, type FilterSpec, FilterType, decodeTile, decodeVarStringTile, encodeTile } from "../../src/filters/index.js";
+import { decodeTile, decodeVarStringTile, encodeTile, type FilterContext, type FilterPipeline, type FilterSpec, FilterType } from "../../src/filters/index.js";
 import { randomBytes } from "./helpers.js";
 
 const f = (type: FilterType, options: Record<string, number> = {}): FilterSpec => ({ type, options });

@@ -3,10 +3,6 @@ import { ByteReader, ByteWriter } from "../../src/binary.js";
 import { Datatype, datatypeSize } from "../../src/datatype.js";
 import { TileDBError } from "../../src/errors.js";
 import {
-  type FilterContext,
-  type FilterPipeline,
-  type FilterSpec,
-  FilterType,
   computeChunkSize,
   decodeFilterPipeline,
   decodeTile,
@@ -15,6 +11,10 @@ import {
   emptyFilteredTile,
   encodeFilterPipeline,
   encodeTile,
+  type FilterContext,
+  type FilterPipeline,
+  type FilterSpec,
+  FilterType,
   getFilterCodec,
   unfilteredSize,
   varChunkOffsets,
@@ -210,7 +210,9 @@ describe("tile chunks", () => {
       o += b.byteLength;
     }
     const data = new Uint8Array(o);
-    parts.forEach((b, i) => data.set(b, offsets[i]));
+    parts.forEach((b, i) => {
+      data.set(b, offsets[i]);
+    });
     for (const type of [Datatype.STRING_ASCII, Datatype.STRING_UTF8]) {
       for (const first of [FilterType.RLE, FilterType.DICTIONARY]) {
         const pipe = p(f(first), f(FilterType.ZSTD));

@@ -4,18 +4,17 @@
  * with the values TileDB reads back, and re-encode those values and compare byte for byte with TileDB's
  * tile wherever the pipeline is deterministic.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
 import { Datatype } from "../../src/datatype.js";
 import {
-  type FilterContext,
-  type FilterPipeline,
-  FilterType,
   decodeTile,
   decodeVarStringTile,
   encodeTile,
+  type FilterContext,
+  type FilterPipeline,
+  FilterType,
   skipsOffsetsFiltering,
 } from "../../src/filters/index.js";
 import { generateFiltersCorpus } from "./helpers.js";
