@@ -5,9 +5,9 @@
  * nullable attributes. Fixed-size values are handed over without a copy.
  */
 import {
-  Binary, Bool, type DataType, DateDay, Dictionary, Field, FixedSizeBinary, FixedSizeList, Float32, Float64,
-  Int16, Int32, Int64, Int8, List, RecordBatch, Schema, Struct, TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8,
-  Utf8, makeData, makeVector, type Data,
+  Binary, Bool, type Data,type DataType, DateDay, Dictionary, Field, FixedSizeBinary, FixedSizeList, Float32, Float64,Int8, 
+  Int16, Int32, Int64, List, makeData, makeVector, RecordBatch, Schema, Struct, Timestamp, TimeUnit, Uint8,Uint16, Uint32, Uint64, 
+  Utf8, 
 } from "apache-arrow";
 import { openArray, type TileDBArray } from "./array.js";
 import { Datatype, datatypeName, datatypeSize } from "./datatype.js";

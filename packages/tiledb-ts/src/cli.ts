@@ -14,7 +14,7 @@ import { describeType } from "./array-schema.js";
 import { Datatype, datatypeSize } from "./datatype.js";
 import { loadEnumeration } from "./enumeration.js";
 import { TileDBError } from "./errors.js";
-import { openGroup, objectType } from "./group.js";
+import { objectType, openGroup } from "./group.js";
 import { readMetadata } from "./metadata.js";
 import { readBatches } from "./read/index.js";
 import type { ResultColumn } from "./read/result.js";

@@ -39,7 +39,7 @@ if cmd == "setup":
     tiledb.vacuum(uri)
     print(json.dumps({"cells": rows * per_row}))
 elif cmd == "read":
-    cfg = tiledb.Config({"py.init_buffer_bytes": str(512 * 1024**2), "sm.mem.total_budget": str(2 * 1024**3)})
+    cfg = tiledb.Config({"py.init_buffer_bytes": str(256 * 1024**2), "sm.mem.total_budget": str(2 * 1024**3)})
     ctx = tiledb.Ctx(cfg)
     t0 = time.perf_counter()
     cells = 0

@@ -375,7 +375,10 @@ function hilbertOrder(schema: ArraySchema): (a: DimColumn[], i: number, b: DimCo
   const cache = new WeakMap<DimColumn[], Map<number, bigint>>();
   const value = (cols: DimColumn[], i: number): bigint => {
     let m = cache.get(cols);
-    if (!m) cache.set(cols, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      cache.set(cols, m);
+    }
     let v = m.get(i);
     if (v === undefined) {
       v = hilbertValue(cols.map((c, d) => hilbertBucket(dims[d], c, i, bits, maxBucket)), bits);

@@ -9,7 +9,7 @@ import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import type { VFS } from "../vfs/vfs.js";
 import type { FragmentView } from "./fragment-view.js";
-import { type Fill, type FieldTileSet, Runs, gatherColumn } from "./gather.js";
+import { type FieldTileSet, type Fill, gatherColumn, Runs } from "./gather.js";
 import { type ReadBatch, type ResultColumn, typedArrayClass } from "./result.js";
 import { type FieldInfo, loadFieldTile } from "./tiles.js";
 

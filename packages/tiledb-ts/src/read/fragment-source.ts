@@ -3,7 +3,7 @@
  * tile offsets, the next tile's offset (or the file size, for the last tile) ends each one.
  */
 import { TileDBError } from "../errors.js";
-import { fieldFileName, fieldIndex, type FragmentMetadata } from "../fragment-metadata.js";
+import { type FragmentMetadata, fieldFileName, fieldIndex } from "../fragment-metadata.js";
 import type { ArraySchema } from "../schema.js";
 import { joinUri } from "../vfs/index.js";
 import type { FieldRef, FragmentView, TileLocation } from "./fragment-view.js";

@@ -6,11 +6,11 @@
  */
 import { openArray, type TileDBArray } from "../array.js";
 import { TileDBError } from "../errors.js";
-import { type CoordValue, dimRanges, type DimRanges } from "./coords.js";
+import { type CoordValue, type DimRanges, dimRanges } from "./coords.js";
 import { readDense } from "./dense.js";
 import { fragmentView } from "./fragment-source.js";
 import type { FragmentView } from "./fragment-view.js";
-import { type ReadBatch, concatBatches } from "./result.js";
+import { concatBatches, type ReadBatch } from "./result.js";
 import { readSparse } from "./sparse.js";
 import { type FieldInfo, schemaFields } from "./tiles.js";
 

@@ -6,16 +6,17 @@
  * present in several fragments is taken from the newest one only. Results come in batches whose decoded
  * tiles stay within the memory budget.
  */
-import type { ArraySchema } from "../schema.js";
-import { type DimColumn, type DimRanges, dimColumn, filterCells, globalOrder, mbrRelation, sameCoords } from "./coords.js";
-import type { FragmentView } from "./fragment-view.js";
-import { type FieldTileSet, Runs, gatherColumn } from "./gather.js";
-import type { ReadBatch } from "./result.js";
-import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
-import type { VFS } from "../vfs/vfs.js";
+
 import { Datatype } from "../datatype.js";
 import { TIMESTAMPS_FIELD } from "../fragment-metadata.js";
+import type { ArraySchema } from "../schema.js";
+import type { VFS } from "../vfs/vfs.js";
+import { type DimColumn, type DimRanges, dimColumn, filterCells, globalOrder, mbrRelation, sameCoords } from "./coords.js";
+import type { FragmentView } from "./fragment-view.js";
+import { type FieldTileSet, gatherColumn, Runs } from "./gather.js";
+import type { ReadBatch } from "./result.js";
 import { typedView } from "./result.js";
+import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
 
 export interface SparsePlan {
   vfs: VFS;
@@ -124,7 +125,9 @@ class TileLoader {
     }
     const missing = this.plan.fields.filter((f) => !set.has(f.name));
     const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
-    missing.forEach((f, i) => set.set(f.name, tiles[i]));
+    missing.forEach((f, i) => {
+      set.set(f.name, tiles[i]);
+    });
     return { set, dims, keep, cells };
   }
 }

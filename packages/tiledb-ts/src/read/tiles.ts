@@ -2,11 +2,10 @@
  * Loading one field's tile of one fragment: read the filtered bytes, run the filter pipeline backwards,
  * check the result has the size the fragment metadata promises (format spec: fragment.md, tile.md).
  */
-import { datatypeSize } from "../datatype.js";
+import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import type { FilterPipeline } from "../filters/filter.js";
 import { decodeTile, decodeVarStringTile, skipsOffsetsFiltering } from "../filters/pipeline.js";
-import { Datatype } from "../datatype.js";
 import type { ArraySchema } from "../schema.js";
 import { VAR_NUM } from "../schema.js";
 import type { VFS } from "../vfs/vfs.js";

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openArray } from "../../src/array.js";
-import { Datatype, datatypeSize } from "../../src/datatype.js";
-import { concatBatches, readAll, readBatches, type ReadBatch, type Subarray } from "../../src/read/index.js";
 import { readArrow } from "../../src/arrow.js";
+import { Datatype, datatypeSize } from "../../src/datatype.js";
+import { concatBatches, type ReadBatch, readAll, readBatches, type Subarray } from "../../src/read/index.js";
 import { VAR_NUM } from "../../src/schema.js";
 import { encodeColumn, runPython, sortedRows, tempDir } from "./helpers.js";
 

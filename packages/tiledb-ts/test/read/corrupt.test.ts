@@ -2,7 +2,7 @@
  * Corrupt input: damaged tiles, missing files and garbage schemas give a TileDBError naming the file,
  * never a hang or made-up values. Works on a copy of the Census fixture's X array.
  */
-import { cpSync, readdirSync, rmSync, statSync, truncateSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TileDBError } from "../../src/errors.js";

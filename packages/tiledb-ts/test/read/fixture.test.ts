@@ -5,12 +5,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { openGroup, objectType } from "../../src/group.js";
-import { readMetadata } from "../../src/metadata.js";
-import { readAll } from "../../src/read/index.js";
-import { Datatype } from "../../src/datatype.js";
-import type { ResultColumn } from "../../src/read/index.js";
 import { cli } from "../../src/cli.js";
+import { Datatype } from "../../src/datatype.js";
+import { objectType, openGroup } from "../../src/group.js";
+import { readMetadata } from "../../src/metadata.js";
+import type { ResultColumn } from "../../src/read/index.js";
+import { readAll } from "../../src/read/index.js";
 import { encodeColumn, fixtureRoot, packageRoot, runPython } from "./helpers.js";
 
 /** Runs the CLI in-process and returns what it printed. */

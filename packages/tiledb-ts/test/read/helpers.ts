@@ -42,6 +42,12 @@ function encFloat(v: number): number | string {
   return v;
 }
 
+function stripTrailingNuls(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0) end--;
+  return s.slice(0, end);
+}
+
 /** Encodes a column the way test/python/read_corpus.py writes expected values. */
 export function encodeColumn(col: ResultColumn): unknown[] {
   const out: unknown[] = new Array(col.length);
@@ -53,7 +59,7 @@ export function encodeColumn(col: ResultColumn): unknown[] {
     for (let i = 0; i < col.length; i++) {
       const b = col.data.subarray(o[i], o[i + 1]);
       // Python `tiledb` returns text through numpy, which drops trailing NUL bytes (e.g. of fill values)
-      if (isText) out[i] = textDecoder.decode(b).replace(/\u0000+$/, "");
+      if (isText) out[i] = stripTrailingNuls(textDecoder.decode(b));
       else if (col.type === Datatype.CHAR) out[i] = hex(b).replace(/(00)+$/, "");
       else if (isBytes) out[i] = hex(b);
       else {
