@@ -47,6 +47,12 @@ describe("census-homo-sapiens-small fixture", () => {
         const got = Array.from(obs.getChild(name)!, (v) => (typeof v === "bigint" ? Number(v) : v));
         expect(got, `obs column ${name}`).toEqual(values);
       }
+      // The 2023 layout's categorical columns are plain strings; on request they come out dictionary-encoded.
+      const coded = await q.obs(["cell_type", "tissue_general", "donor_id"], { dictionaryEncode: true });
+      for (const name of ["cell_type", "tissue_general", "donor_id"]) {
+        expect(String(coded.getChild(name)!.type)).toBe("Dictionary<Int32, Utf8>");
+        expect(Array.from(coded.getChild(name)!), `dictionary-encoded ${name}`).toEqual(want.obs[name]);
+      }
       const v = await q.var();
       for (const [name, values] of Object.entries(want.var)) {
         const got = Array.from(v.getChild(name)!, (x) => (typeof x === "bigint" ? Number(x) : x));

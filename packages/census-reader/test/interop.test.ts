@@ -114,6 +114,15 @@ describe("categorical and plain string columns", () => {
     expect(t.schema.fields.map((f) => f.name)).toEqual(["soma_joinid", "cell_type"]);
   });
 
+  it("dictionary-encodes plain string columns on request, with the same labels", async () => {
+    const plain = await openDataFrame(join(tmp.path, "plain/obs"));
+    const strings = await plain.readAll({ columnNames: ["cell_type", "donor_id", "nnz"], valueFilter: "nnz > 10" });
+    const coded = await plain.readAll({ columnNames: ["cell_type", "donor_id", "nnz"], valueFilter: "nnz > 10", dictionaryEncode: true });
+    expect(coded.schema.fields.map((f) => String(f.type))).toEqual(["Dictionary<Int32, Utf8>", "Dictionary<Int32, Utf8>", "Int64"]);
+    for (const c of ["cell_type", "donor_id"]) expect(Array.from(coded.getChild(c)!)).toEqual(Array.from(strings.getChild(c)!));
+    await expect(plain.readAll({ dictionaryEncode: ["nnz"] })).rejects.toMatchObject({ code: "E_NO_COLUMN" });
+  });
+
   it("reads X for a given list of obs joinids, intersected with the query's obs", async () => {
     const exp = await openExperiment(join(tmp.path, "categorical"));
     const triples = async (q: ExperimentAxisQuery, obsCoords?: Coords) => {

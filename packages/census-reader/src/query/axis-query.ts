@@ -108,20 +108,25 @@ export class ExperimentAxisQuery {
     return (await this.varJoinids()).length;
   }
 
-  /** The selected obs rows (all columns, or `columnNames`) as one Arrow table. */
-  async obs(columnNames?: string[]): Promise<Table> {
+  /**
+   * The selected obs rows (all columns, or `columnNames`) as one Arrow table; `dictionaryEncode` turns plain
+   * string columns (2023 layout) into dictionary vectors with stable codes.
+   */
+  async obs(columnNames?: string[], options: { dictionaryEncode?: boolean | string[] } = {}): Promise<Table> {
     return this.obsDf.readAll({
       columnNames,
+      dictionaryEncode: options.dictionaryEncode,
       valueFilter: this.options.obsQuery?.valueFilter,
       coords: this.options.obsQuery?.coords === undefined ? undefined : { soma_joinid: this.options.obsQuery.coords },
       memoryBudget: this.options.memoryBudget,
     });
   }
 
-  async var(columnNames?: string[]): Promise<Table> {
+  async var(columnNames?: string[], options: { dictionaryEncode?: boolean | string[] } = {}): Promise<Table> {
     const v = await this.varDataFrame();
     return v.readAll({
       columnNames,
+      dictionaryEncode: options.dictionaryEncode,
       valueFilter: this.options.varQuery?.valueFilter,
       coords: this.options.varQuery?.coords === undefined ? undefined : { soma_joinid: this.options.varQuery.coords },
       memoryBudget: this.options.memoryBudget,

@@ -1,4 +1,5 @@
-import { type RecordBatch, type Schema, Table } from "apache-arrow";
+import { type RecordBatch, type Schema, Table, Type } from "apache-arrow";
+import { DictionaryEncoder, encodeColumns } from "../arrow/dictionary-encode.js";
 import { selectColumns, selectRows } from "../arrow/select-rows.js";
 import { CensusReaderError } from "../errors.js";
 import type { ArrayInfo } from "../tiledb-access.js";
@@ -16,8 +17,13 @@ export interface DataFrameReadOptions {
   valueFilter?: string;
   /** Selections on index columns (usually `soma_joinid`): joinid lists or ranges. */
   coords?: Record<string, Coords>;
-  /** Bytes of decoded tiles held per batch (default 256 MiB). */
+  /** Memory the read may use at its peak, in bytes (default 256 MiB; see the README). */
   memoryBudget?: number;
+  /**
+   * Plain string columns to return as dictionary vectors with codes stable across the read's batches
+   * (`true`: every plain string column). For the 2023 Census layout, whose categorical columns are plain strings.
+   */
+  dictionaryEncode?: boolean | string[];
 }
 
 /**
@@ -49,6 +55,18 @@ export class SomaDataFrame extends SomaObject {
     const plan = this.plan(options);
     if (plan.empty) return;
     const readCols = [...new Set([...columns, ...(plan.residual ? filterColumns(plan.residual) : [])])];
+    const encoders = new Map<string, DictionaryEncoder>();
+    if (options.dictionaryEncode) {
+      const want = options.dictionaryEncode === true ? columns : options.dictionaryEncode;
+      for (const c of want) {
+        const f = this.schema.fields.find((x) => x.name === c);
+        if (!f) throw new CensusReaderError("E_NO_COLUMN", `${this.uri}: dictionaryEncode names "${c}", which is not a column`);
+        if (f.type.typeId === Type.Utf8 || f.type.typeId === Type.LargeUtf8) encoders.set(c, new DictionaryEncoder(c));
+        else if (options.dictionaryEncode !== true && f.type.typeId !== Type.Dictionary) {
+          throw new CensusReaderError("E_NO_COLUMN", `${this.uri}: dictionaryEncode names "${c}", which is ${String(f.type)}, not a string column`);
+        }
+      }
+    }
     for await (const batch of this.array.read({ columns: readCols, ranges: plan.ranges, order: "global", memoryBudget: options.memoryBudget })) {
       let out = batch;
       if (plan.residual) {
@@ -56,7 +74,7 @@ export class SomaDataFrame extends SomaObject {
         if (out.numRows === 0) continue;
       }
       if (readCols.length !== columns.length || readCols.some((c, i) => c !== columns[i])) out = selectColumns(out, columns);
-      yield out;
+      yield encodeColumns(out, encoders);
     }
   }
 
