@@ -9,9 +9,10 @@
  * - metadata: see `consolidateMetadata` in metadata.ts.
  * Each step writes its new file last or atomically, so a crash leaves the array readable as before.
  */
-import { textEncoder } from "./binary.js";
-import { COMMITS_DIR, FRAGMENT_META_DIR, FRAGMENTS_DIR, listArrayDirectory } from "./array-directory.js";
+
 import { encodeConsolidatedFragmentMeta, openArray } from "./array.js";
+import { COMMITS_DIR, FRAGMENT_META_DIR, FRAGMENTS_DIR, listArrayDirectory } from "./array-directory.js";
+import { textEncoder } from "./binary.js";
 import { TileDBError } from "./errors.js";
 import { FORMAT_VERSION } from "./format-version.js";
 import { consolidateMetadata } from "./metadata.js";
@@ -23,6 +24,7 @@ import { joinUri, vfsFor } from "./vfs/index.js";
 import type { VFS } from "./vfs/vfs.js";
 import { type ColumnInput, type TypedArray, typedArrayFor } from "./write/columns.js";
 import { buildDenseFragment } from "./write/dense.js";
+import type { FragmentContent } from "./write/fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./write/fragment-writer.js";
 import { buildSparseFragment, type Cells } from "./write/sparse.js";
 
@@ -71,7 +73,7 @@ export async function consolidateFragments(arrayUri: string, options: Consolidat
   }
   const t1 = Math.min(...arr.fragments.map((f) => f.t1));
   const t2 = Math.max(...arr.fragments.map((f) => f.t2));
-  let content;
+  let content: FragmentContent;
   if (schema.arrayType === "dense") {
     // The union of the non-empty domains; cells no fragment wrote read back as fill values, as TileDB does.
     const rect = schema.dimensions.map((_, d) => {

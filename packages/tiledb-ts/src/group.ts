@@ -3,6 +3,9 @@
  * `__group/<timestamped_name>_<v>` files listing members, and `__meta/` group metadata. Every group file holds
  * the full member list at its timestamp (deleted members flagged); files apply in timestamp order.
  */
+
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ByteReader, ByteWriter, textEncoder } from "./binary.js";
 import { TileDBError } from "./errors.js";
 import { decodeGenericTile, encodeGenericTile } from "./generic-tile.js";
@@ -10,8 +13,6 @@ import { type MetadataInput, type MetadataValue, readMetadata, writeMetadata } f
 import { makeTimestampedName, parseTimestampedName } from "./timestamped-name.js";
 import { joinUri, uriScheme, vfsFor } from "./vfs/index.js";
 import type { VFS } from "./vfs/vfs.js";
-import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 
 export const GROUP_MARKER = "__tiledb_group.tdb";
 export const GROUP_DETAILS_DIR = "__group";

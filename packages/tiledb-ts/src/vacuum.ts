@@ -7,8 +7,9 @@
  * - metadata: see `vacuumMetadata` in metadata.ts.
  * Removal order keeps the array readable if interrupted: nothing is removed before what replaces it is on disk.
  */
-import { textDecoder, textEncoder } from "./binary.js";
+
 import { COMMITS_DIR, FRAGMENT_META_DIR, FRAGMENTS_DIR, parseConsolidatedCommits } from "./array-directory.js";
+import { textDecoder, textEncoder } from "./binary.js";
 import { TileDBError } from "./errors.js";
 import { FORMAT_VERSION } from "./format-version.js";
 import { vacuumMetadata } from "./metadata.js";

@@ -13,8 +13,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type FilterSpec, FilterType } from "../../../packages/tiledb-ts/src/filters/filter.js";
 import { createArray, Datatype, SparseWriter } from "../../../packages/tiledb-ts/src/index.js";
-import { FilterType } from "../../../packages/tiledb-ts/src/filters/filter.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../..");
@@ -47,7 +47,7 @@ function cellsOf(start: number, n: number): { row: BigInt64Array; col: BigInt64A
 }
 
 async function child(uri: string): Promise<void> {
-  const xf = [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 9 } }];
+  const xf: FilterSpec[] = [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 9 } }];
   await createArray(uri, {
     arrayType: "sparse",
     capacity: 100000,

@@ -171,7 +171,9 @@ export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): 
     if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
     const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
     // Raw bytes are accepted for any type here: the offsets are byte offsets either way.
-    const bytes = isTypedArray(data) ? (data instanceof Uint8Array || checkTypedKind(f, data), bytesOf(data)) : fail(f, "data must be a typed array");
+    if (!isTypedArray(data)) fail(f, "data must be a typed array");
+    if (!(data instanceof Uint8Array)) checkTypedKind(f, data);
+    const bytes = bytesOf(data);
     const n = offsets.length;
     const offs = new Float64Array(n + 1);
     for (let i = 0; i < n; i++) offs[i] = Number(offsets[i]);
@@ -212,7 +214,8 @@ export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): 
           if (elemSize !== 1) fail(f, `cell ${i} is a Uint8Array but the field holds ${datatypeName(f.type)}`);
           b = x;
         } else if (typeof x === "object" && "length" in (x as object)) {
-          b = bytesOf(isTypedArray(x) ? (checkTypedKind(f, x), x) : toTyped(f, x as ArrayLike<unknown>, `cell ${i} value`));
+          if (isTypedArray(x)) checkTypedKind(f, x);
+          b = bytesOf(isTypedArray(x) ? x : toTyped(f, x as ArrayLike<unknown>, `cell ${i} value`));
         } else {
           fail(f, `cell ${i} (${String(x)}) is not a ${isVar ? "var-sized value" : "value"}`);
         }

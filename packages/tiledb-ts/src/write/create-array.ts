@@ -3,8 +3,9 @@
  * schema file last, so a half-created array has no schema and is not an array. The schema is validated
  * completely before anything is written.
  */
-import { ENUMERATIONS_DIR, encodeArraySchema, SCHEMA_DIR } from "../array-schema.js";
+
 import { ARRAY_METADATA_DIR, COMMITS_DIR, FRAGMENT_META_DIR, FRAGMENTS_DIR, LABELS_DIR } from "../array-directory.js";
+import { ENUMERATIONS_DIR, encodeArraySchema, SCHEMA_DIR } from "../array-schema.js";
 import { encodeEnumeration } from "../enumeration.js";
 import { TileDBError } from "../errors.js";
 import { FORMAT_VERSION } from "../format-version.js";

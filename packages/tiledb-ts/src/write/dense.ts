@@ -4,11 +4,12 @@
  * outside the subarray get the attribute's fill value. The fragment's non-empty domain is the subarray itself.
  * Tile statistics cover the written cells only, as TileDB's dense writer computes them.
  */
+
+import { ByteWriter } from "../binary.js";
+import { writeDomainValue } from "../domain-value.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema, Attribute, Dimension } from "../schema.js";
 import { VAR_NUM } from "../schema.js";
-import { writeDomainValue } from "../domain-value.js";
-import { ByteWriter } from "../binary.js";
 import { vfsFor } from "../vfs/index.js";
 import { type Column, type ColumnInput, toColumn } from "./columns.js";
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";

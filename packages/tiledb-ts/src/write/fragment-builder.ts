@@ -3,7 +3,7 @@
  * that field's data files, and everything the fragment metadata records about them (tile offsets, var sizes,
  * per-tile mins/maxes/sums/null counts, MBRs). `fragment-writer.ts` then writes the files and commits.
  */
-import { Datatype } from "../datatype.js";
+import type { Datatype } from "../datatype.js";
 import type { FilterPipeline } from "../filters/filter.js";
 import type { ArraySchema } from "../schema.js";
 import type { Column } from "./columns.js";

@@ -4,12 +4,13 @@
  * `__commits/<name>.wrt` last. Readers only see fragments with a commit file, so a crash at any point leaves
  * the array with whole fragments only.
  */
+
+import { COMMITS_DIR, FRAGMENTS_DIR } from "../array-directory.js";
 import { textDecoder } from "../binary.js";
 import { Datatype } from "../datatype.js";
-import { type FragmentMetadataInput, type FragmentStats, type MBR, type TileBounds, encodeFragmentMetadata, FRAGMENT_METADATA_FILE } from "../fragment-metadata.js";
-import { COMMITS_DIR, FRAGMENTS_DIR } from "../array-directory.js";
 import { readDomainValue } from "../domain-value.js";
 import { FORMAT_VERSION } from "../format-version.js";
+import { encodeFragmentMetadata, FRAGMENT_METADATA_FILE, type FragmentMetadataInput, type FragmentStats, type MBR, type TileBounds } from "../fragment-metadata.js";
 import type { ArraySchema } from "../schema.js";
 import { makeTimestampedName } from "../timestamped-name.js";
 import { joinUri } from "../vfs/index.js";

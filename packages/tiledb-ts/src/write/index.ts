@@ -1,13 +1,13 @@
-export { createArray, type CreateArrayOptions } from "./create-array.js";
+export type { ColumnInput, TypedArray } from "./columns.js";
+export { type CreateArrayOptions, createArray } from "./create-array.js";
+export { buildDenseFragment, type DenseWrite, writeDense } from "./dense.js";
+export { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 export {
-  buildArraySchema,
   type ArraySchemaInput,
   type AttributeInput,
+  buildArraySchema,
   type DimensionInput,
   type EnumerationInput,
   type FiltersInput,
 } from "./schema-builder.js";
-export { type ColumnInput, type TypedArray } from "./columns.js";
-export { writeSparse, SparseWriter, buildSparseFragment, type Cells, type WriteOptions, type SparseWriterOptions } from "./sparse.js";
-export { commitFragment, type CommittedFragment } from "./fragment-writer.js";
-export { writeDense, buildDenseFragment, type DenseWrite } from "./dense.js";
+export { buildSparseFragment, type Cells, SparseWriter, type SparseWriterOptions, type WriteOptions, writeSparse } from "./sparse.js";

@@ -3,12 +3,13 @@
  * committed atomically. `SparseWriter` streams large inputs: it buffers cells up to a memory budget and writes
  * each full buffer as its own fragment, so memory stays bounded however many cells arrive.
  */
+
+import { readDomainValue } from "../domain-value.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
-import type { VFS } from "../vfs/vfs.js";
 import { vfsFor } from "../vfs/index.js";
+import type { VFS } from "../vfs/vfs.js";
 import { type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
-import { readDomainValue } from "../domain-value.js";
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";

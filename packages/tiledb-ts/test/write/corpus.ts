@@ -155,7 +155,10 @@ export function genValues(
   if (t.kind === "int" && !t.var) {
     // Small runs (so RLE, delta and bit-width filters have work) plus the type's extremes.
     let acc = 0;
-    const big = Array.from({ length: n }, () => BigInt((acc += ri(0, 5)) % 50));
+    const big = Array.from({ length: n }, () => {
+      acc += ri(0, 5);
+      return BigInt(acc % 50);
+    });
     const [lo, hi] = INT_RANGE[name];
     if (n > 4 && extremes) {
       big[1] = lo;

@@ -17,7 +17,7 @@ import { createArray } from "../../src/write/create-array.js";
 import { packageRoot, pythonView, rng, tempDir } from "./helpers.js";
 
 const TRIALS = 20;
-const CELLS = 20000;
+const CELLS = 10000;
 const dir = tempDir("tiledb-ts-crash-");
 const rnd = rng(42);
 
@@ -28,7 +28,7 @@ interface Trial {
   folders: number;
 }
 
-function runUntilKilled(uri: string, commits: number): Promise<number> {
+function runUntilKilled(uri: string, commits: number, duringFiles: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     // One process (node with the tsx loader), so SIGKILL hits the writer itself.
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(packageRoot, "test/write/fixtures/crash-writer.ts"), uri, String(CELLS)], {
@@ -47,10 +47,12 @@ function runUntilKilled(uri: string, commits: number): Promise<number> {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.startsWith("committed ")) reported = Number(line.slice(10));
-        // Once the target is reached the next write is in flight; kill it a random 0-40 ms into it.
-        if (!armed && ((line === "ready" && commits === 0) || (commits > 0 && reported + 1 >= commits))) {
+        // Once the target is reached the next write is in flight; kill it at a random point: anywhere (from the
+        // end of the previous commit) or, in `duringFiles` trials, while its files are being written.
+        const trigger = duringFiles ? line === "fragment-dir" : line === "ready" || line.startsWith("committed ");
+        if (!armed && trigger && reported + 1 >= commits) {
           armed = true;
-          setTimeout(() => child.kill("SIGKILL"), Math.floor(rnd() * 40));
+          setTimeout(() => child.kill("SIGKILL"), Math.floor(rnd() * (duringFiles ? 10 : 60)));
         }
         nl = buf.indexOf("\n");
       }
@@ -77,7 +79,7 @@ beforeAll(async () => {
         { name: "w", type: Datatype.FLOAT64, filters: [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 9 } }] },
       ],
     });
-    const reported = await runUntilKilled(uri, target);
+    const reported = await runUntilKilled(uri, target, t % 2 === 0);
     return { uri, reported, folders: readdirSync(join(uri, "__fragments")).length };
   };
   // A few children at a time: most of a child's life is start-up.
@@ -109,8 +111,8 @@ describe(`SIGKILL during writes (${TRIALS} trials)`, () => {
     for (const t of trials) {
       const arr = await openArray(t.uri);
       const m = arr.fragments.length;
-      // The write that was in flight may have finished its commit before the kill reached it.
-      expect(m === t.reported || m === t.reported + 1, `${t.uri}: ${m} fragments visible, ${t.reported} reported`).toBe(true);
+      // Writes in flight may have committed before the kill reached them: reported commits are a lower bound.
+      expect(m, `${t.uri}: ${m} fragments visible, ${t.reported} reported`).toBeGreaterThanOrEqual(t.reported);
       if (t.folders > m) partial++;
       if (m > 0) {
         const batch = await readAll(arr);
@@ -123,7 +125,7 @@ describe(`SIGKILL during writes (${TRIALS} trials)`, () => {
       expect(p.fragments).toBe(m);
       expect(wholeFragments(p.cells.x as string[], p.cells.v as string[])).toBe(m);
     }
-    // Most kills land inside a write: its folder exists without a commit file and is ignored.
-    expect(partial).toBeGreaterThan(0);
+    // Kills during file writes leave a folder (with truncated files) but no commit file; it is ignored.
+    expect(partial, "trials that left a partial fragment folder").toBeGreaterThanOrEqual(TRIALS / 4);
   });
 });

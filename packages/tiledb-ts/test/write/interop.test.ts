@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { consolidate } from "../../src/consolidate.js";
+import { Datatype } from "../../src/datatype.js";
 import { readAll } from "../../src/read/index.js";
 import { vacuum } from "../../src/vacuum.js";
-import { Datatype } from "../../src/datatype.js";
 import { createArray } from "../../src/write/create-array.js";
 import { writeDense } from "../../src/write/dense.js";
 import { writeSparse } from "../../src/write/sparse.js";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
-import { FilterType } from "../../src/filters/filter.js";
+import { type FilterSpec, FilterType } from "../../src/filters/filter.js";
 import { addGroupMembers, createGroup, writeGroupMetadata } from "../../src/group.js";
 import { writeMetadata } from "../../src/metadata.js";
 import { createArray } from "../../src/write/create-array.js";
@@ -92,7 +92,7 @@ beforeAll(async () => {
   await createGroup(join(root, "ms", "RNA", "X"));
   await writeGroupMetadata(join(root, "ms", "RNA", "X"), { put: soma("SOMACollection") });
   const xUri = join(root, "ms", "RNA", "X", "raw");
-  const xf = [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 9 } }];
+  const xf: FilterSpec[] = [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 9 } }];
   await createArray(xUri, {
     arrayType: "sparse",
     capacity: 100000,
