@@ -61,6 +61,8 @@ export interface FinishOptions {
   consolidate?: boolean;
   /** Cells the source query returned, for the n_obs total check. */
   expectedNObs?: number;
+  /** The source's obs groups, checked label for label (see validateCube). */
+  expectedGroups?: ObsGroupsInput;
   /** Extra facts to merge into the build record (e.g. timings). */
   build?: Record<string, unknown>;
 }
@@ -216,7 +218,7 @@ export class CubeWriter {
   async finish(options: FinishOptions = {}): Promise<ValidationReport | undefined> {
     let report: ValidationReport | undefined;
     if (options.validate ?? true) {
-      report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, counts: this.counts, vfs: this.vfs });
+      report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, expectedGroups: options.expectedGroups, counts: this.counts, vfs: this.vfs });
     }
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
     if (options.consolidate ?? true) {

@@ -4,15 +4,18 @@
  * with finite non-negative values, `sumsq >= sum` for counts, and one `n_obs` and `size_factor` per group with
  * `n_obs` at most the group's cells (the reference counts only cells with X data).
  */
-import { columnValues, joinUri, openArray, type ReadBatch, type ResultColumn, readAll, type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { columnValues, enumerationValues, joinUri, loadEnumeration, openArray, type ReadBatch, type ResultColumn, readAll, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
 import { ESTIMATOR_NAMES, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, OBS_LOGICAL_DIMS } from "./layout.js";
+import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 
 export interface ValidateOptions {
   /** Cells the source query returned; the obs groups' n_obs must add up to it. */
   expectedNObs?: number;
   /** Check `sumsq >= sum` (raw counts; default true). */
   counts?: boolean;
+  /** The source's obs groups (labels and n_obs by joinid): each must be in the cube once, identical. */
+  expectedGroups?: ObsGroupsInput;
   vfs?: VFS;
 }
 
@@ -89,6 +92,25 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
     keys.set(key, g);
   }
   for (let g = 0; g < nGroups; g++) if (groupNObs[g] === -1) p.add(`obs group ${g} is missing from obs_groups`);
+  if (options.expectedGroups) {
+    const want = obsGroupsTable(options.expectedGroups);
+    if (want.nObsGroups !== nGroups) p.add(`the cube has ${nGroups} obs groups, the source ${want.nObsGroups}`);
+    const labels: string[][] = [];
+    for (const c of OBS_LOGICAL_DIMS) {
+      const e = ogArr.schema.enumerations.has(c) ? await loadEnumeration(ogUri, ogArr.schema, c, vfs) : undefined;
+      labels.push(e ? (enumerationValues(e) as string[]) : []);
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const g = ids[i];
+      if (g >= want.nObsGroups) continue;
+      OBS_LOGICAL_DIMS.forEach((c, k) => {
+        const have = labels[k][labelCodes[k][i]];
+        const expected = want.enumerations[c][want.codes[c][g]];
+        if (have !== expected) p.add(`obs group ${g}: ${c} is ${JSON.stringify(have)}, the source has ${JSON.stringify(expected)}`);
+      });
+      if (nObsCol[i] !== want.nObs[g]) p.add(`obs group ${g}: n_obs ${nObsCol[i]}, the source has ${want.nObs[g]}`);
+    }
+  }
   if (options.expectedNObs !== undefined && total !== options.expectedNObs) {
     p.add(`obs groups hold ${total} cells in total, the query returned ${options.expectedNObs}`);
   }

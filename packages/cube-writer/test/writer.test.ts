@@ -178,6 +178,10 @@ describe("resume and validation", () => {
     expect(await code(w.finish({ expectedNObs: 7 }))).toBe("E_INVALID_CUBE");
     expect(await cubeStatus(uri)).toBe("building");
     await expect(validateCube(uri, { expectedNObs: 7 })).rejects.toThrow(/hold 6 cells in total, the query returned 7/);
+    const other = input().obsGroups;
+    other.columns.donor_id = ["donor0", "donor1", "donorX"];
+    await expect(validateCube(uri, { expectedGroups: other })).rejects.toThrow(/obs group 2: donor_id is "donor2", the source has "donorX"/);
+    await expect(validateCube(uri, { expectedGroups: input().obsGroups, expectedNObs: 6 })).resolves.toMatchObject({ nObsGroups: 3 });
     expect(await code(CubeWriter.open(join(tmp.path, "nowhere")))).toBe("E_NOT_CUBE");
   });
 
