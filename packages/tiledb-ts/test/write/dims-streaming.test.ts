@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
 import { readAll } from "../../src/read/index.js";
 import { createArray } from "../../src/write/create-array.js";
+import { writeDense } from "../../src/write/dense.js";
 import { SparseWriter, writeSparse } from "../../src/write/sparse.js";
 import { encodeColumn } from "../read/helpers.js";
 import { type PyArray, pythonView, rng, tempDir } from "./helpers.js";
@@ -173,5 +174,41 @@ describe("streaming within a memory budget", () => {
     for (const [k, v] of Object.entries(c.expected)) expect(got.cells[k], `column ${k}`).toEqual(v);
     const batch = await readAll(c.uri);
     expect(batch.length).toBe(10000);
+  });
+});
+
+describe("dense writes with fill values", () => {
+  it("cells never written read as the fill value in Python tiledb and tiledb-ts alike", async () => {
+    const uri = join(dir, "dense_fill");
+    await createArray(uri, {
+      arrayType: "dense",
+      dimensions: [{ name: "d", type: Datatype.UINT64, domain: [0n, 99n], tileExtent: 16n }],
+      attributes: [
+        { name: "s", type: Datatype.STRING_UTF8, nullable: true },
+        { name: "f", type: Datatype.FLOAT32, fillValue: -7.5 },
+        { name: "i", type: Datatype.INT32 },
+      ],
+    });
+    await writeDense(uri, { subarray: [[5n, 40n]], cells: { s: Array.from({ length: 36 }, (_, k) => (k % 4 ? `v${k}` : null)), f: Float32Array.from({ length: 36 }, (_, k) => k / 2), i: Int32Array.from({ length: 36 }, (_, k) => k * 3) } }, { timestamp: 10 });
+    await writeDense(uri, { subarray: [[30n, 60n]], cells: { s: Array.from({ length: 31 }, (_, k) => `w${k}`), f: new Float32Array(31).fill(1), i: new Int32Array(31).fill(-1) } }, { timestamp: 20 });
+    const got = pythonView({ arrays: [uri] }).arrays[uri];
+    expect(got.error, got.error).toBeUndefined();
+    expect(got.nonempty_domain).toEqual([["5", "60"]]);
+    const f = got.cells.f as number[];
+    const i = got.cells.i as string[];
+    const s = got.cells.s as Array<string | null>;
+    expect(f.length).toBe(100);
+    for (let d = 0; d < 100; d++) {
+      if (d < 5 || d > 60) {
+        expect([f[d], i[d], s[d]], `cell ${d}`).toEqual([-7.5, String(-(2 ** 31)), null]);
+      } else if (d >= 30) {
+        expect([f[d], i[d], s[d]], `cell ${d}`).toEqual([1, "-1", `w${d - 30}`]);
+      } else {
+        const k = d - 5;
+        expect([f[d], i[d], s[d]], `cell ${d}`).toEqual([k / 2, String(k * 3), k % 4 ? `v${k}` : null]);
+      }
+    }
+    const batch = await readAll(uri);
+    for (const col of batch.columns) expect(encodeColumn(col), `tiledb-ts column ${col.name}`).toEqual(got.cells[col.name]);
   });
 });
