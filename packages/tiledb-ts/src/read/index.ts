@@ -12,6 +12,7 @@ import { fragmentView } from "./fragment-source.js";
 import type { FragmentView } from "./fragment-view.js";
 import { concatBatches, type ReadBatch } from "./result.js";
 import { readSparse } from "./sparse.js";
+import { windowedVfs } from "./read-window.js";
 import { type FieldInfo, schemaFields } from "./tiles.js";
 
 export type { ReadBatch, ResultColumn } from "./result.js";
@@ -93,12 +94,12 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
         return [l, h];
       });
     });
-    yield await readDense({ vfs: arr.vfs, schema: arr.schema, fragments: await views(arr, true), fields, ranges: dense });
+    yield await readDense({ vfs: windowedVfs(arr.vfs), schema: arr.schema, fragments: await views(arr, true), fields, ranges: dense });
     return;
   }
   const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));
   yield* readSparse({
-    vfs: arr.vfs,
+    vfs: windowedVfs(arr.vfs),
     schema: arr.schema,
     fragments: await views(arr, false),
     fields,
