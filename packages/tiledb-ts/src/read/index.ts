@@ -10,9 +10,9 @@ import { type CoordValue, type DimRanges, dimRanges } from "./coords.js";
 import { readDense } from "./dense.js";
 import { fragmentView } from "./fragment-source.js";
 import type { FragmentView } from "./fragment-view.js";
+import { windowedVfs } from "./read-window.js";
 import { concatBatches, type ReadBatch } from "./result.js";
 import { readSparse } from "./sparse.js";
-import { windowedVfs } from "./read-window.js";
 import { type FieldInfo, schemaFields } from "./tiles.js";
 
 export type { ReadBatch, ResultColumn } from "./result.js";
