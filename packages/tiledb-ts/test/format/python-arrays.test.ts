@@ -29,11 +29,12 @@ import { canon, fixtureRoot, num, runPython, tempDir } from "./helpers.js";
 
 interface PyFilter { name: string; level?: number }
 interface PySchema {
+  labels: Array<{ name: string; dim_index: number; uri_tail: string; label_attr_name: string; dtype: string; order: string }>;
   sparse: boolean;
   allows_duplicates: boolean;
   capacity: number;
   cell_order: string;
-  tile_order: string;
+  tile_order: string | null;
   coords_filters: PyFilter[];
   offsets_filters: PyFilter[];
   validity_filters: PyFilter[];
@@ -97,11 +98,20 @@ function filtersAsPython(p: { filters: Array<{ type: FilterType; options: Record
 function schemaAsPython(a: TileDBArray): PySchema {
   const s = a.schema;
   return {
+    labels: (s.dimensionLabels ?? []).map((l) => ({
+      name: l.name,
+      dim_index: l.dimensionIndex,
+      uri_tail: l.uri.replace(/\/+$/, "").split("/").pop()!,
+      label_attr_name: l.attributeName,
+      dtype: PY_DTYPE[l.type] ?? `type ${l.type}`,
+      order: l.order,
+    })),
     sparse: s.arrayType === "sparse",
     allows_duplicates: s.allowsDuplicates,
     capacity: Number(s.capacity),
     cell_order: s.cellOrder,
-    tile_order: s.tileOrder,
+    // tiledb-py reports no tile order for Hilbert arrays (TileDB stores row-major there).
+    tile_order: s.cellOrder === "hilbert" ? null : s.tileOrder,
     coords_filters: filtersAsPython(s.coordsFilters),
     offsets_filters: filtersAsPython(s.offsetsFilters),
     validity_filters: filtersAsPython(s.validityFilters),
@@ -110,7 +120,8 @@ function schemaAsPython(a: TileDBArray): PySchema {
       dtype: PY_DTYPE[d.type] ?? `type ${d.type}`,
       var: d.cellValNum === VAR_NUM,
       domain: d.domain ? d.domain.map(num) : null,
-      tile: d.tileExtent === null ? null : num(d.tileExtent),
+      // tiledb-py shows a null tile extent of a fixed-size dimension as 0.
+      tile: d.tileExtent === null ? (d.cellValNum === VAR_NUM ? null : 0) : num(d.tileExtent),
       filters: filtersAsPython(d.filters),
     })),
     attrs: s.attributes.map((x) => ({
@@ -193,6 +204,8 @@ describe("arrays written by Python tiledb", () => {
     "sparse_types_unvacuumed",
     "sparse_deletes",
     "sparse_deletes_consolidated",
+    "dense_labels",
+    "sparse_hilbert",
   ]) {
     it(`${name}: schema, fragments, non-empty domains, timestamps and enumerations equal Python's`, async () => {
       await expectMatchesPython(report[name]);
@@ -322,7 +335,7 @@ describe("arrays written by Python tiledb", () => {
   });
 
   it("schemas tiledb-ts encodes open in Python tiledb equal to the originals", async () => {
-    for (const name of ["sparse_x", "sparse_strings", "dense_2d", "sparse_types"]) {
+    for (const name of ["sparse_x", "sparse_strings", "dense_2d", "sparse_types", "dense_labels", "sparse_hilbert", "sparse_deletes"]) {
       const a = await openArray(report[name].uri);
       const dir = join(root, `schema_${name}`);
       for (const sub of ["__schema/__enumerations", "__fragments", "__commits", "__meta", "__fragment_meta", "__labels"]) {

@@ -43,6 +43,9 @@ def dt_val(v):
     return val(v)
 
 
+LABEL_NAMES = ("lab",)
+
+
 def schema_json(s):
     dims = []
     for d in s.domain:
@@ -73,7 +76,15 @@ def schema_json(s):
             cd = [[dt_val(x) for x in r.range(i)] for i in range(s.domain.ndim)]
     except Exception:  # older arrays have no current domain
         cd = None
+    labels = []
+    # tiledb-py cannot list labels, so look up the names this script uses.
+    for n in LABEL_NAMES:
+        if s.has_dim_label(n):
+            lab = s.dim_label(n)
+            labels.append({"name": lab.name, "dim_index": int(lab.dim_index), "uri_tail": lab.uri.rstrip("/").split("/")[-1],
+                           "label_attr_name": lab.label_attr_name, "dtype": str(lab.dtype), "order": str(lab.order)})
     return {
+        "labels": labels,
         "sparse": bool(s.sparse),
         "allows_duplicates": bool(s.allows_duplicates) if s.sparse else False,
         "capacity": int(s.capacity),
@@ -257,6 +268,22 @@ def make(out):
     shutil.copytree(u, c)
     tiledb.consolidate(c)
     report["sparse_deletes_consolidated"] = describe(c, timestamps=[3])
+
+    # 6. A dense array with a dimension label; a sparse array in Hilbert order.
+    u = os.path.join(out, "dense_labels")
+    dim = tiledb.Dim("d", domain=(0, 9), tile=5, dtype=np.int32)
+    lab = dim.create_label_schema(order="increasing", dtype=np.float64)
+    tiledb.Array.create(u, tiledb.ArraySchema(domain=tiledb.Domain(dim), sparse=False, attrs=[tiledb.Attr("a", dtype=np.int32)],
+                                              dim_labels={0: {"lab": lab}}))
+    with tiledb.open(u, "w", timestamp=1) as A:
+        A[0:10] = np.arange(10, dtype=np.int32)
+    report["dense_labels"] = describe(u)
+    u = os.path.join(out, "sparse_hilbert")
+    dom = tiledb.Domain(tiledb.Dim("x", domain=(0.0, 1.0), dtype=np.float32), tiledb.Dim("y", domain=(0, 1000), tile=100, dtype=np.uint16))
+    tiledb.Array.create(u, tiledb.ArraySchema(domain=dom, sparse=True, cell_order="hilbert", capacity=4, attrs=[tiledb.Attr("v", dtype=np.int16)]))
+    with tiledb.open(u, "w", timestamp=1) as A:
+        A[np.array([0.1, 0.5, 0.9, 0.2, 0.7], dtype=np.float32), np.array([5, 900, 3, 400, 77], dtype=np.uint16)] = np.arange(5, dtype=np.int16)
+    report["sparse_hilbert"] = describe(u)
     return report
 
 
