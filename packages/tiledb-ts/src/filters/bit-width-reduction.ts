@@ -5,19 +5,31 @@
  */
 import { ByteReader } from "../binary.js";
 import { type FilterCodec, FilterType } from "./filter.js";
-import { corrupt, type IntKind, outputBuffer } from "./util.js";
+import { corrupt, type IntKind, int64AsNumbers, outputBuffer } from "./util.js";
 import { readValue, windowedKind, windowsOf, writeValue } from "./windowed.js";
 
 const DEFAULT_MAX_WINDOW = 256;
 const SAFE = 2n ** 52n;
 
 /** Bits TileDB picks for a window: [bits, minimum]; full width when the range does not fit. */
-function bitsRequired(dv: DataView, start: number, n: number, kind: IntKind): [number, number | bigint] {
+function bitsRequired(dv: DataView, start: number, n: number, kind: IntKind, nums?: Float64Array): [number, number | bigint] {
   const full = kind.size * 8;
   if (n === 0) return [full, 0];
   let range: bigint | number;
   let minOut: number | bigint;
-  if (kind.size === 8) {
+  if (nums) {
+    // 64-bit values known to be exact numbers (index by value, not byte).
+    const s0 = start / 8;
+    let min = nums[s0];
+    let max = min;
+    for (let i = 1; i < n; i++) {
+      const v = nums[s0 + i];
+      if (v < min) min = v;
+      else if (v > max) max = v;
+    }
+    range = max - min;
+    minOut = min;
+  } else if (kind.size === 8) {
     let min = readValue(dv, start, kind) as bigint;
     let max = min;
     for (let i = 1; i < n; i++) {
@@ -78,10 +90,13 @@ export const bitWidthReductionCodec: FilterCodec = {
     const odv = new DataView(out.buffer);
     let m = 8;
     let o = 0;
+    const numbers = new Map<Uint8Array, Float64Array | undefined>();
     for (const w of windows) {
       const dv = new DataView(w.part.buffer, w.part.byteOffset, w.part.byteLength);
       const n = Math.floor(w.bytes / T);
-      const [bits, min] = bitsRequired(dv, w.start, n, kind);
+      if (T === 8 && !numbers.has(w.part)) numbers.set(w.part, int64AsNumbers(w.part, kind.signed));
+      const nums = T === 8 ? numbers.get(w.part) : undefined;
+      const [bits, min] = bitsRequired(dv, w.start, n, kind, nums);
       writeValue(mdv, m, T, min);
       md[m + T] = bits;
       mdv.setUint32(m + T + 1, w.bytes, true);
@@ -91,9 +106,14 @@ export const bitWidthReductionCodec: FilterCodec = {
         o += w.bytes;
       } else {
         const b = bits / 8;
-        for (let i = 0; i < n; i++, o += b) {
-          const v = readValue(dv, w.start + i * T, kind);
-          writeValue(odv, o, b, typeof v === "bigint" ? v - (min as bigint) : v - (min as number));
+        if (nums) {
+          const s0 = w.start / 8;
+          for (let i = 0; i < n; i++, o += b) writeValue(odv, o, b, nums[s0 + i] - (min as number));
+        } else {
+          for (let i = 0; i < n; i++, o += b) {
+            const v = readValue(dv, w.start + i * T, kind);
+            writeValue(odv, o, b, typeof v === "bigint" ? v - (min as bigint) : v - (min as number));
+          }
         }
       }
     }

@@ -8,7 +8,7 @@ import { TileDBError } from "../errors.js";
 import { compressionCodec } from "./compression.js";
 import { deltaKind, deltaType } from "./delta.js";
 import { type FilterStep, FilterType } from "./filter.js";
-import { corrupt, type IntKind, intArrayCtor, viewAs } from "./util.js";
+import { corrupt, type IntKind, int64AsNumbers, intArrayCtor, viewAs } from "./util.js";
 
 /**
  * The bit stream is most-significant-bit first within little-endian uint64 words: stream bit k is bit
@@ -114,8 +114,15 @@ export function doubleDeltaCompress(input: Uint8Array, kind: IntKind, step: Filt
     throw new TileDBError("FILTER_INPUT", `${step.what}: double delta input of ${input.byteLength} bytes is not a whole number of ${kind.size}-byte values`);
   }
   const n = input.byteLength / kind.size;
-  const big = kind.size === 8;
-  const vals: ArrayLike<number | bigint> = big ? (kind.signed ? viewAs(input, BigInt64Array) : viewAs(input, BigUint64Array)) : viewAs(input, intArrayCtor(kind));
+  // 64-bit values go through BigInt only when they do not fit exactly in numbers (deltas of values
+  // within ±2^50 stay exact).
+  const asNumbers = kind.size === 8 ? int64AsNumbers(input, kind.signed, 2 ** 50) : undefined;
+  const big = kind.size === 8 && !asNumbers;
+  const vals: ArrayLike<number | bigint> = big
+    ? kind.signed
+      ? viewAs(input, BigInt64Array)
+      : viewAs(input, BigUint64Array)
+    : (asNumbers ?? viewAs(input, intArrayCtor(kind)));
   // Bit size: widest of |first delta| and every |double delta|.
   let bitsize = 0;
   if (n > 2) {

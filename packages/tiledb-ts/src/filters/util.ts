@@ -111,6 +111,24 @@ export function bigArrayCtor(kind: IntKind): TypedCtor<BigInt64Array | BigUint64
   return kind.signed ? BigInt64Array : BigUint64Array;
 }
 
+/**
+ * 64-bit integers as exact numbers when every one lies within ±`limit` (<= 2^53), else undefined:
+ * lets 64-bit codecs skip BigInt on the common case (offsets, coordinates, counts).
+ */
+export function int64AsNumbers(bytes: Uint8Array, signed: boolean, limit = 2 ** 52): Float64Array | undefined {
+  const n = bytes.byteLength >>> 3;
+  const w = viewAs(bytes.subarray(0, n * 8), Uint32Array);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const lo = w[2 * i];
+    const hi = signed ? w[2 * i + 1] | 0 : w[2 * i + 1];
+    const v = hi * 0x100000000 + lo;
+    if (v > limit || v < -limit) return undefined;
+    out[i] = v;
+  }
+  return out;
+}
+
 /** Where a reverse filter writes `size` bytes: the chunk's destination if it fits, else a scratch or new buffer. */
 export function outputBuffer(out: Uint8Array | undefined, size: number, step: FilterStep): Uint8Array {
   if (out && out.byteLength === size) return out;
