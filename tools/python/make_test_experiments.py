@@ -15,7 +15,9 @@ Experiments (each a directory under <out-dir>):
 - ``single-group``: one dataset, one donor, one cell type: a single obs group.
 
 Usage: python make_test_experiments.py <out-dir> [--seed N] [--only NAME ...] [--plain-strings]
-Prints one line per experiment: its name and absolute path.
+       python make_test_experiments.py --digest [--seed N]
+Prints one line per experiment: its name and absolute path. ``--digest`` writes nothing and prints, per
+experiment, a SHA-256 of its generated values (what the committed reference cubes were built from).
 
 ``--plain-strings`` writes every obs column as a plain string, even in experiments that are otherwise
 categorical; the values are the same. The reference builder groups categorical columns with pandas'
@@ -403,13 +405,36 @@ def write(shape: Shape, data: dict, uri: str, plain_strings: bool = False) -> No
             )
 
 
+def digest(data: dict) -> str:
+    """SHA-256 over every generated array, in a fixed order, independent of TileDB."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in ("obs", "var", "X"):
+        for name in sorted(data[part]):
+            v = data[part][name]
+            h.update(f"{part}/{name}/{v.dtype.kind}/{len(v)}".encode())
+            if v.dtype == object:
+                h.update("\x00".join(str(x) for x in v).encode())
+            else:
+                h.update(np.ascontiguousarray(v).astype(v.dtype.newbyteorder("<")).tobytes())
+    return h.hexdigest()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("out_dir")
+    p.add_argument("out_dir", nargs="?")
+    p.add_argument("--digest", action="store_true", help="print a SHA-256 of each experiment's values; write nothing")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", nargs="*", default=None, help="names of experiments to write (default: all)")
     p.add_argument("--plain-strings", action="store_true", help="write categorical obs columns as plain strings")
     args = p.parse_args(argv)
+    if args.digest:
+        for shape in SHAPES:
+            print(f"{shape.name}\t{digest(generate(shape, args.seed))}")
+        return 0
+    if not args.out_dir:
+        p.error("out_dir is required (unless --digest)")
     names = [s.name for s in SHAPES]
     for n in args.only or []:
         if n not in names:

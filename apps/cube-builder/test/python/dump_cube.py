@@ -186,14 +186,18 @@ def read_cube(cube: str, with_schema: bool = True) -> dict[str, Any]:
         uri = os.path.join(cube, name)
         if tiledb.object_type(uri) != "array":
             raise CubeError(f"{uri} is not a TileDB array: not a cube")
-        with tiledb.open(uri) as arr:
-            entry: dict[str, Any] = {"cells": read_cells(arr)}
-            if with_schema:
-                entry["schema"] = normalise_schema(arr)
-                entry["schema_text"] = str(arr.schema)
-                entry["metadata"] = {k: _scalar(arr.meta[k]) for k in sorted(arr.meta.keys())}
-                entry["n_fragments"] = len(tiledb.array_fragments(uri))
-            out["arrays"][name] = entry
+        try:
+            with tiledb.open(uri) as arr:
+                entry: dict[str, Any] = {"cells": read_cells(arr)}
+                if with_schema:
+                    entry["schema"] = normalise_schema(arr)
+                    entry["schema_text"] = str(arr.schema)
+                    entry["metadata"] = {k: _scalar(arr.meta[k]) for k in sorted(arr.meta.keys())}
+                    entry["n_fragments"] = len(tiledb.array_fragments(uri))
+        except tiledb.TileDBError as e:
+            # e.g. a format version newer than this tiledb-py reads
+            raise CubeError(f"{uri}: tiledb {tiledb.__version__} cannot read it: {e}") from e
+        out["arrays"][name] = entry
     return out
 
 
