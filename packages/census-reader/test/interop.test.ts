@@ -201,6 +201,21 @@ describe("SOMA type errors", () => {
 });
 
 describe("scattered obs selections", () => {
+  it("in DataFrame reads (long joinid lists, in coords or in the filter) give exactly the selected rows", async () => {
+    const obs = await openDataFrame(join(tmp.path, "fragmented/obs"));
+    const nnzOf = new Map<number, number>();
+    const t = await obs.readAll({ columnNames: ["soma_joinid", "nnz"] });
+    const ids0 = Array.from(t.getChild("soma_joinid")!, Number);
+    const nnz0 = Array.from(t.getChild("nnz")!, Number);
+    ids0.forEach((id, i) => nnzOf.set(id, nnz0[i]));
+    const ids = ids0.filter((i) => i % 3 === 0 || i % 7 === 1);
+    const got = numbers(await obs.joinids({ coords: { soma_joinid: ids }, valueFilter: "nnz > 20" }));
+    expect(got).toEqual(ids.filter((i) => nnzOf.get(i)! > 20));
+    const listed = ids.slice(0, 1500);
+    const viaFilter = numbers(await obs.joinids({ valueFilter: `soma_joinid in [${listed.join(", ")}] and nnz <= 20` }));
+    expect(viaFilter).toEqual(listed.filter((i) => nnzOf.get(i)! <= 20));
+  });
+
   it("read through coarse ranges give exactly the selected cells", async () => {
     const exp = await openExperiment(join(tmp.path, "fragmented"));
     const all = await ExperimentAxisQuery.create(exp, "RNA");
