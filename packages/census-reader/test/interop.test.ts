@@ -207,7 +207,7 @@ describe("scattered obs selections", () => {
     const t = await obs.readAll({ columnNames: ["soma_joinid", "nnz"] });
     const ids0 = Array.from(t.getChild("soma_joinid")!, Number);
     const nnz0 = Array.from(t.getChild("nnz")!, Number);
-    ids0.forEach((id, i) => nnzOf.set(id, nnz0[i]));
+    for (let i = 0; i < ids0.length; i++) nnzOf.set(ids0[i], nnz0[i]);
     const ids = ids0.filter((i) => i % 3 === 0 || i % 7 === 1);
     const got = numbers(await obs.joinids({ coords: { soma_joinid: ids }, valueFilter: "nnz > 20" }));
     expect(got).toEqual(ids.filter((i) => nnzOf.get(i)! > 20));
