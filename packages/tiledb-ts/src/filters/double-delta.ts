@@ -67,19 +67,14 @@ class BitReader {
   ) {
     this.bytes = swapWords(words);
   }
-  private need(nbits: number): void {
-    // TileDB reads whole words, so the stream must hold the word the last bit is in.
-    if (((this.bit + nbits + 63) >>> 6) * 8 > this.bytes.byteLength) throw corrupt(this.step, "double delta", "bit stream ends early");
-  }
+  /** Reads one bit; the caller has checked the stream is long enough (see `doubleDeltaDecompress`). */
   get(): number {
-    this.need(1);
     const b = (this.bytes[this.bit >>> 3] >>> (7 - (this.bit & 7))) & 1;
     this.bit++;
     return b;
   }
   /** Reads `nbits` (at most 52) bits as a number, most significant first. */
   getNumber(nbits: number): number {
-    this.need(nbits);
     let v = 0;
     let left = nbits;
     while (left > 0) {
@@ -211,7 +206,11 @@ export function doubleDeltaDecompress(input: Uint8Array, out: Uint8Array, kind: 
   if (body.byteLength < firstBytes) throw corrupt(step, "double delta", "first values truncated");
   out.set(body.subarray(0, firstBytes));
   if (n <= 2) return;
-  const r = new BitReader(body.subarray(firstBytes), step);
+  const stream = body.subarray(firstBytes);
+  // TileDB reads whole words, so the stream must hold every word a value's bits fall in; checking once
+  // here keeps the per-value reads free of bounds checks.
+  if (Math.ceil(((n - 2) * (bitsize + 1)) / 64) * 8 > stream.byteLength) throw corrupt(step, "double delta", "bit stream ends early");
+  const r = new BitReader(stream, step);
   if (kind.size === 8) {
     const dst = viewAs(out, BigInt64Array);
     let a = dst[0];
