@@ -152,6 +152,31 @@ function keepNewest(dims: DimColumn[], ts: BigUint64Array, mask: Uint8Array): vo
   }
 }
 
+/**
+ * How many cells of `w`'s current tile, from its position on, sort strictly before the next cell of every
+ * other live cursor (binary search; those cells cannot meet a duplicate elsewhere). 0 when the first one ties.
+ */
+function runAhead(w: Cursor, live: Cursor[], cmp: (a: DimColumn[], i: number, b: DimColumn[], j: number) => number): number {
+  const at = (c: Cursor, p: number): number => (c.cells ? c.cells[p] : p);
+  let end = w.count;
+  for (const o of live) {
+    if (o === w) continue;
+    const oc = at(o, o.pos);
+    if (cmp(w.dims, at(w, end - 1), o.dims, oc) < 0) continue;
+    // first position in [w.pos, end) not before o's head
+    let lo = w.pos;
+    let hi = end - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(w.dims, at(w, mid), o.dims, oc) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    end = lo;
+    if (end === w.pos) return 0;
+  }
+  return end - w.pos;
+}
+
 /** The write time of a cell of a fragment consolidated with timestamps, else -1. */
 function timestampOf(set: FieldTileSet, cell: number): bigint {
   const t = set.get(TIMESTAMPS_FIELD);
@@ -260,7 +285,16 @@ async function* mergeFragments(plan: SparsePlan): AsyncGenerator<ReadBatch> {
     }
     const w = live[best];
     const wc = cellOf(w);
-    if (!dedupe) {
+    // Fast path: the winner's cells that sort strictly before every other fragment's next cell go out as one
+    // run (fragments that cover separate blocks, as batched writes do, merge at scan speed). Fragments with
+    // per-cell versions go cell by cell, their versions may straddle tiles.
+    const stretch = !(dedupe && plan.fragments[cursors.indexOf(w)].hasTimestamps) ? runAhead(w, live, cmp) : 0;
+    if (stretch > 0) {
+      if (w.cells === null) runs.push(w.set, w.pos, stretch);
+      else for (let k = 0; k < stretch; k++) runs.push(w.set, w.cells[w.pos + k], 1);
+      w.pos += stretch;
+      if (w.pos >= w.count && !(await advance(w))) live.splice(live.indexOf(w), 1);
+    } else if (!dedupe) {
       runs.push(w.set, wc, 1);
       w.pos++;
       if (w.pos >= w.count && !(await advance(w))) live.splice(live.indexOf(w), 1);
