@@ -4,7 +4,7 @@
  * with finite non-negative values, `sumsq >= sum` for counts, and one `n_obs` and `size_factor` per group with
  * `n_obs` at most the group's cells (the reference counts only cells with X data).
  */
-import { columnValues, enumerationValues, joinUri, loadEnumeration, openArray, type ReadBatch, type ResultColumn, readAll, type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { columnValues, enumerationValues, joinUri, loadEnumeration, openArray, type ReadBatch, readAll, readBatches, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
 import { ESTIMATOR_NAMES, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, OBS_LOGICAL_DIMS } from "./layout.js";
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
@@ -45,12 +45,10 @@ async function readArray(uri: string, vfs: VFS, columns: string[]): Promise<Read
   return readAll(arr, { columns, order: "unordered" });
 }
 
-function strings(col: ResultColumn): string[] {
-  const dec = new TextDecoder();
-  const o = col.offsets as Int32Array;
-  const out = new Array<string>(col.length);
-  for (let i = 0; i < col.length; i++) out[i] = dec.decode(col.data.subarray(o[i], o[i + 1]));
-  return out;
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 export async function validateCube(cubeUri: string, options: ValidateOptions = {}): Promise<ValidationReport> {
@@ -121,51 +119,66 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
   const names = estArr.schema.attributes.map((a) => a.name);
   for (const n of ESTIMATOR_NAMES) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
   const featureIndex = new Map(featureIds.map((f, i) => [f, i]));
-  const est = await readArray(estUri, vfs, ["feature_id", "obs_group_joinid", ...names]);
   const hasRows = new Uint8Array(nGroups);
+  // per group: the n_obs and size_factor every row of the group must repeat
+  const groupRowNObs = new Float32Array(nGroups).fill(Number.NaN);
+  const groupRowSf = new Float32Array(nGroups).fill(Number.NaN);
+  const iSum = names.indexOf("sum");
+  const iSumsq = names.indexOf("sumsq");
+  const iNObs = names.indexOf("n_obs");
+  const iSf = names.indexOf("size_factor");
+  const dec = new TextDecoder();
   let nRows = 0;
-  if (est) {
-    nRows = est.length;
-    const fids = strings(est.columns[0]);
-    const groups = columnValues(est.columns[1]) as Uint32Array;
-    const vals = names.map((_, k) => columnValues(est.columns[2 + k]) as Float32Array);
-    const seen = new Map<number, Set<number>>();
-    const sum = vals[names.indexOf("sum")];
-    const sumsq = vals[names.indexOf("sumsq")];
-    const nObs = vals[names.indexOf("n_obs")];
-    const sf = vals[names.indexOf("size_factor")];
-    const firstRow = new Map<number, number>();
-    for (let i = 0; i < nRows; i++) {
-      const g = groups[i];
-      const f = featureIndex.get(fids[i]);
-      const where = `(obs group ${g}, feature ${fids[i]})`;
-      if (f === undefined) p.add(`estimators row ${where}: feature is not in ${FEATURE_IDS_FILE}`);
-      if (g >= nGroups || groupNObs[g] === -1) {
-        p.add(`estimators row ${where}: obs group is not in obs_groups`);
-        continue;
-      }
-      hasRows[g] = 1;
-      let s = seen.get(g);
-      if (!s) {
-        s = new Set();
-        seen.set(g, s);
-      }
-      if (f !== undefined) {
-        if (s.has(f)) p.add(`estimators row ${where} appears more than once`);
-        s.add(f);
-      }
-      for (let k = 0; k < names.length; k++) {
-        const x = vals[k][i];
-        if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) p.add(`estimators row ${where}: ${names[k]} is ${x}`);
-      }
-      if (counts && sum && sumsq && sumsq[i] < sum[i]) p.add(`estimators row ${where}: sumsq ${sumsq[i]} < sum ${sum[i]}`);
-      if (nObs && !(Number.isInteger(nObs[i]) && nObs[i] >= 1 && nObs[i] <= groupNObs[g])) {
-        p.add(`estimators row ${where}: n_obs ${nObs[i]} is not an integer in [1, ${groupNObs[g]}] (the group's cells)`);
-      }
-      if (nObs && sf) {
-        const first = firstRow.get(g);
-        if (first === undefined) firstRow.set(g, i);
-        else if (nObs[first] !== nObs[i] || sf[first] !== sf[i]) p.add(`estimators row ${where}: n_obs/size_factor differ from other rows of the group`);
+  // Streamed in global order (feature_id bytes, then obs group) merged over all fragments: a row written
+  // twice shows up as two equal neighbours, so memory stays bounded by the batch size.
+  let prevFeature = new Uint8Array(0);
+  let prevGroup = -1;
+  let fid = "";
+  let f: number | undefined;
+  if (estArr.fragments.length > 0) {
+    for await (const batch of readBatches(estArr, { columns: ["feature_id", "obs_group_joinid", ...names], order: "global", memoryBudget: 64 << 20 })) {
+      const fcol = batch.columns[0];
+      const fo = fcol.offsets as Int32Array;
+      const groups = columnValues(batch.columns[1]) as Uint32Array;
+      const vals = names.map((_, k) => columnValues(batch.columns[2 + k]) as Float32Array);
+      for (let i = 0; i < batch.length; i++) {
+        nRows++;
+        const bytes = fcol.data.subarray(fo[i], fo[i + 1]);
+        const g = groups[i];
+        const sameFeature = equalBytes(bytes, prevFeature);
+        if (!sameFeature) {
+          prevFeature = bytes.slice();
+          fid = dec.decode(bytes);
+          f = featureIndex.get(fid);
+          if (f === undefined) p.add(`estimators rows of feature ${fid}: feature is not in ${FEATURE_IDS_FILE}`);
+        } else if (g === prevGroup) {
+          p.add(`estimators row (obs group ${g}, feature ${fid}) appears more than once`);
+        }
+        prevGroup = g;
+        const where = `(obs group ${g}, feature ${fid})`;
+        if (g >= nGroups || groupNObs[g] === -1) {
+          p.add(`estimators row ${where}: obs group is not in obs_groups`);
+          continue;
+        }
+        hasRows[g] = 1;
+        for (let k = 0; k < names.length; k++) {
+          const x = vals[k][i];
+          if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) p.add(`estimators row ${where}: ${names[k]} is ${x}`);
+        }
+        if (counts && iSum >= 0 && iSumsq >= 0 && vals[iSumsq][i] < vals[iSum][i]) p.add(`estimators row ${where}: sumsq ${vals[iSumsq][i]} < sum ${vals[iSum][i]}`);
+        if (iNObs >= 0) {
+          const n = vals[iNObs][i];
+          if (!(Number.isInteger(n) && n >= 1 && n <= groupNObs[g])) p.add(`estimators row ${where}: n_obs ${n} is not an integer in [1, ${groupNObs[g]}] (the group's cells)`);
+          if (iSf >= 0) {
+            const sfv = vals[iSf][i];
+            if (Number.isNaN(groupRowNObs[g])) {
+              groupRowNObs[g] = n;
+              groupRowSf[g] = sfv;
+            } else if (groupRowNObs[g] !== n || groupRowSf[g] !== sfv) {
+              p.add(`estimators row ${where}: n_obs/size_factor differ from other rows of the group`);
+            }
+          }
+        }
       }
     }
   }
