@@ -17,7 +17,7 @@ import { createArray } from "../../src/write/create-array.js";
 import { packageRoot, pythonView, rng, tempDir } from "./helpers.js";
 
 const TRIALS = 20;
-const CELLS = 10000;
+const CELLS = 4000;
 const dir = tempDir("tiledb-ts-crash-");
 const rnd = rng(42);
 
