@@ -33,16 +33,20 @@ export interface AccumulatorOptions {
   cellSizeFactor: Float64Array | Float32Array;
   /** Subtracted from every cell joinid before indexing (for a worker that owns one joinid range). */
   cellOffset?: number;
+  /** Rows to allocate up front (they double when more groups are open at once). Default 4. */
+  initialGroups?: number;
 }
 
 /** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
 const FIELDS = 3;
-const BYTES_PER_GENE_SLOT = FIELDS * 8;
+/** Per gene slot: the three float64 fields plus one uint32 entry of the touched-genes list. */
+const BYTES_PER_GENE_SLOT = FIELDS * 8 + 4;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
  *
- * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
+ * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz, and a uint32 list of the genes touched = 28 bytes
+ * a gene) per open group,
  * plus one bit per cell for "already counted". A group is open from its first value until `take` emits it, so
  * a builder streaming X in joinid order keeps only the groups whose cells it has not finished.
  */
@@ -56,6 +60,9 @@ export class SufficientStatsAccumulator {
   private freeSlots: number[] = [];
   private capacity = 0;
   private rows = new Float64Array(0);
+  /** Genes with a value, per slot, in first-seen order: emission and reset cost O(pairs), not O(nGenes). */
+  private touched = new Uint32Array(0);
+  private touchedCount = new Int32Array(0);
   private slotNObs = new Float64Array(0);
   private slotSizeFactor = new Float64Array(0);
   private maxOpen = 0;
@@ -76,6 +83,7 @@ export class SufficientStatsAccumulator {
     this.cellSizeFactor = cellSizeFactor;
     this.cellOffset = options.cellOffset ?? 0;
     this.counted = new Uint32Array(Math.ceil(cellGroup.length / 32));
+    this.grow(Math.max(1, options.initialGroups ?? 4));
   }
 
   /** Groups with values not yet emitted, ascending. */
@@ -110,6 +118,12 @@ export class SufficientStatsAccumulator {
       return b;
     };
     this.rows = grow64(this.rows, this.nGenes * FIELDS);
+    const touched = new Uint32Array(capacity * this.nGenes);
+    touched.set(this.touched);
+    this.touched = touched;
+    const tc = new Int32Array(capacity);
+    tc.set(this.touchedCount);
+    this.touchedCount = tc;
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
     for (let s = capacity - 1; s >= this.capacity; s--) this.freeSlots.push(s);
@@ -133,72 +147,46 @@ export class SufficientStatsAccumulator {
     this.addLoop(cv.view, cv.stride, gv.view, gv.stride, values, n);
   }
 
-  private addLoop(
-    cells: Uint32Array,
-    cs: number,
-    genes: Uint32Array,
-    gs: number,
-    values: Float32Array | Float64Array,
-    n: number,
-  ): void {
+  private addLoop(cells: Uint32Array, cs: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, n: number): void {
     const nGenes = this.nGenes;
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
     const offset = this.cellOffset;
-    let rows = this.rows;
-    let lastCell = -1;
-    let base = -1;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    while (i < n) {
+      // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
       const cell = cells[i * cs];
-      if (cell !== lastCell) {
-        lastCell = cell;
-        const c = cell - offset;
-        if (!(c >= 0 && c < nCells)) {
-          throw new EstimatorsError(
-            "INDEX_OUT_OF_RANGE",
-            `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
-          );
-        }
-        const group = cellGroup[c];
-        if (group < 0) {
-          base = -1;
-        } else {
-          let slot = this.slotOf.get(group);
-          if (slot === undefined) {
-            slot = this.openSlot(group);
-            rows = this.rows;
-          }
-          base = slot * nGenes;
-          const bit = 1 << (c & 31);
-          if ((this.counted[c >>> 5] & bit) === 0) {
-            this.counted[c >>> 5] |= bit;
-            this.slotNObs[slot] += 1;
-            this.slotSizeFactor[slot] += this.cellSizeFactor[c];
-          }
-        }
+      const c = cell - offset;
+      if (!(c >= 0 && c < nCells)) {
+        throw new EstimatorsError(
+          "INDEX_OUT_OF_RANGE",
+          `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
+        );
       }
-      const g = genes[i * gs];
-      const v = values[i];
-      if (!(g >= 0 && g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
-        this.badValue(i, cell, g, v);
+      let end = i + 1;
+      while (end < n && cells[end * cs] === cell) end++;
+      const group = cellGroup[c];
+      if (group < 0) {
+        checkRun(genes, gs, values, i, end, nGenes, cell);
+        i = end;
+        continue;
       }
-      if (base < 0) continue;
-      const k = (base + g) * FIELDS;
-      rows[k] += v;
-      rows[k + 1] += v * v;
-      rows[k + 2] += 1;
+      let slot = this.slotOf.get(group);
+      if (slot === undefined) slot = this.openSlot(group);
+      const bit = 1 << (c & 31);
+      if ((this.counted[c >>> 5] & bit) === 0) {
+        this.counted[c >>> 5] |= bit;
+        this.slotNObs[slot] += 1;
+        this.slotSizeFactor[slot] += this.cellSizeFactor[c];
+      }
+      const base = slot * nGenes;
+      const added = addRun(this.rows, this.touched, base, this.touchedCount[slot], genes, gs, values, i, end, nGenes);
+      if (added < 0) checkRun(genes, gs, values, i, end, nGenes, cell);
+      this.touchedCount[slot] = added;
+      i = end;
     }
   }
 
-  private badValue(i: number, cell: number, gene: number, value: number): never {
-    if (!(gene >= 0 && gene < this.nGenes)) {
-      throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${gene}: must be in [0, ${this.nGenes})`);
-    }
-    throw new EstimatorsError(
-      "INVALID_COUNT",
-      `values[${i}] (cell ${cell}, gene ${gene}) is ${value}: counts must be finite and >= 0`,
-    );
-  }
 
   /** Emit the given open groups (all open groups if omitted) and free their rows. */
   take(groups?: Iterable<number>): SufficientStats {
@@ -206,10 +194,7 @@ export class SufficientStatsAccumulator {
     const nGenes = this.nGenes;
     const present = chosen.filter((g) => this.slotOf.has(g));
     let nPairs = 0;
-    for (const g of present) {
-      const base = (this.slotOf.get(g) as number) * nGenes;
-      for (let j = 0; j < nGenes; j++) if (this.rows[(base + j) * FIELDS + 2] !== 0) nPairs++;
-    }
+    for (const g of present) nPairs += this.touchedCount[this.slotOf.get(g) as number];
     const out = emptyStats(nGenes, present.length, nPairs);
     let p = 0;
     present.forEach((g, gi) => {
@@ -219,23 +204,78 @@ export class SufficientStatsAccumulator {
       out.groups.nObs[gi] = this.slotNObs[slot];
       out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
       const rows = this.rows;
-      for (let j = 0; j < nGenes; j++) {
+      const list = this.touched.subarray(base, base + this.touchedCount[slot]).sort();
+      for (let t = 0; t < list.length; t++) {
+        const j = list[t];
         const k = (base + j) * FIELDS;
-        if (rows[k + 2] === 0) continue;
         out.pairs.obsGroup[p] = g;
         out.pairs.gene[p] = j;
         out.pairs.sum[p] = rows[k];
         out.pairs.sumsq[p] = rows[k + 1];
         out.pairs.nnz[p] = rows[k + 2];
+        rows[k] = 0;
+        rows[k + 1] = 0;
+        rows[k + 2] = 0;
         p++;
       }
-      rows.fill(0, base * FIELDS, (base + nGenes) * FIELDS);
+      this.touchedCount[slot] = 0;
       this.slotNObs[slot] = 0;
       this.slotSizeFactor[slot] = 0;
       this.slotOf.delete(g);
       this.freeSlots.push(slot);
     });
     return out;
+  }
+}
+
+/**
+ * The hot loop: scatter-add one cell's values [start, end) into its group's row. Returns the new touched count,
+ * or -1 at the first invalid gene or value (the caller then reports it; rows may hold a partial run, as the
+ * batch is rejected anyway).
+ */
+function addRun(
+  rows: Float64Array,
+  touched: Uint32Array,
+  base: number,
+  touchedCount: number,
+  genes: Uint32Array,
+  gs: number,
+  values: Float32Array | Float64Array,
+  start: number,
+  end: number,
+  nGenes: number,
+): number {
+  let t = touchedCount;
+  for (let i = start, gi = start * gs; i < end; i++, gi += gs) {
+    const g = genes[gi];
+    const v = values[i];
+    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return -1;
+    const k = (base + g) * FIELDS;
+    rows[k] += v;
+    rows[k + 1] += v * v;
+    if (rows[k + 2] === 0) touched[base + t++] = g;
+    rows[k + 2] += 1;
+  }
+  return t;
+}
+
+/** Validate one run of values (for cells outside the query, and to name the first bad value). */
+function checkRun(
+  genes: Uint32Array,
+  gs: number,
+  values: Float32Array | Float64Array,
+  start: number,
+  end: number,
+  nGenes: number,
+  cell: number,
+): void {
+  for (let i = start; i < end; i++) {
+    const g = genes[i * gs];
+    const v = values[i];
+    if (!(g < nGenes)) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${g}: must be in [0, ${nGenes})`);
+    if (!(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
+      throw new EstimatorsError("INVALID_COUNT", `values[${i}] (cell ${cell}, gene ${g}) is ${v}: counts must be finite and >= 0`);
+    }
   }
 }
 
