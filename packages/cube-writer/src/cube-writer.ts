@@ -14,6 +14,7 @@ import {
   openArray,
   openGroup,
   readAll,
+  readBatches,
   type VFS,
   vacuum,
   vfsFor,
@@ -284,9 +285,11 @@ export async function readCubeState(cubeUri: string, vfs: VFS = vfsFor(cubeUri))
   const estimatorNames = est.schema.attributes.map((a) => a.name);
   const groupWritten = new Uint8Array(nGroups);
   if (est.fragments.length > 0) {
-    const r = await readAll(est, { columns: ["obs_group_joinid"], order: "unordered" });
-    const g = columnValues(r.columns[0]) as Uint32Array;
-    for (let i = 0; i < g.length; i++) groupWritten[g[i]] = 1;
+    // streamed: only the group column, in bounded batches
+    for await (const r of readBatches(est, { columns: ["obs_group_joinid"], order: "unordered", memoryBudget: 64 << 20 })) {
+      const g = columnValues(r.columns[0]) as Uint32Array;
+      for (let i = 0; i < g.length; i++) if (g[i] < nGroups) groupWritten[g[i]] = 1;
+    }
   }
   return { featureIds, estimatorNames, nObs, groupWritten, status };
 }
