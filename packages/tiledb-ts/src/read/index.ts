@@ -5,7 +5,9 @@
  *   for await (const batch of readBatches(arr, { columns: ["soma_dim_0", "soma_data"], memoryBudget: 64 << 20 })) …
  */
 import { openArray, type TileDBArray } from "../array.js";
+import { datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
+import { VAR_NUM } from "../schema.js";
 import { type CoordValue, type DimRanges, dimRanges } from "./coords.js";
 import { readDense } from "./dense.js";
 import { fragmentView } from "./fragment-source.js";
@@ -27,7 +29,10 @@ export interface ReadOptions {
   subarray?: Subarray;
   /** Sparse arrays: "global" (the array's global order) or "unordered" (any order; cheaper with duplicates). */
   order?: "global" | "unordered";
-  /** Bytes of decoded tiles a sparse read holds before it emits a batch (default 256 MiB). */
+  /**
+   * Sparse reads: bytes of decoded tiles held before a batch is emitted; dense reads: about the bytes of
+   * one batch of results (default 256 MiB).
+   */
   memoryBudget?: number;
 }
 
@@ -72,8 +77,9 @@ async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> 
 }
 
 /**
- * Reads an array (URI or opened) in batches. Dense arrays give one batch: row-major over the selected
- * coordinates of each dimension (several ranges on a dimension are concatenated in the order given).
+ * Reads an array (URI or opened) in batches. Dense results are row-major over the selected coordinates of
+ * each dimension (several ranges on a dimension are concatenated in the order given), in batches of whole
+ * slices along the first dimension.
  */
 export async function* readBatches(array: TileDBArray | string, options: ReadOptions = {}): AsyncGenerator<ReadBatch> {
   const arr = typeof array === "string" ? await openArray(array) : array;
@@ -94,7 +100,30 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
         return [l, h];
       });
     });
-    yield await readDense({ vfs: windowedVfs(arr.vfs), schema: arr.schema, fragments: await views(arr, true), fields, ranges: dense });
+    const vfs = windowedVfs(arr.vfs);
+    const fragments = await views(arr, true);
+    // Row-major output: blocks of the first dimension's coordinates give consecutive slices of the result,
+    // each sized to the memory budget.
+    const perCell = fields.reduce((s, f) => s + (f.cellValNum === VAR_NUM ? 16 : datatypeSize(f.type) * f.cellValNum) + (f.nullable ? 1 : 0), 8);
+    const rowCells = dense.slice(1).reduce((p, rs) => p * rs.reduce((s, [lo, hi]) => s + hi - lo + 1, 0), 1);
+    const rowsPerBlock = Math.max(1, Math.floor((options.memoryBudget ?? DEFAULT_BUDGET) / (perCell * rowCells)));
+    let block: Array<[number, number]> = [];
+    let blockRows = 0;
+    const flush = () => readDense({ vfs, schema: arr.schema, fragments, fields, ranges: [block, ...dense.slice(1)] });
+    for (const [lo, hi] of dense[0]) {
+      for (let r = lo; r <= hi; ) {
+        const take = Math.min(hi - r + 1, rowsPerBlock - blockRows);
+        block.push([r, r + take - 1]);
+        blockRows += take;
+        r += take;
+        if (blockRows === rowsPerBlock) {
+          yield await flush();
+          block = [];
+          blockRows = 0;
+        }
+      }
+    }
+    if (blockRows > 0) yield await flush();
     return;
   }
   const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));

@@ -69,7 +69,7 @@ describe("conformance corpus (Python tiledb writes, tiledb-ts reads)", () => {
   });
 
   it("batches stay within the memory budget and join up to the full read (scan and merge paths)", async () => {
-    for (const [name, capacity] of [["census_x", 1000], ["zstd_sparse", 16], ["dims_string_int32", 8]] as const) {
+    for (const [name, capacity] of [["census_x", 1000], ["zstd_sparse", 16], ["dims_string_int32", 8], ["zstd_dense", 30]] as const) {
       const uri = join(dir, name);
       const full = await readAll(uri);
       const tileBytes = full.columns.reduce((s, c) => s + c.data.byteLength, 0) / full.length * capacity;
