@@ -4,6 +4,7 @@ export { type AxisQuery, type AxisQueryOptions, ExperimentAxisQuery, type XReadO
 export { SomaCollection } from "./soma/collection.js";
 export { type Coords, coordsToRanges, joinidsToRanges } from "./soma/coords.js";
 export { type DataFrameReadOptions, SomaDataFrame } from "./soma/dataframe.js";
+export { SomaDenseNDArray } from "./soma/dense-nd-array.js";
 export { SomaExperiment } from "./soma/experiment.js";
 export { SomaMeasurement } from "./soma/measurement.js";
 export {
@@ -16,5 +17,5 @@ export {
   openSparseNDArray,
 } from "./soma/open.js";
 export { SomaObject, type SomaObjectType } from "./soma/soma-object.js";
-export { type NDArrayReadOptions, SomaDenseNDArray, SomaSparseNDArray } from "./soma/sparse-nd-array.js";
+export { type NDArrayReadOptions, SomaSparseNDArray } from "./soma/sparse-nd-array.js";
 export * from "./value-filter/index.js";

@@ -16,7 +16,7 @@ export interface AxisQuery {
 export interface AxisQueryOptions {
   obsQuery?: AxisQuery;
   varQuery?: AxisQuery;
-  /** Bytes of decoded tiles per batch when reading obs/var (default 256 MiB). */
+  /** Memory an obs/var read may use at its peak, in bytes (default 256 MiB; see the README). */
   memoryBudget?: number;
 }
 
@@ -26,7 +26,7 @@ export interface XReadOptions {
    * Either way rows come in X's storage order (ascending soma_dim_0, then soma_dim_1).
    */
   obsCoords?: Coords;
-  /** Bytes of decoded X tiles held at once (default 256 MiB); batches are emitted before it is exceeded. */
+  /** Memory the X stream may use at its peak, in bytes (default 256 MiB; see the README). */
   memoryBudget?: number;
 }
 

@@ -2,10 +2,11 @@ import { CensusReaderError } from "../errors.js";
 import { objectKind, openArrayInfo, openGroupInfo, pathExists } from "../tiledb-access.js";
 import { SomaCollection } from "./collection.js";
 import { SomaDataFrame } from "./dataframe.js";
+import { SomaDenseNDArray } from "./dense-nd-array.js";
 import { SomaExperiment } from "./experiment.js";
 import { SomaMeasurement } from "./measurement.js";
 import { checkSomaMetadata, expectType, type SomaObject } from "./soma-object.js";
-import { SomaDenseNDArray, SomaSparseNDArray } from "./sparse-nd-array.js";
+import { SomaSparseNDArray } from "./sparse-nd-array.js";
 
 /**
  * Opens the SOMA object at `uri` (a local path or `file://` URI; other schemes as tiledb-ts backends add them),

@@ -152,7 +152,6 @@ function compareLoop<T extends number | bigint>(values: ArrayLike<T>, offset: nu
 }
 
 function evalBool(e: Leaf, bits: Uint8Array, offset: number, out: Uint8Array): void {
-  const n = out.length;
   // Booleans order as False < True; compare them as 0/1.
   if (e.type === "in") {
     const want = new Uint8Array(2);
