@@ -257,7 +257,9 @@ export async function modifyGroup(
     next.set(k, rec);
   }
   if (touched.size === 0) return;
-  const ts = options.timestamp ?? Date.now();
+  // Files apply in timestamp order, so a change made within the same millisecond as the last must still sort after it.
+  const latest = (await groupFiles(uri, vfs)).reduce((m, f) => Math.max(m, f.t2), -1);
+  const ts = options.timestamp ?? Math.max(Date.now(), latest + 1);
   const name = `${makeTimestampedName(ts, ts)}_${GROUP_FORMAT_VERSION}`;
   const file = joinUri(uri, GROUP_DETAILS_DIR, name);
   // Written aside and renamed so a reader never sees half a group file.

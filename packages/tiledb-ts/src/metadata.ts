@@ -286,7 +286,9 @@ export async function writeMetadata(
   }
   for (const key of changes.del ?? []) entries.set(key, { key });
   if (entries.size === 0) return undefined;
-  const ts = options.timestamp ?? Date.now();
+  // Files apply in timestamp order, so a change made within the same millisecond as the last must still sort after it.
+  const latest = options.timestamp === undefined ? (await listMetadataFiles(objectUri, vfs)).reduce((m, f) => Math.max(m, f.t2), -1) : -1;
+  const ts = options.timestamp ?? Math.max(Date.now(), latest + 1);
   return writeMetadataEntries(objectUri, [...entries.values()], ts, ts, vfs);
 }
 

@@ -14,7 +14,7 @@ import { vfsFor } from "../vfs/index.js";
 import { type Column, type ColumnInput, toColumn } from "./columns.js";
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
-import { loadWriteSchema } from "./schema-loader.js";
+import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
 import type { WriteOptions } from "./sparse.js";
 import { type FieldTile, tileStats } from "./tile-builder.js";
 
@@ -202,5 +202,6 @@ export async function writeDense(arrayUri: string, write: DenseWrite, options: W
   const vfs = options.vfs ?? vfsFor(arrayUri);
   const schema = options.schema ?? (await loadWriteSchema(arrayUri, vfs));
   const content = buildDenseFragment(schema, write, `write to ${arrayUri}`);
-  return commitFragment(arrayUri, schema, content, { vfs, timestamp: options.timestamp });
+  const timestamp = options.timestamp ?? (await nextFragmentTimestamp(arrayUri, vfs));
+  return commitFragment(arrayUri, schema, content, { vfs, timestamp });
 }

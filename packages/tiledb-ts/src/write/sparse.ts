@@ -13,7 +13,7 @@ import { type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
-import { loadWriteSchema } from "./schema-loader.js";
+import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
 import { gatherTile } from "./tile-builder.js";
 
 export type Cells = Record<string, ColumnInput>;
@@ -156,7 +156,8 @@ export async function writeSparse(arrayUri: string, cells: Cells, options: Write
   const schema = options.schema ?? (await loadWriteSchema(arrayUri, vfs));
   const content = buildSparseFragment(schema, cells, `write to ${arrayUri}`);
   if (content.cellCount === 0) throw new TileDBError("E_WRITE_INPUT", `write to ${arrayUri}: no cells to write`);
-  return commitFragment(arrayUri, schema, content, { vfs, timestamp: options.timestamp });
+  const timestamp = options.timestamp ?? (await nextFragmentTimestamp(arrayUri, vfs));
+  return commitFragment(arrayUri, schema, content, { vfs, timestamp });
 }
 
 export interface SparseWriterOptions extends WriteOptions {
@@ -175,7 +176,6 @@ export class SparseWriter {
   readonly fragments: CommittedFragment[] = [];
   private schema?: ArraySchema;
   private readonly vfs: VFS;
-  private lastTs = 0;
 
   constructor(
     readonly arrayUri: string,
@@ -209,8 +209,7 @@ export class SparseWriter {
     this.buffered = 0;
     const content = buildSparseFragment(schema, merged, `write to ${this.arrayUri}`);
     // Later fragments must sort after earlier ones even within one millisecond (newest wins on overlap).
-    const ts = Math.max(this.options.timestamp ?? Date.now(), this.lastTs + (this.fragments.length > 0 && this.options.timestamp === undefined ? 1 : 0));
-    this.lastTs = ts;
+    const ts = this.options.timestamp ?? (await nextFragmentTimestamp(this.arrayUri, this.vfs));
     this.fragments.push(await commitFragment(this.arrayUri, schema, content, { vfs: this.vfs, timestamp: ts }));
   }
 

@@ -212,3 +212,17 @@ describe("dense writes with fill values", () => {
     for (const col of batch.columns) expect(encodeColumn(col), `tiledb-ts column ${col.name}`).toEqual(got.cells[col.name]);
   });
 });
+
+describe("writes in quick succession", () => {
+  it("the later of two overlapping writes wins, even within one millisecond", async () => {
+    const uri = join(dir, "quick_writes");
+    await createArray(uri, { arrayType: "sparse", dimensions: [{ name: "d", type: Datatype.INT32, domain: [0, 99] }], attributes: [{ name: "v", type: Datatype.INT32 }] });
+    for (let k = 0; k < 10; k++) await writeSparse(uri, { d: Int32Array.of(1, 2, k + 3), v: Int32Array.of(k, k, k) });
+    const got = pythonView({ arrays: [uri] }).arrays[uri];
+    expect(got.error, got.error).toBeUndefined();
+    expect(got.cells.d.slice(0, 2)).toEqual(["1", "2"]);
+    expect(got.cells.v.slice(0, 2)).toEqual(["9", "9"]);
+    const batch = await readAll(uri);
+    expect(encodeColumn(batch.columns[1]).slice(0, 2)).toEqual(["9", "9"]);
+  });
+});

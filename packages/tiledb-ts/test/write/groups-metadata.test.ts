@@ -215,3 +215,25 @@ describe("array metadata written by tiledb-ts", () => {
     await expect(writeMetadata(arrayUri, { put: { e: [] } })).rejects.toThrow(/metadata key "e": empty array needs an explicit type/);
   });
 });
+
+describe("changes in quick succession apply in order", () => {
+  it("add then remove, put then delete, within the same millisecond", async () => {
+    const g = join(dir, "quick");
+    await createGroup(g);
+    await createArray(join(g, "a"), { arrayType: "sparse", dimensions: [{ name: "d", type: Datatype.INT32, domain: [0, 9] }], attributes: [{ name: "v", type: Datatype.INT8 }] });
+    for (let k = 0; k < 5; k++) {
+      await addGroupMembers(g, [{ uri: "a", name: "a", relative: true }]);
+      await removeGroupMembers(g, ["a"]);
+      await writeGroupMetadata(g, { put: { k: `v${k}` } });
+      await writeGroupMetadata(g, { del: ["k"] });
+    }
+    await addGroupMembers(g, [{ uri: "a", name: "last", relative: true }]);
+    await writeGroupMetadata(g, { put: { k: "final" } });
+    const opened = await openGroup(g);
+    expect(opened.members.map((m) => m.name)).toEqual(["last"]);
+    expect(opened.metadata.get("k")?.value).toBe("final");
+    const want = pythonView({ groups: [g] }).groups[g];
+    expect(want.members.map((m) => m.name)).toEqual(["last"]);
+    expect(want.meta).toEqual({ k: "final" });
+  });
+});
