@@ -15,6 +15,9 @@ export const OBS_GROUP_COLUMNS = [
   "suspension_type",
 ] as const;
 
+/** Key spaces up to this size are numbered with a dense table instead of a sort (64 MiB of Int32). */
+const DENSE_KEY_SPACE = 2 ** 24;
+
 export interface ObsGroups {
   /** Group id of every cell, -1 for a cell with a missing key value (pandas drops it). */
   groupIds: Int32Array;
@@ -57,14 +60,23 @@ export function assignGroups(columns: Record<string, ColumnInput>, order?: reado
       const code = col.codes[i];
       key[i] = group[i] < 0 || code < 0 ? -1 : group[i] * card + col.rank[code];
     }
-    const sorted = Float64Array.from(key).sort();
-    const ids = new Map<number, number>();
     let next = 0;
-    for (let i = 0; i < n; i++) {
-      const k = sorted[i];
-      if (k >= 0 && (i === 0 || sorted[i - 1] !== k)) ids.set(k, next++);
+    const space = nGroups * card;
+    if (space <= DENSE_KEY_SPACE) {
+      // Small key space: mark the keys present, number them in order; O(cells + space), no sort.
+      const rank = new Int32Array(space).fill(-1);
+      for (let i = 0; i < n; i++) if (key[i] >= 0) rank[key[i]] = 0;
+      for (let k = 0; k < space; k++) if (rank[k] === 0) rank[k] = next++;
+      for (let i = 0; i < n; i++) key[i] = key[i] < 0 ? -1 : rank[key[i]];
+    } else {
+      const sorted = Float64Array.from(key).sort();
+      const ids = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const k = sorted[i];
+        if (k >= 0 && (i === 0 || sorted[i - 1] !== k)) ids.set(k, next++);
+      }
+      for (let i = 0; i < n; i++) key[i] = key[i] < 0 ? -1 : (ids.get(key[i]) as number);
     }
-    for (let i = 0; i < n; i++) key[i] = key[i] < 0 ? -1 : (ids.get(key[i]) as number);
     group = key;
     nGroups = next;
   }
