@@ -41,7 +41,7 @@ function name32(r: ByteReader): string {
 }
 
 // Filter options are self-sized, so the record reads the same in every format version.
-function pipeline(r: ByteReader, _version: number, field: string): FilterPipeline {
+function pipeline(r: ByteReader, field: string): FilterPipeline {
   return decodeFilterPipeline(r, `${r.what}: ${field}`);
 }
 
@@ -54,7 +54,7 @@ function decodeDimension(r: ByteReader, version: number, legacyType: Datatype, c
   if (version >= 5) {
     type = datatypeAt(r, `dimension "${name}"`);
     cellValNum = r.u32();
-    const own = pipeline(r, version, `dimension "${name}" filters`);
+    const own = pipeline(r, `dimension "${name}" filters`);
     if (own.filters.length > 0) {
       filters = own;
       filtersInherited = false;
@@ -116,7 +116,7 @@ function decodeAttribute(r: ByteReader, version: number): Attribute {
   const name = name32(r);
   const type = datatypeAt(r, `attribute "${name}"`);
   const cellValNum = r.u32();
-  const filters = pipeline(r, version, `attribute "${name}" filters`);
+  const filters = pipeline(r, `attribute "${name}" filters`);
   let fillValue: Uint8Array;
   if (version >= 6) {
     const size = r.u64n();
@@ -180,9 +180,9 @@ export function decodeArraySchemaPayload(payload: Uint8Array, fileName: string, 
     const co = r.u8();
     if (co >= LAYOUTS.length) throw corrupt(what, `unknown cell order ${co}`);
     const capacity = r.u64();
-    const coordsFilters = pipeline(r, version, "coords filters");
-    const offsetsFilters = pipeline(r, version, "offsets filters");
-    const validityFilters = version >= 7 ? pipeline(r, version, "validity filters") : EMPTY_PIPELINE;
+    const coordsFilters = pipeline(r, "coords filters");
+    const offsetsFilters = pipeline(r, "offsets filters");
+    const validityFilters = version >= 7 ? pipeline(r, "validity filters") : EMPTY_PIPELINE;
     const legacyType = version < 5 ? datatypeAt(r, "domain") : Datatype.INT32;
     const dimNum = r.u32();
     if (dimNum === 0 || dimNum > r.remaining) throw corrupt(what, `implausible dimension count ${dimNum}`);
@@ -250,7 +250,7 @@ export async function readArraySchemaFile(uri: string, vfs: VFS): Promise<ArrayS
 
 // ---- encoding ----
 
-function encodeDimension(w: ByteWriter, d: Dimension, version: number): void {
+function encodeDimension(w: ByteWriter, d: Dimension): void {
   const nameBytes = new TextEncoder().encode(d.name);
   w.u32(nameBytes.byteLength).bytes(nameBytes);
   w.u8(d.type);
@@ -270,7 +270,6 @@ function encodeDimension(w: ByteWriter, d: Dimension, version: number): void {
     w.u8(0);
     writeDomainValue(w, d.tileExtent, d.type, `dimension "${d.name}" tile extent`);
   }
-  void version;
 }
 
 function encodeAttribute(w: ByteWriter, a: Attribute, version: number): void {
@@ -325,7 +324,7 @@ export function encodeArraySchemaPayload(schema: ArraySchema, version = FORMAT_V
   encodeFilterPipeline(w, schema.offsetsFilters);
   encodeFilterPipeline(w, schema.validityFilters);
   w.u32(schema.dimensions.length);
-  for (const d of schema.dimensions) encodeDimension(w, d, version);
+  for (const d of schema.dimensions) encodeDimension(w, d);
   w.u32(schema.attributes.length);
   for (const a of schema.attributes) encodeAttribute(w, a, version);
   const labels = schema.dimensionLabels ?? [];

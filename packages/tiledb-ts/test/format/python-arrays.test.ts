@@ -145,7 +145,15 @@ function unionDomain(a: TileDBArray): unknown[][] | null {
     const d = f.footer.nonEmptyDomain;
     if (!d) continue;
     if (!out) out = d.map((r) => [r[0], r[1]]);
-    else out = out.map((r, i): [V, V] => [d[i][0] < r[0] ? d[i][0] : r[0], d[i][1] > r[1] ? d[i][1] : r[1]]);
+    else
+      out = out.map((r, i): [V, V] => {
+        // Values may be bigints or strings, so Math.min/max do not apply.
+        const [lo, hi] = d[i];
+        const next: [V, V] = [r[0], r[1]];
+        if (lo < next[0]) next[0] = lo;
+        if (hi > next[1]) next[1] = hi;
+        return next;
+      });
   }
   return out ? out.map((r) => r.map(num)) : null;
 }
