@@ -6,6 +6,7 @@ import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-r
 import { CubeWriter } from "@census-cube/cube-writer";
 import { SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
 import type { Vector } from "apache-arrow";
+import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 
 export interface WorkerInit {
   xUri: string;
@@ -15,6 +16,8 @@ export interface WorkerInit {
   geneOfVar: Int32Array | null;
   /** Bytes of decoded X tiles a task holds at once. */
   readBudget: number;
+  /** Every estimator the cube holds; extras beyond the additive four make tasks keep their X values. */
+  estimators: string[];
 }
 
 export interface BatchTask {
@@ -66,6 +69,8 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   }
   const acc = new SufficientStatsAccumulator({ nGenes: featureIds.length, cellGroup, cellSizeFactor, cellOffset: lo });
   const X = xArray;
+  const extras = extraEstimatorNames(init.estimators);
+  const kept = extras.length > 0 ? new BatchValues() : null;
   let nnz = 0;
   let genes = new Int32Array(0);
   for await (const batch of X.read({ coords: [{ ranges: task.ranges }, null], order: "unordered", memoryBudget: init.readBudget })) {
@@ -75,6 +80,8 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     nnz += data.length;
     if (geneOfVar === null) {
       acc.add(d0, d1, data);
+      // int64 joinids and gene ids below 2^32 read through their low words
+      kept?.add(new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2), 2, new Uint32Array(d1.buffer, d1.byteOffset, d1.length * 2), 2, data);
       continue;
     }
     if (genes.length < d1.length) genes = new Int32Array(d1.length);
@@ -84,7 +91,15 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
       g[i] = v < geneOfVar.length ? geneOfVar[v] : -1;
     }
     acc.add(d0, g, data);
+    kept?.add(new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2), 2, g, 1, data);
   }
-  const rows = await writer.writeBatch(toCubeRows(acc.take()));
+  const cubeRows = toCubeRows(acc.take());
+  const extra = kept?.estimators(
+    cubeRows,
+    extras,
+    (j) => cellGroup[j - lo],
+    (j) => cellSizeFactor[j - lo],
+  );
+  const rows = await writer.writeBatch({ ...cubeRows, extra });
   return { id: task.id, cells: n, nnz, rows };
 }

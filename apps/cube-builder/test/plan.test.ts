@@ -18,7 +18,7 @@ describe("planBatches", () => {
     const { joinids, groupOfCell } = sample([0, 0, 1, 1, 1, 2, 0, 3, 3], [0]);
     const batches = planBatches(joinids, groupOfCell, 4, { minBatchCells: 4, maxBatchCells: 100 });
     expect(batches.map((b) => Array.from(b.groups))).toEqual([[0, 1], [2, 3]]);
-    expect(Array.from(batches[0].joinids)).toEqual([1, 2, 3, 4, 5, 7]);
+    expect(Array.from(batches[0].cells)).toEqual([0, 1, 2, 3, 4, 6]);
     expect(batches[0].ranges).toEqual([[1, 5], [7, 7]]);
     expect(batches[1].ranges).toEqual([[6, 6], [8, 9]]);
   });
@@ -38,22 +38,24 @@ describe("planBatches", () => {
             fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 10 }),
             fc.integer({ min: 1, max: 40 }),
             fc.integer({ min: 0, max: 60 }),
+            fc.integer({ min: 1, max: 5 }),
           ),
         ),
-        ([nGroups, groups, gaps, min, extra]) => {
+        ([nGroups, groups, gaps, min, extra, maxGroups]) => {
           const { joinids, groupOfCell } = sample(groups, gaps);
           const max = min + extra;
-          const batches = planBatches(joinids, groupOfCell, nGroups, { minBatchCells: min, maxBatchCells: max });
+          const batches = planBatches(joinids, groupOfCell, nGroups, { minBatchCells: min, maxBatchCells: max, maxBatchGroups: maxGroups });
           const seenGroup = new Map<number, number>();
           let total = 0;
           for (const b of batches) {
-            total += b.joinids.length;
+            total += b.cells.length;
             for (const g of b.groups) {
               expect(seenGroup.has(g)).toBe(false);
               seenGroup.set(g, b.id);
             }
-            if (b.groups.length > 1) expect(b.joinids.length).toBeLessThanOrEqual(max);
-            b.groupOfCell.forEach((g) => expect(seenGroup.get(g)).toBe(b.id));
+            if (b.groups.length > 1) expect(b.cells.length).toBeLessThanOrEqual(max);
+            if (b.groups.length > 1) expect(b.groups.length).toBeLessThanOrEqual(maxGroups);
+            b.cells.forEach((i) => expect(seenGroup.get(groupOfCell[i])).toBe(b.id));
           }
           expect(total).toBe(joinids.length);
           expect(seenGroup.size).toBe(new Set(groups).size);

@@ -93,7 +93,8 @@ export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells:
     if (!extraNames.includes(k)) throw new CubeWriterError("E_UNKNOWN_ESTIMATOR", `estimators batch: "${k}" is not an estimator of this cube (${ctx.estimatorNames.join(", ")})`);
   }
   for (const k of extraNames) values[k] = toF32(k, rows.extra?.[k], n);
-  for (const name of ctx.estimatorNames) {
+  // Extra estimators may be NaN: that is how Memento marks an estimate it cannot make (consumers drop it).
+  for (const name of ESTIMATOR_NAMES) {
     const v = values[name];
     for (let i = 0; i < n; i++) {
       const x = v[i];

@@ -1,0 +1,104 @@
+/**
+ * The optional per-(group, gene) Memento estimators (nnz, min, max, mean, sem, var, sev, selv). Unlike the
+ * additive statistics they need every value of a group at once, so a batch's X values are kept while it is
+ * read, only when extras are asked for.
+ */
+import { type CubeRows, mementoEstimatorsForGroup } from "@census-cube/estimators";
+
+type ExtraName = "nnz" | "min" | "max" | "mean" | "sem" | "var" | "sev" | "selv";
+const EXTRA_NAMES = new Set<string>(["nnz", "min", "max", "mean", "sem", "var", "sev", "selv"]);
+
+export function extraEstimatorNames(estimators: readonly string[]): ExtraName[] {
+  return estimators.filter((n): n is ExtraName => EXTRA_NAMES.has(n));
+}
+
+/** A batch's stored X values (cell joinid, gene, value), appended as they stream in. */
+export class BatchValues {
+  private cells = new Float64Array(1024);
+  private genes = new Int32Array(1024);
+  private values = new Float32Array(1024);
+  length = 0;
+
+  add(cells: ArrayLike<number>, cellStride: number, genes: ArrayLike<number>, geneStride: number, values: Float32Array): void {
+    const n = values.length;
+    if (this.length + n > this.values.length) this.grow(this.length + n);
+    for (let i = 0; i < n; i++) {
+      this.cells[this.length + i] = cells[i * cellStride];
+      this.genes[this.length + i] = genes[i * geneStride];
+    }
+    this.values.set(values, this.length);
+    this.length += n;
+  }
+
+  private grow(min: number): void {
+    let cap = this.values.length * 2;
+    while (cap < min) cap *= 2;
+    const c = new Float64Array(cap);
+    c.set(this.cells.subarray(0, this.length));
+    const g = new Int32Array(cap);
+    g.set(this.genes.subarray(0, this.length));
+    const v = new Float32Array(cap);
+    v.set(this.values.subarray(0, this.length));
+    this.cells = c;
+    this.genes = g;
+    this.values = v;
+  }
+
+  /**
+   * Extra estimators for every cube row (rows sorted by group, then gene, as toCubeRows emits them).
+   * `groupOf` / `sizeFactorOf` look cells up by joinid.
+   */
+  estimators(
+    rows: CubeRows,
+    names: readonly ExtraName[],
+    groupOf: (joinid: number) => number,
+    sizeFactorOf: (joinid: number) => number,
+    seed?: number,
+  ): Record<string, Float64Array> {
+    const out: Record<string, Float64Array> = {};
+    for (const name of names) out[name] = new Float64Array(rows.gene.length);
+    const bootstrap = names.includes("sev") || names.includes("selv");
+    // Triples ordered by (group, cell): each group's slice then lists its cells in joinid order.
+    const n = this.length;
+    const group = new Int32Array(n);
+    for (let i = 0; i < n; i++) group[i] = groupOf(this.cells[i]);
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => group[a] - group[b] || this.cells[a] - this.cells[b]);
+    let row = 0;
+    let i = 0;
+    while (i < n && row < rows.gene.length) {
+      const g = group[order[i]];
+      let end = i;
+      while (end < n && group[order[end]] === g) end++;
+      if (g < 0) {
+        i = end;
+        continue;
+      }
+      // The group's cells with a stored value, in joinid order, and each triple's position among them.
+      const sizeFactors: number[] = [];
+      const cellIndex = new Int32Array(end - i);
+      const genes = new Int32Array(end - i);
+      const values = new Float32Array(end - i);
+      for (let k = i; k < end; k++) {
+        const t = order[k];
+        if (k === i || this.cells[t] !== this.cells[order[k - 1]]) sizeFactors.push(sizeFactorOf(this.cells[t]));
+        cellIndex[k - i] = sizeFactors.length - 1;
+        genes[k - i] = this.genes[t];
+        values[k - i] = this.values[t];
+      }
+      const est = mementoEstimatorsForGroup(
+        { sizeFactors: Float64Array.from(sizeFactors), cellIndex, gene: genes, values },
+        { bootstrap, seed },
+      );
+      // Rows of this group come in ascending gene order, as est.gene does: both list the genes with a value.
+      while (row < rows.gene.length && rows.obsGroup[row] < g) row++;
+      for (let k = 0; k < est.gene.length; k++, row++) {
+        if (rows.obsGroup[row] !== g || rows.gene[row] !== est.gene[k]) {
+          throw new Error(`internal: cube row ${row} (group ${rows.obsGroup[row]}, gene ${rows.gene[row]}) does not match estimators of group ${g}, gene ${est.gene[k]}`);
+        }
+        for (const name of names) out[name][row] = est[name][k];
+      }
+      i = end;
+    }
+    return out;
+  }
+}
