@@ -5,6 +5,7 @@
  */
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
+import { hilbertValue } from "../read/coords.js";
 import type { ArraySchema, Dimension } from "../schema.js";
 import type { Column } from "./columns.js";
 
@@ -137,10 +138,8 @@ function valueCompare(k: DimKey): CellCompare {
 
 /** The cell-order comparison alone (equal means same coordinates). */
 export function cellOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompare {
+  // Hilbert arrays break ties (and detect duplicates) in row-major order, as TileDB's HilbertCmp does.
   const order = schema.cellOrder === "col-major" ? [...keys].reverse() : keys;
-  if (schema.cellOrder === "hilbert") {
-    throw new TileDBError("E_UNSUPPORTED", `writing arrays with hilbert cell order is not supported (dimensions ${keys.map((k) => k.dim.name).join(", ")})`);
-  }
   const cmps = order.map(valueCompare);
   if (cmps.length === 1) return cmps[0];
   if (cmps.length === 2) {
@@ -156,9 +155,57 @@ export function cellOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompa
   };
 }
 
-/** The full global-order comparison: space tile first, then cell order. */
-export function globalOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompare {
+/**
+ * Hilbert values of every cell (TileDB: misc/hilbert.h, Dimension::map_to_uint64): each coordinate is mapped to
+ * `bits = 63 / dims` bits (numbers scaled over the domain in float64; strings by their first 8 bytes).
+ */
+export function hilbertValues(keys: DimKey[], n: number): BigUint64Array {
+  const D = keys.length;
+  const bits = Math.floor(63 / D);
+  const maxBucket = 2 ** bits - 1;
+  const shift = BigInt(64 - bits);
+  const buckets: Array<(i: number) => bigint> = keys.map((k) => {
+    if (k.bytes) {
+      const bytes = k.bytes;
+      const o = k.offsets as Float64Array;
+      return (i) => {
+        const start = o[i];
+        const len = o[i + 1] - start;
+        let ret = 0n;
+        for (let b = 0; b < 8; b++) {
+          ret = (ret << 8n) & 0xffffffffffffffffn;
+          if (b < len) {
+            const x = bytes[start + b];
+            // TileDB widens a signed char: bytes >= 0x80 set every higher bit.
+            ret |= x >= 0x80 ? 0xffffffffffffff00n | BigInt(x) : BigInt(x);
+          }
+        }
+        return ret >> shift;
+      };
+    }
+    const [lo, hi] = k.dim.domain as [number | bigint, number | bigint];
+    const start = Number(lo);
+    const range = Number(hi) - start;
+    const num = k.num;
+    const big = k.big;
+    return (i) => BigInt(Math.floor((((num ? num[i] : Number((big as BigInt64Array)[i])) - start) / range) * maxBucket));
+  });
+  const out = new BigUint64Array(n);
+  const coords = new Array<bigint>(D);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < D; d++) coords[d] = buckets[d](i);
+    out[i] = hilbertValue(coords, bits);
+  }
+  return out;
+}
+
+/** The full global-order comparison: space tile first, then cell order (or Hilbert value, then row-major). */
+export function globalOrderCompare(schema: ArraySchema, keys: DimKey[], n = 0): CellCompare {
   const cell = cellOrderCompare(schema, keys);
+  if (schema.cellOrder === "hilbert" && keys.length > 1) {
+    const h = hilbertValues(keys, n);
+    return (i, j) => (h[i] < h[j] ? -1 : h[i] > h[j] ? 1 : cell(i, j));
+  }
   const tiled = (schema.tileOrder === "col-major" ? [...keys].reverse() : keys).filter((k) => k.tile);
   if (tiled.length === 0) return cell;
   const tiles = tiled.map((k) => k.tile as Float64Array);
@@ -184,7 +231,7 @@ export function globalOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCom
  * rejects duplicate coordinates when the array does not allow them.
  */
 export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: number): Uint32Array {
-  const cmp = globalOrderCompare(schema, keys);
+  const cmp = globalOrderCompare(schema, keys, n);
   const perm = new Uint32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   let sorted = true;
