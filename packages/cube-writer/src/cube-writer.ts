@@ -52,6 +52,8 @@ export interface CreateCubeOptions {
   build?: Record<string, unknown>;
   /** Check `sumsq >= sum` on every row (true for raw counts; default true). */
   counts?: boolean;
+  /** Rows of size_factors per fragment (a multiple of its 10000-row tiles; default 1,000,000). */
+  sizeFactorsFragmentRows?: number;
   vfs?: VFS;
 }
 
@@ -69,6 +71,9 @@ export interface FinishOptions {
 }
 
 export type CubeStatus = "building" | "complete";
+
+/** A multiple of the size_factors tile extent (10000). */
+const SIZE_FACTOR_ROWS_PER_FRAGMENT = 1_000_000;
 
 async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<void> {
   await vfs.write(`${uri}.tmp`, new TextEncoder().encode(JSON.stringify(value)));
@@ -124,6 +129,10 @@ export class CubeWriter {
     const obsSchema = obsGroupsSchema(groups.nObsGroups, groups.enumerations);
     const estSchema = estimatorsSchema(groups.nObsGroups, estimatorNames);
     const sfSchema = sizeFactorsSchema(sf.nCells, sf.enumerations);
+    const step = options.sizeFactorsFragmentRows;
+    if (step !== undefined && !(Number.isInteger(step) && step > 0 && step % 10000 === 0)) {
+      throw new CubeWriterError("E_BAD_ARGUMENT", `sizeFactorsFragmentRows ${step} must be a positive multiple of 10000 (the size_factors tile)`);
+    }
 
     if (await vfs.exists(cubeUri)) {
       const kind = await objectType(cubeUri, vfs);
@@ -152,10 +161,15 @@ export class CubeWriter {
 
       const sfUri = joinUri(cubeUri, SIZE_FACTORS_ARRAY);
       const sfCreated = await createArray(sfUri, sfSchema, { vfs });
-      const sfCells: Record<string, BigInt64Array | Int32Array | Float64Array> = { soma_joinid: sf.soma_joinid };
-      for (const c of OBS_LOGICAL_DIMS) sfCells[c] = sf.codes[c];
-      sfCells.approx_size_factor = sf.approx_size_factor;
-      await writeDense(sfUri, { subarray: [[0n, BigInt(sf.nCells - 1)]], cells: sfCells }, { vfs, schema: sfCreated });
+      // In fragments of whole space tiles, so memory for encoding stays bounded on large queries.
+      const step = options.sizeFactorsFragmentRows ?? SIZE_FACTOR_ROWS_PER_FRAGMENT;
+      for (let lo = 0; lo < sf.nCells; lo += step) {
+        const hi = Math.min(sf.nCells, lo + step);
+        const sfCells: Record<string, BigInt64Array | Int32Array | Float64Array> = { soma_joinid: sf.soma_joinid.subarray(lo, hi) };
+        for (const c of OBS_LOGICAL_DIMS) sfCells[c] = sf.codes[c].subarray(lo, hi);
+        sfCells.approx_size_factor = sf.approx_size_factor.subarray(lo, hi);
+        await writeDense(sfUri, { subarray: [[BigInt(lo), BigInt(hi - 1)]], cells: sfCells }, { vfs, schema: sfCreated });
+      }
       await writeMetadata(sfUri, { put: sizeFactorsMetadata() }, { vfs });
 
       const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);

@@ -1,11 +1,11 @@
 /** CubeWriter on small synthetic cubes: bad input gets a CubeWriterError with a code naming the fault; resume. */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeSparse } from "@census-cube/tiledb-ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, OBS_LOGICAL_DIMS, readCubeState, validateCube } from "../src/index.js";
-import { python, tempDir } from "./helpers/python.js";
+import { dumpCube, python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
 afterAll(() => tmp.remove());
@@ -155,6 +155,36 @@ describe("CubeWriter.writeBatch", () => {
     await w.finish({ expectedNObs: 6 });
     expect((await readCubeState(uri)).estimatorNames).toEqual(["sum", "sumsq", "size_factor", "n_obs", "sev"]);
     expect(await code(CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "n_obs"] }))).toBe("E_BAD_ARGUMENT");
+  });
+});
+
+describe("size_factors in several fragments", () => {
+  it("reads in Python exactly like one fragment", async () => {
+    const n = 25_000;
+    const base = input();
+    const cellColumns: Record<string, string[]> = {};
+    for (const c of OBS_LOGICAL_DIMS) cellColumns[c] = Array.from({ length: n }, (_, i) => base.sizeFactors.columns[c][i % 6]);
+    const nObs = [0, 0, 0];
+    for (let i = 0; i < n; i++) nObs[[0, 0, 1, 1, 1, 2][i % 6]]++;
+    const opts = {
+      featureIds: base.featureIds,
+      obsGroups: { columns: base.obsGroups.columns, nObs },
+      sizeFactors: { soma_joinid: Array.from({ length: n }, (_, i) => 3 * i), columns: cellColumns, approx_size_factor: Array.from({ length: n }, (_, i) => (i % 97) / 7) },
+    };
+    const one = fresh();
+    const three = fresh();
+    await CubeWriter.create(one, opts);
+    await CubeWriter.create(three, { ...opts, sizeFactorsFragmentRows: 10_000 });
+    for (const uri of [one, three]) {
+      const w = await CubeWriter.open(uri);
+      await w.writeBatch(rows([0, 1, 2], { nObs: [0, 0, 0, 1, 1, 1, 2, 2, 2].map((g) => nObs[g]) }));
+    }
+    const r = spawnSync(python, [dumpCube, three, "--compare", one], { encoding: "utf8" });
+    expect(`${r.stdout}${r.stderr}`).toContain('"size_factors": 25000');
+    expect(r.status).toBe(0);
+    const frags = execFileSync(python, ["-c", "import sys,tiledb; print(len(tiledb.array_fragments(sys.argv[1])))", join(three, "size_factors")], { encoding: "utf8" });
+    expect(frags.trim()).toBe("3");
+    expect(await code(CubeWriter.create(fresh(), { ...opts, sizeFactorsFragmentRows: 5000 }))).toBe("E_BAD_ARGUMENT");
   });
 });
 
