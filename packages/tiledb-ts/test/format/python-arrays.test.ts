@@ -4,6 +4,7 @@
  */
 import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeConsolidatedFragmentMeta, openArray, type TileDBArray } from "../../src/array.js";
 import { encodeArraySchema } from "../../src/array-schema.js";
@@ -219,6 +220,14 @@ describe("arrays written by Python tiledb", () => {
       await expectMatchesPython(report[name]);
     });
   }
+
+  it("opens the same array through a file:// URI", async () => {
+    const plain = await openArray(report.sparse_x.uri);
+    const viaUrl = await openArray(pathToFileURL(report.sparse_x.uri).href);
+    expect(viaUrl.fragments.map((f) => f.name)).toEqual(plain.fragments.map((f) => f.name));
+    expect(viaUrl.fragments[0].uri.startsWith("file://")).toBe(true);
+    expect(canon((await viaUrl.fragments[0].metadata()).tileOffsets)).toEqual(canon((await plain.fragments[0].metadata()).tileOffsets));
+  });
 
   it("a consolidated, unvacuumed array shows only the consolidated fragment (its .vac file hides the rest)", async () => {
     const a = await openArray(report.sparse_types_unvacuumed.uri);
