@@ -105,7 +105,9 @@ export function buildDesign(input: DeInput): DeDesign {
     }
   });
   const design = new Float64Array(G * dummies.length);
-  dummies.forEach((d, k) => design.set(d, k * G));
+  dummies.forEach((d, k) => {
+    design.set(d, k * G);
+  });
   return { variables, groupOf: groups.groupIds, nGroups: G, cellCounts, design, columnNames };
 }
 

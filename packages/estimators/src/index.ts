@@ -1,16 +1,16 @@
-export { EstimatorsError } from "./errors.js";
-export { SIZE_FACTOR_BINS, approxSizeFactors, binSizeFactors, binnedMean, relativeSizeFactors } from "./size-factors.js";
-export { type CodedColumn, type ColumnInput, type GroupOrder, codeColumn } from "./columns.js";
-export { OBS_GROUP_COLUMNS, type ObsGroups, assignGroups, assignObsGroups } from "./obs-groups.js";
-export { type IndexArray } from "./indices.js";
+export { type CodedColumn, type ColumnInput, codeColumn, type GroupOrder } from "./columns.js";
 export {
-  type AccumulatorOptions,
-  type CubeRows,
-  type SufficientStats,
-  SufficientStatsAccumulator,
-  mergeSufficientStats,
-  toCubeRows,
-} from "./sufficient-stats.js";
+  buildDesign,
+  type DeDesign,
+  type DeInput,
+  type DeResult,
+  differentialExpression,
+  twoSidedNormalP,
+  wlsFirstCoefficient,
+} from "./de.js";
+export { EstimatorsError } from "./errors.js";
+export type { IndexArray } from "./indices.js";
+export { numpyLogf } from "./logf.js";
 export {
   CAPTURE_EFFICIENCY,
   DEFAULT_SEED,
@@ -19,20 +19,20 @@ export {
   type GroupEstimators,
   type MementoEstimators,
   type MementoOptions,
-  NUM_BOOT,
-  RELIABILITY_THRESHOLD,
   mementoEstimators,
   mementoEstimatorsForGroup,
+  NUM_BOOT,
+  RELIABILITY_THRESHOLD,
 } from "./memento.js";
+export { assignGroups, assignObsGroups, OBS_GROUP_COLUMNS, type ObsGroups } from "./obs-groups.js";
+export { type BootstrapRng, createRng } from "./rng.js";
+export { approxSizeFactors, binnedMean, binSizeFactors, relativeSizeFactors, SIZE_FACTOR_BINS } from "./size-factors.js";
 export { meanSemFromStats } from "./stats-estimators.js";
 export {
-  type DeDesign,
-  type DeInput,
-  type DeResult,
-  buildDesign,
-  differentialExpression,
-  twoSidedNormalP,
-  wlsFirstCoefficient,
-} from "./de.js";
-export { numpyLogf } from "./logf.js";
-export { type BootstrapRng, createRng } from "./rng.js";
+  type AccumulatorOptions,
+  type CubeRows,
+  mergeSufficientStats,
+  type SufficientStats,
+  SufficientStatsAccumulator,
+  toCubeRows,
+} from "./sufficient-stats.js";

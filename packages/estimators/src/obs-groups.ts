@@ -1,4 +1,4 @@
-import { type CodedColumn, type ColumnInput, type GroupOrder, codeColumn } from "./columns.js";
+import { type CodedColumn, type ColumnInput, codeColumn, type GroupOrder } from "./columns.js";
 import { EstimatorsError } from "./errors.js";
 
 /** The 10 obs columns whose values define a cube row (an obs group), in the reference's order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EstimatorsError, approxSizeFactors, assignObsGroups, meanSemFromStats, relativeSizeFactors } from "../src/index.js";
+import { approxSizeFactors, assignObsGroups, EstimatorsError, meanSemFromStats, relativeSizeFactors } from "../src/index.js";
 
 function codeOf(fn: () => unknown): { code: string; message: string } {
   try {

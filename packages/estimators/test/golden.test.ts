@@ -1,17 +1,17 @@
-import { Dictionary, Int32, Utf8, makeData, makeVector, vectorFromArray } from "apache-arrow";
+import { Dictionary, Int32, makeData, makeVector, Utf8, vectorFromArray } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import {
-  EstimatorsError,
-  OBS_GROUP_COLUMNS,
-  SufficientStatsAccumulator,
   approxSizeFactors,
   assignObsGroups,
   differentialExpression,
+  EstimatorsError,
   mementoEstimatorsForGroup,
+  OBS_GROUP_COLUMNS,
   relativeSizeFactors,
+  SufficientStatsAccumulator,
   toCubeRows,
 } from "../src/index.js";
-import { type Inputs, golden } from "./golden/load.js";
+import { golden, type Inputs } from "./golden/load.js";
 
 const inputs = golden<Inputs>("inputs.json");
 const f = Math.fround;

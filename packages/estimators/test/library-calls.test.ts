@@ -81,7 +81,11 @@ describe(`scipy and scikit-learn on fresh random inputs (FC_SEED=${seed})`, () =
       const n = c.rows.length;
       const p = c.rows[0].x.length;
       const design = new Float64Array(n * p);
-      c.rows.forEach((r, g) => r.x.forEach((v, k) => (design[k * n + g] = v)));
+      c.rows.forEach((r, g) => {
+        r.x.forEach((v, k) => {
+          design[k * n + g] = v;
+        });
+      });
       const coef = wlsFirstCoefficient(design, n, p, Float64Array.from(c.rows, (r) => r.w))(c.rows.map((r) => r.y));
       const expected = answers.wls[i];
       // Rank-deficient designs have one minimum-norm answer; both solvers round differently around it.

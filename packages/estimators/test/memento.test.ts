@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EstimatorsError, createRng, mementoEstimators, mementoEstimatorsForGroup } from "../src/index.js";
-import { type Inputs, golden } from "./golden/load.js";
+import { createRng, EstimatorsError, mementoEstimators, mementoEstimatorsForGroup } from "../src/index.js";
+import { golden, type Inputs } from "./golden/load.js";
 
 type Col = (number | null)[];
 interface MementoExpected {
@@ -37,7 +37,10 @@ function groupsOf() {
     const c = x.cell[i];
     const g = pipeline.obs_group_joinid[c];
     let e = groups.get(g);
-    if (!e) groups.set(g, (e = { cells: [], triples: [] }));
+    if (!e) {
+      e = { cells: [], triples: [] };
+      groups.set(g, e);
+    }
     if (e.cells[e.cells.length - 1] !== c) e.cells.push(c);
     e.triples.push([e.cells.length - 1, x.gene[i], x.value[i]]);
   }
@@ -63,7 +66,9 @@ describe("Memento estimators match the reference (bf326017)", () => {
 
   it("covers the same (group, gene) pairs", () => {
     expect(results.size).toBe(expected.gene.length);
-    expected.gene.forEach((gene, i) => expect(results.has(`${expected.obs_group[i]}/${gene}`)).toBe(true));
+    expected.gene.forEach((gene, i) => {
+      expect(results.has(`${expected.obs_group[i]}/${gene}`)).toBe(true);
+    });
   });
 
   it("nnz, min, max, sum, mean, sem and var: same arithmetic, same values", () => {

@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   EstimatorsError,
+  mergeSufficientStats,
   type SufficientStats,
   SufficientStatsAccumulator,
-  mergeSufficientStats,
   toCubeRows,
 } from "../src/index.js";
 
