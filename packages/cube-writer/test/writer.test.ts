@@ -154,6 +154,10 @@ describe("CubeWriter.writeBatch", () => {
     await w.writeBatch(rows([0, 1, 2], { extra: { sev: Array.from({ length: 9 }, (_, i) => i / 10) } }));
     await w.finish({ expectedNObs: 6 });
     expect((await readCubeState(uri)).estimatorNames).toEqual(["sum", "sumsq", "size_factor", "n_obs", "sev"]);
+    // an extra estimator may be NaN (an estimate Memento cannot make); the four sufficient statistics may not
+    const w2 = await CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "sumsq", "size_factor", "n_obs", "sev"] });
+    expect(await w2.writeBatch(rows([0], { extra: { sev: [Number.NaN, 1, 2] } }))).toBe(3);
+    expect(await code(w2.writeBatch(rows([1], { extra: { sev: [1, 2, 3] }, sum: [Number.NaN, 1, 1] })))).toBe("E_BAD_VALUE");
     expect(await code(CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "n_obs"] }))).toBe("E_BAD_ARGUMENT");
   });
 });
