@@ -41,9 +41,9 @@ export function program(): Command {
       `comma-separated estimators; always ${REQUIRED_ESTIMATORS.join(",")}, optionally ${OPTIONAL_ESTIMATORS.join(",")}`,
       REQUIRED_ESTIMATORS.join(","),
     )
-    .option("--validate", "validate the cube against the experiment after building (default)", true)
+    .option("--validate", "validate the cube against the experiment after building", true)
     .option("--no-validate", "skip validation")
-    .option("--consolidate", "consolidate and vacuum the estimators array at the end (default)", true)
+    .option("--consolidate", "consolidate and vacuum the estimators array at the end", true)
     .option("--no-consolidate", "leave one fragment per batch")
     .option("--resume", "finish an interrupted build of this cube")
     .option("--overwrite", "replace an existing cube")
