@@ -50,11 +50,11 @@ export const RUNTIME_RESERVE = 96 * 1024 * 1024;
 /**
  * The part of a read's memory budget given to tiledb-ts for decoded tiles. Measured on Census-shaped X
  * (tools/bench/src/census-reader-x-stream.ts): peak RSS is about the runtime reserve plus 3.3x the decoded-tile
- * budget (the gathered batch handed out, compressed and unshuffled copies awaiting GC), so a quarter of what
+ * budget (the gathered batch handed out, compressed and unshuffled copies awaiting GC), so a fifth of what
  * is left after the reserve keeps the whole process within the budget.
  */
 export function tileBudget(memoryBudget: number): number {
-  return Math.max(4 * 1024 * 1024, Math.floor((memoryBudget - RUNTIME_RESERVE) / 4));
+  return Math.max(4 * 1024 * 1024, Math.floor((memoryBudget - RUNTIME_RESERVE) / 5));
 }
 
 function wrap<T>(uri: string, what: string, f: () => Promise<T>): Promise<T> {
