@@ -38,6 +38,11 @@ export interface ReadOptions {
 
 const DEFAULT_BUDGET = 256 << 20;
 
+/** Read windows (16 at most) take no more than an eighth of the budget: 64 KiB to 4 MiB each. */
+function windowBytes(budget: number): number {
+  return Math.max(64 << 10, Math.min(4 << 20, Math.floor(budget / 128)));
+}
+
 function resolveColumns(arr: TileDBArray, columns?: string[]): FieldInfo[] {
   const fields = schemaFields(arr.schema);
   const names = columns ?? [...arr.schema.dimensions.map((d) => d.name), ...arr.schema.attributes.map((a) => a.name)];
@@ -100,7 +105,7 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
         return [l, h];
       });
     });
-    const vfs = windowedVfs(arr.vfs);
+    const vfs = windowedVfs(arr.vfs, windowBytes(options.memoryBudget ?? DEFAULT_BUDGET));
     const fragments = await views(arr, true);
     // Row-major output: blocks of the first dimension's coordinates give consecutive slices of the result,
     // each sized to the memory budget.
@@ -128,7 +133,7 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
   }
   const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));
   yield* readSparse({
-    vfs: windowedVfs(arr.vfs),
+    vfs: windowedVfs(arr.vfs, windowBytes(options.memoryBudget ?? DEFAULT_BUDGET)),
     schema: arr.schema,
     fragments: await views(arr, false),
     fields,
