@@ -5,6 +5,7 @@ import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader"
 import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
 import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
+import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -98,6 +99,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   }
   if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
   checkCubeLocation(cubeUri);
+  setZstdLevelCap(opts.zstdLevelCap ?? undefined);
 
   // Everything about the input is checked before the existing cube is touched.
   const query = await openQuery(opts, experimentUri);
@@ -200,7 +202,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       geneOfVar![Number(v)] = i;
     });
   }
-  const init: WorkerInit = { xUri, cubeUri, featureIds, geneOfVar, readBudget, estimators: opts.estimators };
+  const init: WorkerInit = { xUri, cubeUri, featureIds, geneOfVar, readBudget, estimators: opts.estimators, zstdLevelCap: opts.zstdLevelCap };
   log.info(
     { batches: batches.length, workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch, readBudget },
     `${batches.length} batches on up to ${workers} workers, budget ${formatBytes(opts.memoryBudget)}`,
@@ -215,6 +217,8 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       // Resources are bytes: a batch needs a worker's base, read buffers and one accumulator row per group.
       maxResources: opts.memoryBudget,
       workerStartup: { task: "startWorker", args: [init] },
+      // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      execArgv: process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean),
     });
     try {
       await Promise.all(

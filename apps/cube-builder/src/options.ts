@@ -21,6 +21,8 @@ export interface BuildOptions {
   maxWorkers: number;
   memoryBudget: number;
   minBatchSize: number;
+  /** Highest zstd level actually used when writing (null: the schema's levels, e.g. 19). */
+  zstdLevelCap: number | null;
   logFormat: LogFormat;
 }
 
@@ -39,12 +41,19 @@ export interface RawBuildFlags {
   maxWorkers?: string;
   memoryBudget?: string;
   minBatchSize: string;
+  zstdLevelCap: string;
   logFormat: string;
 }
 
 function positiveInt(text: string, flag: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a positive integer`);
+  return v;
+}
+
+function zstdLevel(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1 || v > 22) throw new CubeBuilderError("E_BAD_FLAG", `--zstd-level-cap: "${text}" must be an integer 1..22 or "none"`);
   return v;
 }
 
@@ -85,6 +94,7 @@ export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
     maxWorkers: f.maxWorkers === undefined ? cpus : positiveInt(f.maxWorkers, "--max-workers"),
     memoryBudget: f.memoryBudget === undefined ? defaultMemoryBudget() : parseByteSize(f.memoryBudget),
     minBatchSize: positiveInt(f.minBatchSize, "--min-batch-size"),
+    zstdLevelCap: f.zstdLevelCap === "none" ? null : zstdLevel(f.zstdLevelCap),
     logFormat: f.logFormat,
   };
 }

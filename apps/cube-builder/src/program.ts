@@ -50,6 +50,11 @@ export function program(): Command {
     .option("--max-workers <n>", "worker processes (default: CPU count)")
     .option("--memory-budget <size>", "memory for all workers together, e.g. 8GiB (default: half of RAM)")
     .option("--min-batch-size <n>", "cells per batch before a batch is closed (whole obs groups)", "8192")
+    .option(
+      "--zstd-level-cap <n>",
+      'highest zstd level used when writing; the schema keeps the reference\'s levels (19) and reads the same; "none" compresses at the schema\'s levels (~100x slower)',
+      "3",
+    )
     .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
     .action(async (flags: RawBuildFlags) => {
       const log = createLogger(flags.logFormat === "json" ? "json" : "text");

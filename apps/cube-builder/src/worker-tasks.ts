@@ -5,6 +5,7 @@
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
 import { CubeWriter } from "@census-cube/cube-writer";
 import { SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
+import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
 import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 
@@ -18,6 +19,8 @@ export interface WorkerInit {
   readBudget: number;
   /** Every estimator the cube holds; extras beyond the additive four make tasks keep their X values. */
   estimators: string[];
+  /** Highest zstd level to compress with (null: the schema's). */
+  zstdLevelCap: number | null;
 }
 
 export interface BatchTask {
@@ -43,6 +46,7 @@ let writer: CubeWriter | null = null;
 /** Start-up hook: runs once in each new worker before its first task. */
 export async function startWorker(options: WorkerInit): Promise<void> {
   init = options;
+  setZstdLevelCap(options.zstdLevelCap ?? undefined);
   xArray = await openSparseNDArray(options.xUri);
   writer = await CubeWriter.open(options.cubeUri);
 }

@@ -10,6 +10,7 @@ const base: RawBuildFlags = {
   validate: true,
   consolidate: true,
   minBatchSize: "8192",
+  zstdLevelCap: "3",
   logFormat: "text",
 };
 

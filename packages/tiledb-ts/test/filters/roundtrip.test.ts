@@ -280,3 +280,23 @@ describe("pipeline schema record", () => {
     expect(() => getFilterCodec(11, "x")).toThrow(/encryption/);
   });
 });
+
+describe("zstd level cap", () => {
+  it("compresses faster levels when capped and still decodes under the schema's pipeline", async () => {
+    const { setZstdLevelCap, encodeTile, decodeTile, FilterType, Datatype } = await import("../../src/index.js");
+    const data = new Uint8Array(new Uint32Array(Array.from({ length: 20000 }, (_, i) => (i * 7919) % 205)).buffer);
+    const pipeline = { maxChunkSize: 65536, filters: [{ type: FilterType.ZSTD, options: { level: 19 } }] };
+    const ctx = { datatype: Datatype.UINT32, cellValNum: 1, what: "cap test" };
+    const full = encodeTile(data, pipeline, ctx);
+    setZstdLevelCap(1);
+    let capped: Uint8Array;
+    try {
+      capped = encodeTile(data, pipeline, ctx);
+    } finally {
+      setZstdLevelCap(undefined);
+    }
+    expect(capped).not.toEqual(full);
+    expect(decodeTile(capped, pipeline, ctx, data.byteLength)).toEqual(data);
+    expect(decodeTile(full, pipeline, ctx, data.byteLength)).toEqual(data);
+  });
+});
