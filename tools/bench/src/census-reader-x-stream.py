@@ -77,9 +77,17 @@ def write(out: str, cells: int, nnz: int, genes: int, seed: int) -> None:
             hi = min(cells, lo + chunk_cells)
             # Draw every gene of the chunk at once, then drop repeats within a cell: (row, gene) keys sort
             # into X's row-major order.
-            row_of = np.repeat(np.arange(lo, hi, dtype=np.int64), counts[lo:hi])
+            # Draws are oversampled by half, then each cell keeps its first counts[c] distinct genes, so the
+            # experiment holds the requested number of nonzeros.
+            want = counts[lo:hi]
+            row_of = np.repeat(np.arange(lo, hi, dtype=np.int64), (want * 1.5).astype(np.int64) + 8)
             keys = np.unique(row_of * genes + rng.choice(genes, row_of.size, p=weights))
             r = keys // genes
+            first = np.searchsorted(r, np.arange(lo, hi))
+            rank = np.arange(r.size) - first[r - lo]
+            keep = rank < want[r - lo]
+            keys = keys[keep]
+            r = r[keep]
             k = keys % genes
             data = (rng.negative_binomial(2, 0.4, r.size) + 1).astype(np.float32)
             raw.write(pa.Table.from_pydict({"soma_dim_0": r, "soma_dim_1": k, "soma_data": data}))
