@@ -145,9 +145,11 @@ function bootstrapVariance(input: GeneInGroup, q: number, numBoot: number, rng: 
     invSf[j] = 1 / e.sf;
     invSfSq[j] = invSf[j] * invSf[j];
   });
-  // numpy keeps `(1 - q) * expr` in float32.
+  // numpy computes `(1 - q) * expr` in float32, with (1 - q) itself rounded to float32 first. Exact zeros of the
+  // variance come out as rounding noise of either sign, so this rounding decides which resamples are valid.
   const damped = new Float64Array(m);
-  for (let j = 0; j < m; j++) damped[j] = f((1 - q) * expr[j]);
+  const q32 = f(1 - q);
+  for (let j = 0; j < m; j++) damped[j] = f(q32 * expr[j]);
   const freq = new Float64Array(m);
   const boot = new Float64Array(numBoot);
   for (let b = 0; b < numBoot; b++) {
