@@ -24,6 +24,7 @@ export {
   NUM_BOOT,
   RELIABILITY_THRESHOLD,
 } from "./memento.js";
+export { compareCodePoints } from "./numeric.js";
 export { assignGroups, assignObsGroups, OBS_GROUP_COLUMNS, type ObsGroups } from "./obs-groups.js";
 export { type BootstrapRng, createRng } from "./rng.js";
 export { approxSizeFactors, binnedMean, binSizeFactors, relativeSizeFactors, SIZE_FACTOR_BINS } from "./size-factors.js";
