@@ -3,6 +3,7 @@
  * pre-coded columns (`{ codes, categories }`, e.g. from the estimators package or an Arrow dictionary).
  */
 import { DataType, type Vector } from "apache-arrow";
+import { compareCodePoints } from "@census-cube/estimators";
 import { CubeWriterError } from "./errors.js";
 
 /** Plain strings, pre-coded labels, or an Arrow vector of Utf8 / Dictionary<Utf8> (as census-reader returns). */
@@ -70,22 +71,6 @@ export function coded(name: string, col: LabelColumn | undefined, length: number
   return { codes: out, categories: [...categories] };
 }
 
-/** Python's str ordering (by code point), which pandas uses to sort categories. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca !== cb) {
-      // A surrogate starts an astral character, above every BMP code point.
-      const sa = ca >= 0xd800 && ca <= 0xdfff;
-      const sb = cb >= 0xd800 && cb <= 0xdfff;
-      if (sa !== sb) return sa ? 1 : -1;
-      return ca - cb;
-    }
-  }
-  return a.length - b.length;
-}
 
 /**
  * Re-codes a column against a new category list made of the labels in use, either in order of first use

@@ -2,20 +2,10 @@
  * The cube layout, as the reference Python builder (cellxgene-census `tools/models/memento`) names it:
  * three TileDB arrays and a JSON file inside the cube directory.
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 
 /** The 10 obs columns whose values define an obs group (a cube row), in the reference's attribute order. */
-export const OBS_LOGICAL_DIMS = [
-  "cell_type_ontology_term_id",
-  "dataset_id",
-  "tissue_general_ontology_term_id",
-  "assay_ontology_term_id",
-  "donor_id",
-  "disease_ontology_term_id",
-  "sex_ontology_term_id",
-  "development_stage_ontology_term_id",
-  "self_reported_ethnicity_ontology_term_id",
-  "suspension_type",
-] as const;
+export const OBS_LOGICAL_DIMS = OBS_GROUP_COLUMNS;
 export type ObsLogicalDim = (typeof OBS_LOGICAL_DIMS)[number];
 
 /** The estimators every cube holds, in attribute order; extra estimators follow them. */

@@ -1,6 +1,6 @@
 import { Dictionary, Int32, Utf8, vectorFromArray } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { compareCodePoints } from "../src/index.js";
+import { compareCodePoints } from "@census-cube/estimators";
 import { coded, recode } from "../src/labels.js";
 
 describe("label columns", () => {
