@@ -120,7 +120,12 @@ export function parseConsolidatedCommits(bytes: Uint8Array, what: string): strin
 }
 
 /** Lists an array folder and works out what is visible in `range` (default: everything). */
-export async function listArrayDirectory(arrayUri: string, vfs: VFS, range: TimestampRange = toTimestampRange()): Promise<ArrayDirectory> {
+export async function listArrayDirectory(
+  arrayUri: string,
+  vfs: VFS,
+  range: TimestampRange = toTimestampRange(),
+  options: { dense?: boolean } = {},
+): Promise<ArrayDirectory> {
   const [root, schemaDir, fragDir, commitDir, metaDir] = await Promise.all([
     vfs.ls(arrayUri),
     vfs.ls(joinUri(arrayUri, SCHEMA_DIR)),
@@ -215,10 +220,13 @@ export async function listArrayDirectory(arrayUri: string, vfs: VFS, range: Time
     fragmentsAll.push({ uri: entry.uri, name: entry.name, t1: ts.t1, t2: ts.t2, version, legacy: isLegacy, partialOverlap: !full });
   }
 
-  // Vacuum files overlapping the range hide the fragments they list (they were consolidated).
+  // Vacuum files overlapping the range hide the fragments they list (they were consolidated). Dense arrays
+  // need the whole vacuum file inside the range, as libtiledb decides (a dense consolidated fragment has no
+  // per-cell timestamps to filter a partial overlap with).
   const vacuumed = new Set<string>();
   for (const v of vacFiles) {
-    if (!within(v.t1, v.t2, (v.version ?? 0) >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION)) continue;
+    const partialOk = !options.dense && (v.version ?? 0) >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION;
+    if (!within(v.t1, v.t2, partialOk)) continue;
     for (const l of lines(await vfs.read(v.uri))) vacuumed.add(lastPart(l));
   }
   const fragments = fragmentsAll.filter((f) => !vacuumed.has(f.name)).sort(byTime) as FragmentEntry[];

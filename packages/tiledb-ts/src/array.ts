@@ -132,7 +132,7 @@ export async function openArray(uri: string, options: OpenArrayOptions = {}): Pr
   if (!(timestamp.start <= timestamp.end)) {
     throw new TileDBError("E_ARGUMENT", `open ${uri}: timestamp range [${timestamp.start}, ${timestamp.end}] is empty`);
   }
-  const dir = await listArrayDirectory(uri, vfs, timestamp);
+  let dir = await listArrayDirectory(uri, vfs, timestamp);
   const schemas = new Map<string, ArraySchema>();
   await Promise.all(
     dir.schemas.map(async (s) => {
@@ -140,6 +140,8 @@ export async function openArray(uri: string, options: OpenArrayOptions = {}): Pr
     }),
   );
   const latest = schemas.get(dir.latestSchema.name)!;
+  // Vacuum-file visibility depends on the array type, known only once a schema is read.
+  if (latest.arrayType === "dense") dir = await listArrayDirectory(uri, vfs, timestamp, { dense: true });
   const schemaFor = (name: string) => schemas.get(name);
 
   const consolidated = await footersFromConsolidated(dir, schemaFor, vfs);
