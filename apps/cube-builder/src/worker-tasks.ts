@@ -71,7 +71,8 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     cellGroup[c] = task.groupOfCell[i];
     cellSizeFactor[c] = task.sizeFactor[i];
   }
-  const acc = new SufficientStatsAccumulator({ nGenes: featureIds.length, cellGroup, cellSizeFactor, cellOffset: lo });
+  const nGroups = new Set(task.groupOfCell).size;
+  const acc = new SufficientStatsAccumulator({ nGenes: featureIds.length, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups });
   const X = xArray;
   const extras = extraEstimatorNames(init.estimators);
   const kept = extras.length > 0 ? new BatchValues() : null;
