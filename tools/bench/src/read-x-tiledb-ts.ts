@@ -1,0 +1,56 @@
+/**
+ * A full read of a SOMA X array with tiledb-ts: every cell, in bounded batches, counting nonzeros and the
+ * rows that hold any. The tiledb-ts counterpart of python/read_x_full.py.
+ *
+ *   tsx src/read-x-tiledb-ts.ts <X-array-uri> [--budget-bytes N]
+ * Prints one JSON line: {"nnz": ..., "rows": ..., "seconds": ...}.
+ */
+import { column, openArray, readBatches } from "@census-cube/tiledb-ts";
+
+function usage(msg: string): never {
+  console.error(`read-x-tiledb-ts: ${msg}\nusage: read-x-tiledb-ts <X-array-uri> [--budget-bytes N]`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let uri: string | undefined;
+  let budget = 1 << 30;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--budget-bytes") {
+      budget = Number(args[++i]);
+      if (!Number.isInteger(budget) || budget < 1 << 20) usage(`--budget-bytes must be an integer >= 1 MiB, got ${args[i]}`);
+    } else if (uri === undefined) uri = args[i];
+    else usage(`unexpected argument ${args[i]}`);
+  }
+  if (uri === undefined) usage("missing X array URI");
+  const start = performance.now();
+  const arr = await openArray(uri);
+  const dim0 = arr.schema.dimensions[0];
+  const lo = Number((dim0.domain as [bigint, bigint])[0]);
+  // one byte per row seen so far: rows with any nonzero (grown by doubling; rows are at most a few million)
+  let seen = new Uint8Array(1 << 16);
+  let nnz = 0;
+  for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget })) {
+    const d0 = column(batch, dim0.name).data;
+    const rows = d0.byteOffset % 8 === 0 ? new BigInt64Array(d0.buffer, d0.byteOffset, batch.length) : new BigInt64Array(d0.slice().buffer);
+    for (let i = 0; i < rows.length; i++) {
+      const r = Number(rows[i]) - lo;
+      if (r >= seen.length) {
+        const grown = new Uint8Array(Math.max(seen.length * 2, r + 1));
+        grown.set(seen);
+        seen = grown;
+      }
+      seen[r] = 1;
+    }
+    nnz += batch.length;
+  }
+  let rows = 0;
+  for (let i = 0; i < seen.length; i++) rows += seen[i];
+  console.log(JSON.stringify({ nnz, rows, seconds: (performance.now() - start) / 1000 }));
+}
+
+main().catch((err: Error) => {
+  console.error(`read-x-tiledb-ts: ${err.message}`);
+  process.exit(1);
+});
