@@ -45,7 +45,7 @@ def write(out: str, cells: int, nnz: int, genes: int, seed: int) -> None:
     per_cell = max(1, nnz // cells)
     # Library sizes vary log-normally around the mean, as in the Census.
     counts = np.clip(rng.lognormal(np.log(per_cell), 0.5, cells), 1, genes).astype(np.int64)
-    counts = np.maximum(1, (counts * (nnz / counts.sum())).astype(np.int64))
+    counts = np.maximum(1, np.ceil(counts * (nnz / counts.sum())).astype(np.int64))  # round up: at least nnz in all
     counts = np.minimum(counts, genes)
     with soma.Experiment.create(out) as exp:
         obs_schema = pa.schema([("dataset_id", pa.large_string()), ("is_primary_data", pa.bool_()),
