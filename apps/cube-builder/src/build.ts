@@ -202,7 +202,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       geneOfVar![Number(v)] = i;
     });
   }
-  const init: WorkerInit = { xUri, cubeUri, featureIds, geneOfVar, readBudget, estimators: opts.estimators, zstdLevelCap: opts.zstdLevelCap };
+  const init: WorkerInit = { xUri, cubeUri, cube: writer.state(), geneOfVar, readBudget, estimators: opts.estimators, zstdLevelCap: opts.zstdLevelCap };
   log.info(
     { batches: batches.length, workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch, readBudget },
     `${batches.length} batches on up to ${workers} workers, budget ${formatBytes(opts.memoryBudget)}`,

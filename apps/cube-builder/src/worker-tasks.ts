@@ -3,7 +3,7 @@
  * groups. Workers keep the opened X array between tasks (its fragment metadata is read once per worker).
  */
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
-import { CubeWriter } from "@census-cube/cube-writer";
+import { type AttachState, CubeWriter } from "@census-cube/cube-writer";
 import { SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
 import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
@@ -12,7 +12,8 @@ import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 export interface WorkerInit {
   xUri: string;
   cubeUri: string;
-  featureIds: string[];
+  /** The cube as the parent opened it: workers write batches without reading it again. */
+  cube: AttachState;
   /** Gene index of each var joinid (-1: not in the query); null when var joinids are exactly 0..n-1. */
   geneOfVar: Int32Array | null;
   /** Bytes of decoded X tiles a task holds at once. */
@@ -48,7 +49,7 @@ export async function startWorker(options: WorkerInit): Promise<void> {
   init = options;
   setZstdLevelCap(options.zstdLevelCap ?? undefined);
   xArray = await openSparseNDArray(options.xUri);
-  writer = await CubeWriter.open(options.cubeUri);
+  writer = CubeWriter.attach(options.cubeUri, options.cube);
 }
 
 function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { length: number } {
@@ -59,7 +60,8 @@ function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { 
 
 export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   if (!init || !xArray || !writer) throw new Error("worker was not started (startWorker did not run)");
-  const { featureIds, geneOfVar } = init;
+  const { geneOfVar } = init;
+  const nGenes = init.cube.featureIds.length;
   const n = task.joinids.length;
   const lo = task.joinids[0];
   const span = task.joinids[n - 1] - lo + 1;
@@ -72,7 +74,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     cellSizeFactor[c] = task.sizeFactor[i];
   }
   const nGroups = new Set(task.groupOfCell).size;
-  const acc = new SufficientStatsAccumulator({ nGenes: featureIds.length, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups });
+  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups });
   const X = xArray;
   const extras = extraEstimatorNames(init.estimators);
   const kept = extras.length > 0 ? new BatchValues() : null;

@@ -72,6 +72,15 @@ export interface FinishOptions {
 
 export type CubeStatus = "building" | "complete";
 
+export interface AttachState {
+  featureIds: readonly string[];
+  estimatorNames: readonly string[];
+  /** n_obs of each obs group (all its cells). */
+  nObs: Int32Array;
+  /** 1 for groups that already have rows. */
+  groupWritten: Uint8Array;
+}
+
 /** A multiple of the size_factors tile extent (10000). */
 const SIZE_FACTOR_ROWS_PER_FRAGMENT = 1_000_000;
 
@@ -197,6 +206,25 @@ export class CubeWriter {
     const vfs = options.vfs ?? vfsFor(cubeUri);
     const state = await readCubeState(cubeUri, vfs);
     return new CubeWriter(cubeUri, state.featureIds, state.estimatorNames, state.nObs, state.groupWritten, options.counts ?? true, vfs);
+  }
+
+  /**
+   * A writer for batches in another process (a build's worker), from the state its parent already read with
+   * `open` or `create`: nothing is read from the cube. `state()` gives what to pass.
+   */
+  static attach(cubeUri: string, state: AttachState, options: { vfs?: VFS; counts?: boolean } = {}): CubeWriter {
+    const vfs = options.vfs ?? vfsFor(cubeUri);
+    return new CubeWriter(cubeUri, state.featureIds, state.estimatorNames, state.nObs, state.groupWritten, options.counts ?? true, vfs);
+  }
+
+  /** What `attach` needs (plain data: it crosses process boundaries). */
+  state(): AttachState {
+    return {
+      featureIds: [...this.featureIds],
+      estimatorNames: [...this.estimatorNames],
+      nObs: this.nObs.slice(),
+      groupWritten: this.groupWritten.slice(),
+    };
   }
 
   /**

@@ -1,5 +1,5 @@
 export { type BuildRecord, readBuildRecord } from "./build-record.js";
-export { type CreateCubeOptions, type CubeState, type CubeStatus, CubeWriter, cubeStatus, type FinishOptions, readCubeState } from "./cube-writer.js";
+export { type AttachState, type CreateCubeOptions, type CubeState, type CubeStatus, CubeWriter, cubeStatus, type FinishOptions, readCubeState } from "./cube-writer.js";
 export { CubeWriterError } from "./errors.js";
 export type { EstimatorRows } from "./estimators.js";
 export { type LabelColumn } from "./labels.js";
