@@ -55,7 +55,7 @@ describe("planBatches", () => {
             }
             if (b.groups.length > 1) expect(b.cells.length).toBeLessThanOrEqual(max);
             if (b.groups.length > 1) expect(b.groups.length).toBeLessThanOrEqual(maxGroups);
-            b.cells.forEach((i) => expect(seenGroup.get(groupOfCell[i])).toBe(b.id));
+            for (const i of b.cells) expect(seenGroup.get(groupOfCell[i])).toBe(b.id);
           }
           expect(total).toBe(joinids.length);
           expect(seenGroup.size).toBe(new Set(groups).size);

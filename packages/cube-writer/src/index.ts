@@ -2,7 +2,7 @@ export { type BuildRecord, readBuildRecord } from "./build-record.js";
 export { type AttachState, type CreateCubeOptions, type CubeState, type CubeStatus, CubeWriter, cubeStatus, type FinishOptions, readCubeState } from "./cube-writer.js";
 export { CubeWriterError } from "./errors.js";
 export type { EstimatorRows } from "./estimators.js";
-export { type LabelColumn } from "./labels.js";
+export type { LabelColumn } from "./labels.js";
 export * from "./layout.js";
 export { type ObsGroupsInput, type ObsGroupsTable, obsGroupsTable } from "./obs-groups.js";
 export { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";

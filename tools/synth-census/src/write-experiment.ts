@@ -108,7 +108,7 @@ function categoricalColumns(datasets: DatasetPlan[], obs: ObsChunk[], n: number)
     col("development_stage_ontology_term_id", DEVELOPMENT_STAGES.ids, (d, _di, c, i) => donor(d, c, i).stage),
     col("disease", DISEASES.labels, (d, _di, c, i) => donor(d, c, i).disease),
     col("disease_ontology_term_id", DISEASES.ids, (d, _di, c, i) => donor(d, c, i).disease),
-    col("donor_id", donorIds, (d, di, c, i) => donorBase[di] + c.donor[i]),
+    col("donor_id", donorIds, (_d, di, c, i) => donorBase[di] + c.donor[i]),
     col("self_reported_ethnicity", ETHNICITIES.labels, (d, _di, c, i) => donor(d, c, i).ethnicity),
     col("self_reported_ethnicity_ontology_term_id", ETHNICITIES.ids, (d, _di, c, i) => donor(d, c, i).ethnicity),
     col("sex", SEXES.labels, (d, _di, c, i) => donor(d, c, i).sex),

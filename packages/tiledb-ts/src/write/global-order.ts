@@ -87,7 +87,7 @@ export function checkDomain(dim: Dimension, key: { num?: Float64Array; big?: Big
 function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
   const la = ae - as;
   const lb = be - bs;
-  const n = la < lb ? la : lb;
+  const n = Math.min(la, lb);
   for (let k = 0; k < n; k++) {
     const d = a[as + k] - b[bs + k];
     if (d !== 0) return d;

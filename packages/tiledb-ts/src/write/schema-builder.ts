@@ -131,7 +131,7 @@ function buildDimension(d: DimensionInput, i: number, arrayType: "sparse" | "den
     return { name: d.name, type: d.type, cellValNum: VAR_NUM, filters, domain: null, tileExtent: null, filtersInherited: d.filters === undefined };
   }
   if (arrayType === "dense" && (d.type === Datatype.FLOAT32 || d.type === Datatype.FLOAT64)) bad(what, "dense arrays need integer or datetime dimensions");
-  if (!d.domain || d.domain.length !== 2) bad(what, "needs a domain [low, high]");
+  if (d.domain?.length !== 2) bad(what, "needs a domain [low, high]");
   const lo = checkValue(`${what} domain low`, d.domain[0], d.type);
   const hi = checkValue(`${what} domain high`, d.domain[1], d.type);
   if (lo > hi) bad(what, `domain [${lo}, ${hi}] is empty (low > high)`);
