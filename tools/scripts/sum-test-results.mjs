@@ -26,5 +26,14 @@ for (const root of ["packages", "apps", "tools"]) {
     failed += (r.testResults ?? []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
   }
 }
+// Static checks run by test-all.sh ("typecheck:pass lint:fail").
+for (const check of (process.env.CHECKS ?? "").split(/\s+/).filter(Boolean)) {
+  const [name, result] = check.split(":");
+  if (result === "pass") passed += 1;
+  else {
+    console.log(`${name}: failed`);
+    failed += 1;
+  }
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

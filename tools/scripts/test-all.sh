@@ -9,6 +9,10 @@ find packages apps tools -name test-results.json -not -path '*/node_modules/*' -
 pnpm turbo run build --output-logs=errors-only || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 pnpm turbo run test --continue --concurrency=1
 status=$?
-node tools/scripts/sum-test-results.mjs
+# Static checks count as one test each in the summary.
+checks=""
+if pnpm turbo run typecheck --output-logs=errors-only; then checks="$checks typecheck:pass"; else checks="$checks typecheck:fail"; fi
+if pnpm lint; then checks="$checks lint:pass"; else checks="$checks lint:fail"; fi
+CHECKS="$checks" node tools/scripts/sum-test-results.mjs
 summary=$?
 if [ $status -ne 0 ] || [ $summary -ne 0 ]; then exit 1; fi
