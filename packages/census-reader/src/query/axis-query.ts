@@ -1,4 +1,5 @@
 import type { RecordBatch, Table } from "apache-arrow";
+import { collectJoinids } from "../arrow/collect-joinids.js";
 import { CensusReaderError } from "../errors.js";
 import { type Coords, coordsToRanges, joinidsToRanges } from "../soma/coords.js";
 import type { SomaDataFrame } from "../soma/dataframe.js";
@@ -70,33 +71,15 @@ export class ExperimentAxisQuery {
     });
   }
 
-  private static async collect(it: AsyncIterable<RecordBatch>): Promise<BigInt64Array> {
-    const parts: BigInt64Array[] = [];
-    let n = 0;
-    for await (const b of it) {
-      const d = b.getChildAt(0)!.data[0];
-      const v = (d.values as BigInt64Array).subarray(d.offset, d.offset + d.length);
-      parts.push(v);
-      n += v.length;
-    }
-    const out = new BigInt64Array(n);
-    let k = 0;
-    for (const p of parts) {
-      out.set(p, k);
-      k += p.length;
-    }
-    return out;
-  }
-
   /** Joinids of the selected cells, ascending. */
   obsJoinids(): Promise<BigInt64Array> {
-    this.obsIds ??= ExperimentAxisQuery.collect(this.readAxis(this.obsDf, this.options.obsQuery, ["soma_joinid"]));
+    this.obsIds ??= collectJoinids(this.readAxis(this.obsDf, this.options.obsQuery, ["soma_joinid"]));
     return this.obsIds;
   }
 
   /** Joinids of the selected features, ascending. */
   varJoinids(): Promise<BigInt64Array> {
-    this.varIds ??= this.varDataFrame().then((v) => ExperimentAxisQuery.collect(this.readAxis(v, this.options.varQuery, ["soma_joinid"])));
+    this.varIds ??= this.varDataFrame().then((v) => collectJoinids(this.readAxis(v, this.options.varQuery, ["soma_joinid"])));
     return this.varIds;
   }
 

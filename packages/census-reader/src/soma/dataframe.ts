@@ -1,3 +1,4 @@
+import { collectJoinids } from "../arrow/collect-joinids.js";
 import { type RecordBatch, type Schema, Table, Type } from "apache-arrow";
 import { DictionaryEncoder, encodeColumns } from "../arrow/dictionary-encode.js";
 import { selectColumns, selectRows } from "../arrow/select-rows.js";
@@ -99,21 +100,7 @@ export class SomaDataFrame extends SomaObject {
 
   /** The `soma_joinid` values of the rows a filter selects, ascending. */
   async joinids(options: Omit<DataFrameReadOptions, "columnNames"> = {}): Promise<BigInt64Array> {
-    const parts: BigInt64Array[] = [];
-    let n = 0;
-    for await (const b of this.read({ ...options, columnNames: ["soma_joinid"] })) {
-      const v = b.getChildAt(0)!.data[0];
-      const vals = (v.values as BigInt64Array).subarray(v.offset, v.offset + v.length);
-      parts.push(vals);
-      n += vals.length;
-    }
-    const out = new BigInt64Array(n);
-    let k = 0;
-    for (const p of parts) {
-      out.set(p, k);
-      k += p.length;
-    }
-    return out;
+    return collectJoinids(this.read({ ...options, columnNames: ["soma_joinid"] }));
   }
 
   /** Splits the filter into index-column ranges (read as a subarray) and a residual evaluated per batch. */
