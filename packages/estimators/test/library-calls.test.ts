@@ -11,7 +11,8 @@ const repoRoot = resolve(here, "../../..");
 const python = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
 
 interface Answers {
-  binned: { statistic: (number | null)[]; binnumber: number[] }[];
+  /** `refused`: scipy raised for this input (e.g. bin edges numerically equal); nothing to compare. */
+  binned: ({ statistic: (number | null)[]; binnumber: number[] } | { refused: string })[];
   wls: number[];
   versions: Record<string, string>;
 }
@@ -67,12 +68,17 @@ describe(`scipy and scikit-learn on fresh random inputs (FC_SEED=${seed})`, () =
   });
 
   it("binned_statistic: bin numbers and bin means", () => {
+    let compared = 0;
     binnedCases.forEach((c, i) => {
-      const ours = binnedMean(c.x, c.bins);
       const theirs = answers.binned[i];
+      if ("refused" in theirs) return;
+      compared++;
+      const ours = binnedMean(c.x, c.bins);
       expect(Array.from(ours.binNumber), `case ${i}`).toEqual(theirs.binnumber);
       expect(Array.from(ours.binMean, (v) => (Number.isNaN(v) ? null : v)), `case ${i}`).toEqual(theirs.statistic);
     });
+    // Degenerate inputs scipy refuses are rare; most cases must be compared.
+    expect(compared).toBeGreaterThanOrEqual(binnedCases.length - 5);
   });
 
   it("LinearRegression with sample_weight: the first coefficient", () => {

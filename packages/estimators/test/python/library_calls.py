@@ -21,7 +21,11 @@ def main():
     binned = []
     for c in cases["binned"]:
         x = np.array(c["x"], dtype=np.float64)
-        r = stats.binned_statistic(x, x, bins=c["bins"], statistic="mean")
+        try:
+            r = stats.binned_statistic(x, x, bins=c["bins"], statistic="mean")
+        except ValueError as e:  # e.g. bin edges numerically equal: scipy refuses the input
+            binned.append({"refused": str(e)})
+            continue
         binned.append({"statistic": nan_to_none(r.statistic), "binnumber": [int(b) for b in r.binnumber]})
     wls = []
     for c in cases["wls"]:
