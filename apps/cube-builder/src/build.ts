@@ -124,7 +124,11 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   // Cells without a complete key belong to no obs group (as pandas drops them); the cube covers the rest.
   const cellsInGroups: number[] = [];
   for (let i = 0; i < nCells; i++) if (groups.groupIds[i] >= 0) cellsInGroups.push(i);
-  const cellIdx = Int32Array.from(cellsInGroups).sort((a, b) => Number(joinidsBig[a] - joinidsBig[b]));
+  const cellIdx = Int32Array.from(cellsInGroups);
+  // obs comes in joinid order from a sparse read; sort (with a comparator) only if it does not.
+  let ascending = true;
+  for (let k = 1; k < cellIdx.length && ascending; k++) ascending = joinidsBig[cellIdx[k]] > joinidsBig[cellIdx[k - 1]];
+  if (!ascending) cellIdx.sort((a, b) => (joinidsBig[a] < joinidsBig[b] ? -1 : joinidsBig[a] > joinidsBig[b] ? 1 : 0));
 
   const resuming = exists && opts.mode === "resume";
   let writer: CubeWriter;
