@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 import tiledb
+from cell_json import enc_scalar
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
@@ -103,31 +104,6 @@ def gen_values(tname, n):
 def make_attr(tname, filters):
     dt, var, nullable, _ = TYPES[tname]
     return tiledb.Attr(tname, dtype=dt, var=var, nullable=nullable, filters=tiledb.FilterList(filters))
-
-
-def enc_scalar(v, kind):
-    if v is None or v is np.ma.masked:
-        return None
-    if kind == "int":
-        if isinstance(v, np.datetime64):
-            return str(v.astype(np.int64))
-        return str(int(v))
-    if kind == "float":
-        f = float(v)
-        if f != f:
-            return "NaN"
-        if f in (float("inf"), float("-inf")):
-            return "Infinity" if f > 0 else "-Infinity"
-        return f
-    if kind == "bool":
-        return bool(v)
-    if kind == "str":
-        return v.decode("utf-8") if isinstance(v, (bytes, bytearray)) else str(v)
-    if kind == "bytes":
-        return bytes(v).hex()
-    if kind == "list":
-        return [str(int(x)) for x in v]
-    raise ValueError(kind)
 
 
 def enc_column(arr, kind):
