@@ -92,8 +92,12 @@ export async function consolidateFragments(arrayUri: string, options: Consolidat
     for await (const b of readBatches(arr, { subarray, columns: schema.attributes.map((a) => a.name) })) batches.push(b);
     content = buildDenseFragment(schema, { subarray: rect, cells: batchCells(batches[0]) }, `consolidate ${arrayUri}`);
   } else {
+    // With duplicates allowed and no per-cell versions, no cell replaces another: read the fragments one after
+    // another (oldest first) and let the write sort them (a stable radix sort, linear) instead of merging them
+    // in global order cell by cell. Otherwise the merge resolves which version of a cell survives.
+    const scanThenSort = schema.allowsDuplicates && !arr.fragments.some((f) => f.footer.hasTimestamps);
     const batches: ReadBatch[] = [];
-    for await (const b of readBatches(arr, { order: "global" })) batches.push(b);
+    for await (const b of readBatches(arr, { order: scanThenSort ? "unordered" : "global" })) batches.push(b);
     const merged = batches.length === 1 ? batches[0] : concatBatches(batches, batches[0].columns);
     content = buildSparseFragment(schema, batchCells(merged), `consolidate ${arrayUri}`);
   }

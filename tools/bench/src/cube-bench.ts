@@ -17,7 +17,7 @@
  * Per-core throughput divides by the worker processes each builder was given.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -223,6 +223,8 @@ const section = [
   "",
 ].join("\n");
 console.log(section);
+// Kept beside the cubes so a later run can reuse an external builder's (long) run: --external-from.
+writeFileSync(join(work, "measurements.json"), `${JSON.stringify({ experiment, date: new Date().toISOString(), commit, measurements }, null, 2)}\n`);
 if (!values["no-append"]) {
   appendFileSync(values["benchmarks-md"], `\n${section}`);
   console.error(`cube-bench: appended to ${values["benchmarks-md"]}`);

@@ -8,6 +8,7 @@ import { TileDBError } from "../errors.js";
 import { hilbertValue } from "../read/coords.js";
 import type { ArraySchema, Dimension } from "../schema.js";
 import type { Column } from "./columns.js";
+import { radixGlobalOrder } from "./radix-order.js";
 
 /** Compares cells i and j: negative, zero or positive. */
 export type CellCompare = (i: number, j: number) => number;
@@ -232,7 +233,7 @@ export function globalOrderCompare(schema: ArraySchema, keys: DimKey[], n = 0): 
  */
 export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: number): Uint32Array {
   const cmp = globalOrderCompare(schema, keys, n);
-  const perm = new Uint32Array(n);
+  let perm: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   let sorted = true;
   for (let i = 1; i < n; i++) {
@@ -241,7 +242,8 @@ export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: n
       break;
     }
   }
-  if (!sorted) perm.sort(cmp);
+  // the radix sort is stable, as Array.prototype.sort is: either gives the same permutation
+  if (!sorted) perm = radixGlobalOrder(schema, keys, n) ?? perm.sort(cmp);
   if (!schema.allowsDuplicates) {
     const same = cellOrderCompare(schema, keys);
     for (let i = 1; i < n; i++) {
