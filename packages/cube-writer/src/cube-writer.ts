@@ -25,7 +25,7 @@ import {
 } from "@census-cube/tiledb-ts";
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
-import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells, featureRanks } from "./estimators.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells, featureRanks, type SortedRows, sortEstimatorRows } from "./estimators.js";
 import {
   BUILD_RECORD_KEY,
   ESTIMATOR_NAMES,
@@ -39,6 +39,7 @@ import {
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
+import { readStagedBatches, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
 import { type ValidationReport, validateCube } from "./validate.js";
 
 export interface CreateCubeOptions {
@@ -228,43 +229,67 @@ export class CubeWriter {
   }
 
   /**
-   * Writes one batch of estimator rows as one fragment (atomic). A batch holds whole obs groups: every row of
-   * each of its groups, and no group written before. Returns the number of rows written.
+   * Stages one batch of estimator rows (atomic: whole or not at all); `finish` writes the staged batches into
+   * the estimators array. A batch holds whole obs groups: every row of each of its groups, and no group
+   * written before. Returns the number of rows written.
    */
   async writeBatch(rows: EstimatorRows): Promise<number> {
     const ctx: BatchContext = {
       estimatorNames: this.estimatorNames,
-      featureBytes: this.featureBytes,
       featureRank: this.featureRank,
       featureIds: this.featureIds,
       nObs: this.nObs,
       groupWritten: this.groupWritten,
       counts: this.counts,
     };
-    const { cells, groups, n } = estimatorCells(rows, ctx);
-    if (n === 0) return 0;
+    const sorted = sortEstimatorRows(rows, ctx);
+    if (sorted.n === 0) return 0;
     try {
-      await writeSparse(joinUri(this.cubeUri, ESTIMATORS_ARRAY), cells, { vfs: this.vfs });
+      await writeStagedBatch(this.vfs, this.cubeUri, sorted, this.estimatorNames);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
-    for (const g of groups) this.groupWritten[g] = 1;
+    for (const g of sorted.groups) this.groupWritten[g] = 1;
     this.batches++;
-    this.rowsWritten += n;
-    return n;
+    this.rowsWritten += sorted.n;
+    return sorted.n;
   }
 
   /**
-   * Validates (optional), consolidates and vacuums the estimators (optional), and marks the cube complete
-   * with its build record. Throws CubeWriterError("E_INVALID_CUBE") and leaves the cube "building" if invalid.
+   * Writes the staged batches into the estimators array — all in one fragment, or one fragment per batch —
+   * then drops them. A batch whose groups the array already holds was written before a crash cut the
+   * clean-up short: it is dropped, not written twice.
+   */
+  private async writeStaged(oneFragment: boolean): Promise<void> {
+    const staged = await readStagedBatches(this.vfs, this.cubeUri, this.estimatorNames);
+    if (staged.length === 0) return;
+    const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
+    const inArray = await arrayGroups(estUri, this.nObs.length, this.vfs);
+    const live = staged.filter((b) => !isStale(b, inArray));
+    try {
+      for (const part of oneFragment ? [concatStaged(live, this.estimatorNames)] : live) {
+        if (part.n > 0) await writeSparse(estUri, estimatorCells(part, this.featureBytes), { vfs: this.vfs });
+      }
+    } catch (e) {
+      throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
+    }
+    await removeStaging(this.vfs, this.cubeUri);
+  }
+
+  /**
+   * Writes the staged batches, validates (optional), consolidates and vacuums the estimators (optional), and
+   * marks the cube complete with its build record. Throws CubeWriterError("E_INVALID_CUBE") and leaves the
+   * cube "building" if invalid.
    */
   async finish(options: FinishOptions = {}): Promise<ValidationReport | undefined> {
+    const consolidateIt = options.consolidate ?? true;
+    await this.writeStaged(consolidateIt);
     let report: ValidationReport | undefined;
     if (options.validate ?? true) {
       report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, expectedGroups: options.expectedGroups, counts: this.counts, vfs: this.vfs });
     }
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
-    if (options.consolidate ?? true) {
+    if (consolidateIt) {
       try {
         await consolidate(estUri, { vfs: this.vfs });
         await vacuum(estUri, { vfs: this.vfs });
@@ -278,7 +303,7 @@ export class CubeWriter {
       ...(options.build ?? {}),
       finished_at: new Date().toISOString(),
       validated: options.validate ?? true,
-      consolidated: options.consolidate ?? true,
+      consolidated: consolidateIt,
     };
     await writeGroupMetadata(this.cubeUri, { put: { [STATUS_KEY]: "complete", [BUILD_RECORD_KEY]: JSON.stringify(record) } }, { vfs: this.vfs });
     return report;
@@ -323,17 +348,58 @@ export async function readCubeState(cubeUri: string, vfs: VFS = vfsFor(cubeUri))
   const ids = columnValues(ogRead.columns[0]) as Uint32Array;
   const counts = columnValues(ogRead.columns[1]) as Int32Array;
   for (let i = 0; i < ids.length; i++) nObs[ids[i]] = counts[i];
-  const est = await openArray(joinUri(cubeUri, ESTIMATORS_ARRAY), { vfs });
-  const estimatorNames = est.schema.attributes.map((a) => a.name);
-  const groupWritten = new Uint8Array(nGroups);
-  if (est.fragments.length > 0) {
-    // streamed: only the group column, in bounded batches
-    for await (const r of readBatches(est, { columns: ["obs_group_joinid"], order: "unordered", memoryBudget: 64 << 20 })) {
-      const g = columnValues(r.columns[0]) as Uint32Array;
-      for (let i = 0; i < g.length; i++) if (g[i] < nGroups) groupWritten[g[i]] = 1;
-    }
+  const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
+  const estimatorNames = (await openArray(estUri, { vfs })).schema.attributes.map((a) => a.name);
+  const groupWritten = await arrayGroups(estUri, nGroups, vfs);
+  const inArray = groupWritten.slice();
+  for (const b of await readStagedBatches(vfs, cubeUri, estimatorNames)) {
+    if (isStale(b, inArray)) continue; // already in the array (see writeStaged)
+    for (const g of b.groups) if (g < nGroups) groupWritten[g] = 1;
   }
   return { featureIds, estimatorNames, nObs, groupWritten, status };
+}
+
+/**
+ * Whether a staged batch is already in the array: all of its groups are (batches hold whole groups and are
+ * written whole). Some but not all means the array was written by something else: refused.
+ */
+function isStale(b: StagedBatch, inArray: Uint8Array): boolean {
+  const shared = b.groups.filter((g) => inArray[g]);
+  if (shared.length === 0) return false;
+  if (shared.length === b.groups.length) return true;
+  throw new CubeWriterError(
+    "E_GROUP_WRITTEN",
+    `staged estimators batch ${b.uri} covers obs groups ${b.groups.join(", ")} but the estimators array already holds rows of ${shared.join(", ")} only; the array was written outside this cube's build`,
+  );
+}
+
+/** 1 for each obs group with rows in the estimators array (streamed: only the group column, bounded batches). */
+async function arrayGroups(estUri: string, nGroups: number, vfs: VFS): Promise<Uint8Array> {
+  const est = await openArray(estUri, { vfs });
+  const out = new Uint8Array(nGroups);
+  if (est.fragments.length === 0) return out;
+  for await (const r of readBatches(est, { columns: ["obs_group_joinid"], order: "unordered", memoryBudget: 64 << 20 })) {
+    const g = columnValues(r.columns[0]) as Uint32Array;
+    for (let i = 0; i < g.length; i++) if (g[i] < nGroups) out[g[i]] = 1;
+  }
+  return out;
+}
+
+/** Staged batches as one set of rows (the write sorts them into global order). */
+function concatStaged(batches: StagedBatch[], estimatorNames: readonly string[]): SortedRows {
+  let n = 0;
+  for (const b of batches) n += b.n;
+  const gene = new Uint32Array(n);
+  const group = new Uint32Array(n);
+  const values: Record<string, Float32Array> = Object.fromEntries(estimatorNames.map((e) => [e, new Float32Array(n)]));
+  let at = 0;
+  for (const b of batches) {
+    gene.set(b.gene, at);
+    group.set(b.group, at);
+    for (const e of estimatorNames) values[e].set(b.values[e], at);
+    at += b.n;
+  }
+  return { n, gene, group, values, groups: batches.flatMap((b) => b.groups) };
 }
 
 /** The cube's status ("building" until `finish`), or undefined when the directory is not a cube group. */

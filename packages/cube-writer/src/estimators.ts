@@ -28,7 +28,6 @@ export interface EstimatorRows {
 
 export interface BatchContext {
   estimatorNames: readonly string[];
-  featureBytes: Uint8Array[];
   /** Rank of each feature in byte order (see featureRanks). */
   featureRank: Uint32Array;
   featureIds: readonly string[];
@@ -47,8 +46,20 @@ function toF32(name: string, v: Floats | undefined, n: number): Float32Array {
   return v instanceof Float32Array ? v : Float32Array.from(v);
 }
 
-/** Validates a batch and turns it into the cells of one sparse write; returns the groups it covers. */
-export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells: Cells; groups: number[]; n: number } {
+/** A validated batch in the estimators array's global order (feature_id bytes, then obs group). */
+export interface SortedRows {
+  n: number;
+  /** Index of each row's feature in var order. */
+  gene: Uint32Array;
+  group: Uint32Array;
+  /** Every estimator of the cube, by name. */
+  values: Record<string, Float32Array>;
+  /** The obs groups the batch covers. */
+  groups: number[];
+}
+
+/** Validates a batch and puts its rows in global order. */
+export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): SortedRows {
   const n = rows?.obsGroup?.length ?? 0;
   if (rows?.gene?.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: ${rows?.gene?.length ?? 0} genes for ${n} rows`);
   const nGroups = ctx.nObs.length;
@@ -124,28 +135,38 @@ export function estimatorCells(rows: EstimatorRows, ctx: BatchContext): { cells:
   // builder need not sort them: a stable counting sort by group, then by feature rank.
   const byGroup = sortedByGroup(group, nGroups);
   const perm = countingSort(byGroup, (i) => ctx.featureRank[gene[i]], nFeatures);
-  let bytes = 0;
-  for (let i = 0; i < n; i++) bytes += ctx.featureBytes[gene[i]].byteLength;
-  const data = new Uint8Array(bytes);
-  const offsets = new Float64Array(n);
+  const outGene = new Uint32Array(n);
   const outGroup = new Uint32Array(n);
-  let pos = 0;
   for (let k = 0; k < n; k++) {
     const i = perm[k];
-    const b = ctx.featureBytes[gene[i]];
-    offsets[k] = pos;
-    data.set(b, pos);
-    pos += b.byteLength;
+    outGene[k] = gene[i];
     outGroup[k] = group[i];
   }
-  const cells: Cells = { feature_id: { data, offsets }, obs_group_joinid: outGroup };
+  const outValues: Record<string, Float32Array> = {};
   for (const name of ctx.estimatorNames) {
     const v = values[name];
     const out = new Float32Array(n);
     for (let k = 0; k < n; k++) out[k] = v[perm[k]];
-    cells[name] = out;
+    outValues[name] = out;
   }
-  return { cells, groups, n };
+  return { n, gene: outGene, group: outGroup, values: outValues, groups };
+}
+
+/** The cells of a sparse write of the estimators array for rows given as feature indices. */
+export function estimatorCells(rows: Pick<SortedRows, "n" | "gene" | "group" | "values">, featureBytes: Uint8Array[]): Cells {
+  const { n, gene } = rows;
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += featureBytes[gene[i]].byteLength;
+  const data = new Uint8Array(bytes);
+  const offsets = new Float64Array(n);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const b = featureBytes[gene[i]];
+    offsets[i] = pos;
+    for (let k = 0; k < b.length; k++) data[pos + k] = b[k];
+    pos += b.byteLength;
+  }
+  return { feature_id: { data, offsets }, obs_group_joinid: rows.group, ...rows.values };
 }
 
 /** Row indices ordered by group (stable); the identity when already so. */

@@ -15,6 +15,8 @@ export const OBS_GROUPS_ARRAY = "obs_groups";
 export const ESTIMATORS_ARRAY = "estimators";
 export const SIZE_FACTORS_ARRAY = "size_factors";
 export const FEATURE_IDS_FILE = "feature_ids.json";
+/** Estimator batches of a cube still being built (see staging.ts); gone once the cube is finished. */
+export const STAGING_DIR = "__staged_estimators";
 
 /** The dense row dimension pandas-to-TileDB writes use for a frame with a plain row index. */
 export const ROWS_DIM = "__tiledb_rows";

@@ -1,10 +1,10 @@
 /** CubeWriter on small synthetic cubes: bad input gets a CubeWriterError with a code naming the fault; resume. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeSparse } from "@census-cube/tiledb-ts";
 import { afterAll, describe, expect, it } from "vitest";
-import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, OBS_LOGICAL_DIMS, readCubeState, validateCube } from "../src/index.js";
+import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, OBS_LOGICAL_DIMS, readCubeState, STAGING_DIR, validateCube } from "../src/index.js";
 import { dumpCube, python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
@@ -223,8 +223,84 @@ describe("resume and validation", () => {
     const uri = fresh();
     const w = await CubeWriter.create(uri, input());
     await w.writeBatch(rows([0, 1, 2]));
-    const one = { feature_id: ["ENSG0001"], obs_group_joinid: new Uint32Array([1]), sum: new Float32Array([1]), sumsq: new Float32Array([1]), size_factor: new Float32Array([1.5]), n_obs: new Float32Array([3]) };
-    await writeSparse(join(uri, "estimators"), one);
+    await w.finish({ expectedNObs: 6, validate: false, consolidate: false });
+    await writeSparse(join(uri, "estimators"), ONE_ROW);
     await expect(validateCube(uri)).rejects.toThrow(/\(obs group 1, feature ENSG0001\) appears more than once/);
+  });
+});
+
+const ONE_ROW = { feature_id: ["ENSG0001"], obs_group_joinid: new Uint32Array([1]), sum: new Float32Array([1]), sumsq: new Float32Array([1]), size_factor: new Float32Array([1.5]), n_obs: new Float32Array([3]) };
+
+/** Estimator cells as Python tiledb counts them. */
+function estimatorCells(uri: string): number {
+  const code = "import sys, tiledb\nwith tiledb.open(sys.argv[1]) as a: print(len(a.query(attrs=['n_obs'])[:]['n_obs']))";
+  return Number(execFileSync(python, ["-c", code, join(uri, "estimators")], { encoding: "utf8" }).trim());
+}
+
+describe("staged batches", () => {
+  const fragments = (uri: string) => readdirSync(join(uri, "estimators", "__fragments"));
+  const staged = (uri: string) => (existsSync(join(uri, STAGING_DIR)) ? readdirSync(join(uri, STAGING_DIR)) : []);
+
+  it("stay out of the array until finish, which writes them as one fragment and drops them", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([2]));
+    await w.writeBatch(rows([0, 1]));
+    expect(fragments(uri)).toEqual([]);
+    expect(staged(uri)).toHaveLength(2);
+    expect([...(await readCubeState(uri)).groupWritten]).toEqual([1, 1, 1]);
+    await w.finish({ expectedNObs: 6 });
+    expect(fragments(uri)).toHaveLength(1);
+    expect(staged(uri)).toEqual([]);
+    expect(estimatorCells(uri)).toBe(9);
+  });
+
+  it("without consolidation, one fragment per batch", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([2]));
+    await w.writeBatch(rows([0, 1]));
+    await w.finish({ expectedNObs: 6, consolidate: false });
+    expect(fragments(uri)).toHaveLength(2);
+    expect(staged(uri)).toEqual([]);
+  });
+
+  it("a batch already in the array (a crash after writing, before dropping it) is not written twice", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1]));
+    const [name] = staged(uri);
+    const kept = readFileSync(join(uri, STAGING_DIR, name));
+    await w.finish({ expectedNObs: 6, validate: false });
+    // put the batch back, as if finish had stopped right after writing the fragment
+    mkdirSync(join(uri, STAGING_DIR));
+    writeFileSync(join(uri, STAGING_DIR, name), kept);
+    writeFileSync(join(uri, STAGING_DIR, "half-written.tmp"), kept.subarray(0, 10));
+    const again = await CubeWriter.open(uri);
+    expect([...again.writtenGroups()]).toEqual([1, 1, 0]);
+    await again.writeBatch(rows([2]));
+    await again.finish({ expectedNObs: 6 });
+    expect(staged(uri)).toEqual([]);
+    expect(estimatorCells(uri)).toBe(9);
+  });
+
+  it("a staged batch that shares only some groups with the array is refused, not half-written", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1, 2]));
+    await writeSparse(join(uri, "estimators"), ONE_ROW);
+    await expect(w.finish()).rejects.toThrow(/staged estimators batch .* covers obs groups 0, 1, 2 but the estimators array already holds rows of 1/);
+    expect(await cubeStatus(uri)).toBe("building");
+  });
+
+  it("a corrupt staged batch is named in the error", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1, 2]));
+    const [name] = staged(uri);
+    const path = join(uri, STAGING_DIR, name);
+    writeFileSync(path, readFileSync(path).subarray(0, 200));
+    await expect(CubeWriter.open(uri)).rejects.toThrow(new RegExp(`staged estimators batch .*${name} is unreadable`));
+    expect(await code(w.finish())).toBe("E_CORRUPT_STAGING");
   });
 });

@@ -99,3 +99,10 @@ export class ByteWriter {
 }
 
 export { textDecoder, textEncoder };
+
+/** Whether bytes [as, ae) and [bs, be) of `b` are equal. */
+export function sameBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let k = 0; k < ae - as; k++) if (b[as + k] !== b[bs + k]) return false;
+  return true;
+}

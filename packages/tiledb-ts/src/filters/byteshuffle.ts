@@ -70,6 +70,25 @@ export function byteUnshuffle(src: Uint8Array, dst: Uint8Array, width: number): 
     const p2 = 2 * n;
     const p3 = 3 * n;
     for (let i = 0; i < n; i++) out[i] = src[i] | (src[p1 + i] << 8) | (src[p2 + i] << 16) | (src[p3 + i] << 24);
+  } else if (width === 8 && n % 4 === 0 && src.byteOffset % 4 === 0 && dst.byteOffset % 4 === 0) {
+    // int64/float64 tiles: the same 4x4 transposes, planes 0-3 give the low words, planes 4-7 the high words.
+    const s = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+    const d = new Uint32Array(dst.buffer, dst.byteOffset, 2 * n);
+    const q = n >>> 2;
+    for (let k = 0; k < q; k++) {
+      const o = k << 3;
+      for (let half = 0; half < 2; half++) {
+        const base = 4 * half * q + k;
+        const a = s[base];
+        const b = s[base + q];
+        const c = s[base + 2 * q];
+        const e = s[base + 3 * q];
+        d[o + half] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (e << 24);
+        d[o + 2 + half] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((e >>> 8) << 24);
+        d[o + 4 + half] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((e >>> 16) << 24);
+        d[o + 6 + half] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | ((e >>> 24) << 24);
+      }
+    }
   } else if (width === 8 && dst.byteOffset % 4 === 0) {
     const out = new Uint32Array(dst.buffer, dst.byteOffset, 2 * n);
     for (let i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
  * carries the dictionary as [length (big-endian, 1/2/4/8 bytes by the longest string)][bytes] entries
  * in first-seen order. Cell offsets are rebuilt from it on read.
  */
+import { sameBytes } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
 import { FilterType } from "./filter.js";
@@ -25,10 +26,16 @@ const dictStrings: VarStringForm = {
     const ids = new Map<string, number>();
     const words: number[] = [];
     const out = new Uint8Array(n * idW);
+    let id = -1;
     for (let i = 0; i < n; i++) {
+      // sorted tiles (string dimensions) repeat a word many times in a row: skip the decode and the lookup
+      if (i > 0 && sameBytes(data, starts[i - 1], ends[i - 1], starts[i], ends[i])) {
+        writeBE(out, i * idW, id, idW);
+        continue;
+      }
       const key = decoder.decode(data.subarray(starts[i], ends[i]));
-      let id = ids.get(key);
-      if (id === undefined) {
+      id = ids.get(key) ?? -1;
+      if (id < 0) {
         id = words.length;
         ids.set(key, id);
         words.push(i);
@@ -81,10 +88,12 @@ const dictStrings: VarStringForm = {
     for (let i = 0; i < n; i++) {
       const id = readBE(data, i * idW, idW);
       if (id >= wordStart.length) throw corrupt(step, "dictionary", `word id ${id} outside a dictionary of ${wordStart.length}`);
-      const len = wordEnd[id] - wordStart[id];
+      const ws = wordStart[id];
+      const len = wordEnd[id] - ws;
       if (o + len > origSize) throw corrupt(step, "dictionary", "strings exceed the tile size");
       offsets[i] = o;
-      out.set(dict.subarray(wordStart[id], wordEnd[id]), o);
+      // words are short: a byte loop beats a subarray view and a set per cell
+      for (let k = 0; k < len; k++) out[o + k] = dict[ws + k];
       o += len;
     }
     if (o !== origSize) throw corrupt(step, "dictionary", `decoded ${o} bytes, expected ${origSize}`);

@@ -262,6 +262,8 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
     const num = col.num;
     const w = col.words;
     const signed = col.kind === "i64";
+    // Cells come in runs along a dimension (global order): try the range the previous cell fell in first.
+    let last = 0;
     for (let i = 0; i < n; i++) {
       if (!keep[i]) continue;
       let v: number;
@@ -272,6 +274,8 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
       }
       let hit = 0;
       if (nr === 2) hit = v >= b[0] && v <= b[1] ? 1 : 0;
+      else if (v >= b[last] && v <= b[last + 1]) hit = 1;
+      else if (v > b[last + 1] && (last + 2 >= nr || v < b[last + 2])) hit = 0; // in the gap after it
       else {
         // binary search the range whose low is the last <= v
         let lo = 0;
@@ -282,6 +286,7 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
           else hi = mid - 1;
         }
         hit = v >= b[2 * lo] && v <= b[2 * lo + 1] ? 1 : 0;
+        last = 2 * lo;
       }
       keep[i] = hit;
     }

@@ -4,6 +4,7 @@
  * A comparison sort costs a JS comparator call per comparison (~n log n of them); this costs a few linear,
  * stable counting passes. Float coordinates and Hilbert order are left to the comparison sort.
  */
+import { sameBytes } from "../binary.js";
 import type { ArraySchema } from "../schema.js";
 import type { DimKey } from "./global-order.js";
 
@@ -55,12 +56,6 @@ export function stringRanks(bytes: Uint8Array, offsets: Float64Array, n: number)
   for (let r = 0; r < order.length; r++) rank[order[r]] = r;
   for (let i = 0; i < n; i++) ids[i] = rank[ids[i]];
   return ids;
-}
-
-function sameBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  for (let k = 0; k < ae - as; k++) if (b[as + k] !== b[bs + k]) return false;
-  return true;
 }
 
 function latin1(b: Uint8Array, s: number, e: number): string {
