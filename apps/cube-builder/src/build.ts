@@ -86,8 +86,9 @@ function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array):
 /**
  * Builds (or resumes) the cube. The plan: obs → size factors and obs groups in the parent; batches of whole
  * groups, sized by the memory budget, run in worker processes that each read their cells' X rows, accumulate
- * sufficient statistics and write one estimators fragment. Fragments are atomic and hold whole groups, so a
- * resumed build recomputes exactly the groups that have no rows yet.
+ * sufficient statistics and stage the batch's rows (cube-writer); finish writes them all as one fragment.
+ * Staged batches are atomic and hold whole groups, so a resumed build recomputes exactly the groups that have
+ * no rows yet.
  */
 export async function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
   const started = Date.now();
@@ -177,7 +178,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       `${cubeUri} holds ${writer.nObsGroups} obs groups and ${writer.featureIds.length} features but the input gives ${groups.nGroups} and ${featureIds.length}: the experiment or filter changed — use --overwrite`,
     );
   }
-  // Resume: a batch's fragment is atomic and holds whole groups, so a group with rows is finished.
+  // Resume: a staged batch is atomic and holds whole groups, so a group with rows is finished.
   const written = writer.writtenGroups();
   const todoIdx = resuming ? cellIdx.filter((i) => written[groups.groupIds[i]] === 0) : cellIdx;
   if (resuming) log.info({ cells: todoIdx.length }, `resuming: ${cellIdx.length - todoIdx.length} of ${cellIdx.length} cells already in the cube`);
