@@ -25,7 +25,7 @@ import {
 } from "@census-cube/tiledb-ts";
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
-import { type BatchContext, type EstimatorRows, encodeFeatureIds, estimatorCells, featureRanks, type SortedRows, sortEstimatorRows } from "./estimators.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureRanks, sortEstimatorRows } from "./estimators.js";
 import {
   BUILD_RECORD_KEY,
   ESTIMATOR_NAMES,
@@ -39,7 +39,8 @@ import {
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
-import { readStagedBatches, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
+import { listStagedBatches, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
+import { writeStagedFragment } from "./write-staged.js";
 import { type ValidationReport, validateCube } from "./validate.js";
 
 export interface CreateCubeOptions {
@@ -69,6 +70,8 @@ export interface FinishOptions {
   expectedGroups?: ObsGroupsInput;
   /** Extra facts to merge into the build record (e.g. timings). */
   build?: Record<string, unknown>;
+  /** Estimator rows held at once while writing the staged batches (default 2^21, ~130 MB); whole features per chunk. */
+  chunkRows?: number;
 }
 
 export type CubeStatus = "building" | "complete";
@@ -245,7 +248,7 @@ export class CubeWriter {
     const sorted = sortEstimatorRows(rows, ctx);
     if (sorted.n === 0) return 0;
     try {
-      await writeStagedBatch(this.vfs, this.cubeUri, sorted, this.estimatorNames);
+      await writeStagedBatch(this.vfs, this.cubeUri, sorted, this.estimatorNames, this.featureRank);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
@@ -260,16 +263,16 @@ export class CubeWriter {
    * then drops them. A batch whose groups the array already holds was written before a crash cut the
    * clean-up short: it is dropped, not written twice.
    */
-  private async writeStaged(oneFragment: boolean): Promise<void> {
-    const staged = await readStagedBatches(this.vfs, this.cubeUri, this.estimatorNames);
+  private async writeStaged(oneFragment: boolean, chunkRows?: number): Promise<void> {
+    const staged = await listStagedBatches(this.vfs, this.cubeUri, this.estimatorNames, this.featureIds.length);
     if (staged.length === 0) return;
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
     const inArray = await arrayGroups(estUri, this.nObs.length, this.vfs);
     const live = staged.filter((b) => !isStale(b, inArray));
+    const ctx = { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureBytes: this.featureBytes, nGroups: this.nObs.length, chunkRows };
     try {
-      for (const part of oneFragment ? [concatStaged(live, this.estimatorNames)] : live) {
-        if (part.n > 0) await writeSparse(estUri, estimatorCells(part, this.featureBytes), { vfs: this.vfs });
-      }
+      if (oneFragment) await writeStagedFragment(estUri, live, ctx);
+      else for (const b of live) await writeStagedFragment(estUri, [b], ctx);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
@@ -283,7 +286,7 @@ export class CubeWriter {
    */
   async finish(options: FinishOptions = {}): Promise<ValidationReport | undefined> {
     const consolidateIt = options.consolidate ?? true;
-    await this.writeStaged(consolidateIt);
+    await this.writeStaged(consolidateIt, options.chunkRows);
     let report: ValidationReport | undefined;
     if (options.validate ?? true) {
       report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, expectedGroups: options.expectedGroups, counts: this.counts, vfs: this.vfs });
@@ -352,7 +355,7 @@ export async function readCubeState(cubeUri: string, vfs: VFS = vfsFor(cubeUri))
   const estimatorNames = (await openArray(estUri, { vfs })).schema.attributes.map((a) => a.name);
   const groupWritten = await arrayGroups(estUri, nGroups, vfs);
   const inArray = groupWritten.slice();
-  for (const b of await readStagedBatches(vfs, cubeUri, estimatorNames)) {
+  for (const b of await listStagedBatches(vfs, cubeUri, estimatorNames, featureIds.length)) {
     if (isStale(b, inArray)) continue; // already in the array (see writeStaged)
     for (const g of b.groups) if (g < nGroups) groupWritten[g] = 1;
   }
@@ -385,22 +388,6 @@ async function arrayGroups(estUri: string, nGroups: number, vfs: VFS): Promise<U
   return out;
 }
 
-/** Staged batches as one set of rows (the write sorts them into global order). */
-function concatStaged(batches: StagedBatch[], estimatorNames: readonly string[]): SortedRows {
-  let n = 0;
-  for (const b of batches) n += b.n;
-  const gene = new Uint32Array(n);
-  const group = new Uint32Array(n);
-  const values: Record<string, Float32Array> = Object.fromEntries(estimatorNames.map((e) => [e, new Float32Array(n)]));
-  let at = 0;
-  for (const b of batches) {
-    gene.set(b.gene, at);
-    group.set(b.group, at);
-    for (const e of estimatorNames) values[e].set(b.values[e], at);
-    at += b.n;
-  }
-  return { n, gene, group, values, groups: batches.flatMap((b) => b.groups) };
-}
 
 /** The cube's status ("building" until `finish`), or undefined when the directory is not a cube group. */
 export async function cubeStatus(cubeUri: string, vfs: VFS = vfsFor(cubeUri)): Promise<CubeStatus | undefined> {

@@ -179,7 +179,7 @@ function sortedByGroup(group: Uint32Array, nGroups: number): Uint32Array {
 }
 
 /** Stable counting sort of `order` by an integer key in [0, buckets). */
-function countingSort(order: Uint32Array, keyOf: (i: number) => number, buckets: number): Uint32Array {
+export function countingSort(order: Uint32Array, keyOf: (i: number) => number, buckets: number): Uint32Array {
   const count = new Uint32Array(buckets + 1);
   for (let k = 0; k < order.length; k++) count[keyOf(order[k]) + 1]++;
   for (let b = 0; b < buckets; b++) count[b + 1] += count[b];

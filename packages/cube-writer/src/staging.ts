@@ -1,10 +1,11 @@
 /**
  * Staged estimator batches: while a cube is being built, each batch's validated rows are kept as one plain
  * binary file (written aside, then renamed: a batch is there whole or not at all) instead of a TileDB
- * fragment. `finish` writes them all into the estimators array at once, in one sorted, encoded pass,
- * instead of encoding every batch and then decoding, merging and re-encoding them all to consolidate.
+ * fragment. `finish` streams them all into the estimators array as one fragment, in global order, instead of
+ * encoding every batch and then decoding, merging and re-encoding them all to consolidate.
  *
- * File: "CUBESTG1", u32 header length, header JSON ({n, estimators, groups}) padded to 4 bytes, then the
+ * File: "CUBESTG2", u32 header length, header JSON ({n, estimators, groups, features}) padded to 4 bytes,
+ * u32[features + 1] first row of each feature rank (rows are sorted by feature rank, then group), then the
  * columns: gene index u32[n], obs group u32[n], and one float32[n] per estimator in header order.
  */
 import { joinUri, type VFS } from "@census-cube/tiledb-ts";
@@ -12,76 +13,103 @@ import { CubeWriterError } from "./errors.js";
 import type { SortedRows } from "./estimators.js";
 import { STAGING_DIR } from "./layout.js";
 
-const MAGIC = "CUBESTG1";
+const MAGIC = "CUBESTG2";
 const SUFFIX = ".batch";
 
 interface StagedHeader {
   n: number;
   estimators: string[];
   groups: number[];
+  features: number;
 }
 
-export interface StagedBatch extends SortedRows {
+/** A staged batch as listed: its header and rank index; rows are read by range. */
+export interface StagedBatch {
   uri: string;
+  n: number;
+  groups: number[];
+  /** First row of each feature rank; rows of rank r are [rankStart[r], rankStart[r + 1]). */
+  rankStart: Uint32Array;
+  /** Byte offset of the first column. */
+  columnsAt: number;
 }
 
-function encode(rows: SortedRows, estimatorNames: readonly string[]): Uint8Array {
-  const header = new TextEncoder().encode(JSON.stringify({ n: rows.n, estimators: [...estimatorNames], groups: rows.groups } satisfies StagedHeader));
+export type StagedRows = Pick<SortedRows, "n" | "gene" | "group" | "values">;
+
+function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Uint8Array {
+  const features = featureRank.length;
+  const header = new TextEncoder().encode(JSON.stringify({ n: rows.n, estimators: [...estimatorNames], groups: rows.groups, features } satisfies StagedHeader));
   const headerLen = Math.ceil(header.byteLength / 4) * 4;
-  const start = 12 + headerLen;
-  const out = new Uint8Array(start + 4 * rows.n * (2 + estimatorNames.length));
+  const indexAt = 12 + headerLen;
+  const columnsAt = indexAt + 4 * (features + 1);
+  const out = new Uint8Array(columnsAt + 4 * rows.n * (2 + estimatorNames.length));
   out.set(new TextEncoder().encode(MAGIC));
-  new DataView(out.buffer).setUint32(8, headerLen, true);
-  out.fill(0x20, 12, start); // JSON tolerates the space padding
+  const view = new DataView(out.buffer);
+  view.setUint32(8, headerLen, true);
+  out.fill(0x20, 12, indexAt); // JSON tolerates the space padding
   out.set(header, 12);
-  const cols = [rows.gene, rows.group, ...estimatorNames.map((e) => rows.values[e])];
-  cols.forEach((c, k) => {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), start + 4 * rows.n * k);
-  });
+  const rankStart = new Uint32Array(features + 1);
+  for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.gene[i]] + 1]++;
+  for (let r = 0; r < features; r++) rankStart[r + 1] += rankStart[r];
+  const cols = [rankStart, rows.gene, rows.group, ...estimatorNames.map((e) => rows.values[e])];
+  let at = indexAt;
+  for (const c of cols) {
+    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+    at += c.byteLength;
+  }
   return out;
 }
 
-function decode(uri: string, bytes: Uint8Array, estimatorNames: readonly string[]): StagedBatch {
+/** Writes one batch (rows in global order) aside and renames it into the staging folder. */
+export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Promise<void> {
+  const dir = joinUri(cubeUri, STAGING_DIR);
+  const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const tmp = joinUri(dir, `${name}.tmp`);
+  await vfs.write(tmp, encode(rows, estimatorNames, featureRank));
+  await vfs.rename(tmp, joinUri(dir, `${name}${SUFFIX}`));
+}
+
+async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch> {
   const bad = (why: string) => new CubeWriterError("E_CORRUPT_STAGING", `staged estimators batch ${uri} is unreadable: ${why}`);
-  if (bytes.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad("not a staged batch file");
-  const headerLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const size = await vfs.size(uri);
+  const head = size >= 12 ? await vfs.read(uri, 0, 12) : new Uint8Array(0);
+  if (head.byteLength < 12 || new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw bad("not a staged batch file");
+  const headerLen = new DataView(head.buffer, head.byteOffset).getUint32(8, true);
+  if (12 + headerLen > size) throw bad(`its ${headerLen}-byte header overruns the file`);
   let header: StagedHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLen)));
+    header = JSON.parse(new TextDecoder().decode(await vfs.read(uri, 12, headerLen)));
   } catch (e) {
     throw bad(`header: ${(e as Error).message}`);
   }
   const { n, estimators, groups } = header;
   if (!Array.isArray(estimators) || estimators.join() !== estimatorNames.join()) throw bad(`it holds estimators ${estimators} where the cube has ${estimatorNames.join(",")}`);
-  const start = 12 + headerLen;
-  if (!Number.isInteger(n) || !Array.isArray(estimators) || !Array.isArray(groups) || bytes.byteLength !== start + 4 * n * (2 + estimators.length)) {
-    throw bad(`${bytes.byteLength} bytes do not hold the ${n} rows its header announces`);
+  if (header.features !== features) throw bad(`it indexes ${header.features} features where the cube has ${features}`);
+  const indexAt = 12 + headerLen;
+  const columnsAt = indexAt + 4 * (features + 1);
+  if (!Number.isInteger(n) || !Array.isArray(groups) || size !== columnsAt + 4 * n * (2 + estimators.length)) {
+    throw bad(`${size} bytes do not hold the ${n} rows its header announces`);
   }
-  // an aligned copy of the column bytes
-  const body = bytes.slice(start);
-  const col = (k: number) => new Uint32Array(body.buffer, 4 * n * k, n);
-  const values: Record<string, Float32Array> = {};
-  estimators.forEach((e, k) => {
-    values[e] = new Float32Array(body.buffer, 4 * n * (k + 2), n);
-  });
-  return { uri, n, gene: col(0), group: col(1), values, groups };
-}
-
-/** Writes one batch aside and renames it into the staging folder. */
-export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[]): Promise<void> {
-  const dir = joinUri(cubeUri, STAGING_DIR);
-  const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const tmp = joinUri(dir, `${name}.tmp`);
-  await vfs.write(tmp, encode(rows, estimatorNames));
-  await vfs.rename(tmp, joinUri(dir, `${name}${SUFFIX}`));
+  const rankStart = new Uint32Array((await vfs.read(uri, indexAt, 4 * (features + 1))).slice().buffer);
+  if (rankStart[features] !== n) throw bad(`its rank index covers ${rankStart[features]} of ${n} rows`);
+  return { uri, n, groups, rankStart, columnsAt };
 }
 
 /** Every whole staged batch (files left half-written by a crash end in .tmp and are ignored). */
-export async function readStagedBatches(vfs: VFS, cubeUri: string, estimatorNames: readonly string[]): Promise<StagedBatch[]> {
+export async function listStagedBatches(vfs: VFS, cubeUri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch[]> {
   const entries = await vfs.ls(joinUri(cubeUri, STAGING_DIR));
   const out: StagedBatch[] = [];
-  for (const e of entries) if (!e.isDir && e.name.endsWith(SUFFIX)) out.push(decode(e.uri, await vfs.read(e.uri), estimatorNames));
+  for (const e of entries) if (!e.isDir && e.name.endsWith(SUFFIX)) out.push(await readHeader(vfs, e.uri, estimatorNames, features));
   return out;
+}
+
+/** Rows [from, to) of a staged batch. */
+export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[]): Promise<StagedRows> {
+  const n = to - from;
+  const column = async (k: number) => (await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n)).slice().buffer;
+  const values: Record<string, Float32Array> = {};
+  for (let k = 0; k < estimatorNames.length; k++) values[estimatorNames[k]] = new Float32Array(await column(k + 2));
+  return { n, gene: new Uint32Array(await column(0)), group: new Uint32Array(await column(1)), values };
 }
 
 export async function removeStaging(vfs: VFS, cubeUri: string): Promise<void> {

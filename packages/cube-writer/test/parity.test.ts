@@ -66,7 +66,8 @@ describe.each(CUBES)("reference cube %s", (name) => {
     for (const b of batches(v.estimators, 3)) rows += await writer.writeBatch(shuffle(b));
     expect(rows).toBe(v.estimators.obsGroup.length);
     const nObs = v.obsGroups.nObs.reduce((a, b) => a + b, 0);
-    const report = await writer.finish({ expectedNObs: nObs, expectedGroups: v.obsGroups });
+    // small chunks: the staged batches are written in many appends, across tile boundaries (capacity 10000)
+    const report = await writer.finish({ expectedNObs: nObs, expectedGroups: v.obsGroups, chunkRows: 97 });
     expect(report).toMatchObject({ nObsGroups: v.obsGroups.nObs.length, nObs, nFeatures: v.featureIds.length, nEstimatorRows: rows });
 
     const r = compareCubes(cube, reference);

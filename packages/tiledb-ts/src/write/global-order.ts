@@ -258,6 +258,20 @@ export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: n
   return perm;
 }
 
+/** Throws unless cells 0..n-1 are in global order (and distinct, when the array does not allow duplicates). */
+export function checkGlobalOrder(schema: ArraySchema, keys: DimKey[], n: number, what: string): void {
+  const cmp = globalOrderCompare(schema, keys, n);
+  for (let i = 1; i < n; i++) {
+    const c = cmp(i - 1, i);
+    if (c > 0) {
+      throw new TileDBError("E_WRITE_ORDER", `${what}: cells are not in global order: (${describeCell(keys, i)}) comes after (${describeCell(keys, i - 1)})`);
+    }
+    if (c === 0 && !schema.allowsDuplicates) {
+      throw new TileDBError("E_DUPLICATE_COORDS", `${what}: duplicate coordinates (${describeCell(keys, i)}); the array does not allow duplicates`);
+    }
+  }
+}
+
 export function describeCell(keys: DimKey[], i: number): string {
   return keys
     .map((k) => {

@@ -10,4 +10,5 @@ export {
   type EnumerationInput,
   type FiltersInput,
 } from "./schema-builder.js";
+export { GlobalOrderWriter } from "./global-order-writer.js";
 export { buildSparseFragment, type Cells, SparseWriter, type SparseWriterOptions, type WriteOptions, writeSparse } from "./sparse.js";

@@ -109,42 +109,71 @@ function unionRanges(dims: Column[], a: RawRange[], b: RawRange[]): RawRange[] {
   });
 }
 
+/**
+ * Cuts cells into data tiles of `capacity`, filters them into the fields' files and records MBRs: the body of
+ * a sparse fragment, fed once (buildSparseFragment) or chunk by chunk (GlobalOrderWriter).
+ */
+export class SparseTiler {
+  private fields: Array<{ files: FieldFiles; pipes: ReturnType<typeof pipelinesFor> }> | null = null;
+  private readonly mbrs: RawRange[][] = [];
+  private nonEmpty: RawRange[] | null = null;
+  private tiles = 0;
+  private cells = 0;
+  readonly capacity: number;
+
+  constructor(
+    private readonly schema: ArraySchema,
+    private readonly what: string,
+  ) {
+    this.capacity = Number(schema.capacity);
+  }
+
+  /** Tiles cells perm[start..end) of the columns (a multiple of capacity, except for the last call). */
+  add(dims: Column[], attrs: Column[], keys: DimKey[], perm: Uint32Array, start: number, end: number): void {
+    this.fields ??= [...attrs.map((c) => ({ c, isDim: false })), ...dims.map((c) => ({ c, isDim: true }))].map(({ c, isDim }) => ({
+      files: newFieldFiles(c.name, isDim, c),
+      pipes: pipelinesFor(this.schema, c.name),
+    }));
+    const cols = [...attrs, ...dims];
+    for (let lo = start; lo < end; lo += this.capacity) {
+      const hi = Math.min(end, lo + this.capacity);
+      cols.forEach((col, k) => {
+        const f = (this.fields as NonNullable<typeof this.fields>)[k];
+        const tile = gatherTile(col, perm, lo, hi);
+        appendTile(f.files, col, tile, f.pipes, `${this.what}: ${f.files.isDim ? "dimension" : "attribute"} "${col.name}" tile ${this.tiles}`, this.schema.version);
+      });
+      const mbr = mbrOf(keys, dims, perm, lo, hi);
+      this.mbrs.push(mbr);
+      this.nonEmpty = this.nonEmpty ? unionRanges(dims, this.nonEmpty, mbr) : mbr;
+      this.tiles++;
+      this.cells += hi - lo;
+    }
+  }
+
+  content(): FragmentContent {
+    return {
+      dense: false,
+      fields: (this.fields ?? []).map((f) => f.files),
+      tileCount: this.tiles,
+      cellCount: this.cells,
+      lastTileCellNum: this.cells === 0 ? 0 : this.cells - (this.tiles - 1) * this.capacity,
+      mbrs: this.mbrs,
+      nonEmptyDomain: this.nonEmpty ?? [],
+    };
+  }
+}
+
 /** Sorts, tiles and filters the cells of one sparse write into a fragment (nothing is written yet). */
 export function buildSparseFragment(schema: ArraySchema, cells: Cells, what = "sparse write"): FragmentContent {
   if (schema.arrayType !== "sparse") throw new TileDBError("E_WRITE_INPUT", `${what}: the array is dense; use writeDense`);
   const { dims, attrs, n } = sparseColumns(schema, cells);
   const keys = buildDimKeys(schema, dims);
   const perm = globalOrderPermutation(schema, keys, n);
-  const capacity = Number(schema.capacity);
-  const version = schema.version;
-  const fields: Array<{ files: FieldFiles; col: Column }> = [
-    ...attrs.map((c) => ({ files: newFieldFiles(c.name, false, c), col: c })),
-    ...dims.map((c) => ({ files: newFieldFiles(c.name, true, c), col: c })),
-  ];
-  const pipes = new Map(fields.map((f) => [f.col.name, pipelinesFor(schema, f.col.name)]));
-  const mbrs: RawRange[][] = [];
-  let nonEmpty: RawRange[] | null = null;
-  let tiles = 0;
-  for (let start = 0; start < n; start += capacity) {
-    const end = Math.min(n, start + capacity);
-    for (const f of fields) {
-      const tile = gatherTile(f.col, perm, start, end);
-      appendTile(f.files, f.col, tile, pipes.get(f.col.name)!, `${what}: ${f.files.isDim ? "dimension" : "attribute"} "${f.col.name}" tile ${tiles}`, version);
-    }
-    const mbr = mbrOf(keys, dims, perm, start, end);
-    mbrs.push(mbr);
-    nonEmpty = nonEmpty ? unionRanges(dims, nonEmpty, mbr) : mbr;
-    tiles++;
-  }
-  return {
-    dense: false,
-    fields: fields.map((f) => f.files),
-    tileCount: tiles,
-    cellCount: n,
-    lastTileCellNum: n === 0 ? 0 : n - (tiles - 1) * capacity,
-    mbrs,
-    nonEmptyDomain: nonEmpty ?? [],
-  };
+  const tiler = new SparseTiler(schema, what);
+  tiler.add(dims, attrs, keys, perm, 0, n);
+  const content = tiler.content();
+  if (n === 0) content.fields = [...attrs.map((c) => newFieldFiles(c.name, false, c)), ...dims.map((c) => newFieldFiles(c.name, true, c))];
+  return content;
 }
 
 /**
@@ -231,7 +260,7 @@ function estimateBytes(cells: Cells): number {
 }
 
 /** Concatenates batches field by field into one `{ data, offsets, validity }` column each. */
-function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
+export function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
   if (batches.length === 1) return batches[0];
   const out: Cells = {};
   const fields = [
@@ -278,7 +307,8 @@ function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
   return out;
 }
 
-function asTyped(type: number, bytes: Uint8Array): TypedArray {
+/** A typed view of `bytes` (not a copy) as the field type's own array. */
+export function asTyped(type: number, bytes: Uint8Array): TypedArray {
   const Ctor = typedArrayFor(type) as unknown as { new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
   return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
 }

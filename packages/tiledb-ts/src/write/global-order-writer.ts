@@ -1,0 +1,92 @@
+/**
+ * One sparse fragment written from chunks of cells already in global order, so a fragment far larger than
+ * memory can be written: each chunk is checked (order, and against the previous chunk's last cell), cut into
+ * full data tiles that are filtered at once, and only the encoded tiles are kept until `close` commits.
+ * TileDB's own equivalent is a global-order write query submitted several times, then finalized.
+ */
+import { TileDBError } from "../errors.js";
+import type { ArraySchema } from "../schema.js";
+import { vfsFor } from "../vfs/index.js";
+import type { VFS } from "../vfs/vfs.js";
+import type { Column } from "./columns.js";
+import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
+import { buildDimKeys, checkGlobalOrder } from "./global-order.js";
+import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
+import { asTyped, type Cells, mergeBatches, SparseTiler, sparseColumns, type WriteOptions } from "./sparse.js";
+
+export class GlobalOrderWriter {
+  private readonly tiler: SparseTiler;
+  /** The cells after the last full tile (at least one, so the next chunk's order is checked against it). */
+  private pending: Cells | null = null;
+  private closed = false;
+  private readonly what: string;
+
+  private constructor(
+    readonly arrayUri: string,
+    private readonly schema: ArraySchema,
+    private readonly vfs: VFS,
+    private readonly options: WriteOptions,
+  ) {
+    if (schema.arrayType !== "sparse") throw new TileDBError("E_WRITE_INPUT", `write to ${arrayUri}: the array is dense; use writeDense`);
+    this.what = `global-order write to ${arrayUri}`;
+    this.tiler = new SparseTiler(schema, this.what);
+  }
+
+  static async open(arrayUri: string, options: WriteOptions = {}): Promise<GlobalOrderWriter> {
+    const vfs = options.vfs ?? vfsFor(arrayUri);
+    return new GlobalOrderWriter(arrayUri, options.schema ?? (await loadWriteSchema(arrayUri, vfs)), vfs, options);
+  }
+
+  /** Adds cells that sort at or after every cell added before (checked; nothing is written until close). */
+  append(cells: Cells): void {
+    if (this.closed) throw new TileDBError("E_WRITE_INPUT", `${this.what}: the writer is closed`);
+    const input = this.pending ? mergeBatches(this.schema, [this.pending, cells]) : cells;
+    const { dims, attrs, n } = sparseColumns(this.schema, input);
+    if (n === 0) return;
+    const keys = buildDimKeys(this.schema, dims);
+    checkGlobalOrder(this.schema, keys, n, this.what);
+    const cap = this.tiler.capacity;
+    const full = n - (((n - 1) % cap) + 1);
+    const perm = new Uint32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    this.tiler.add(dims, attrs, keys, perm, 0, full);
+    this.pending = tailCells([...dims, ...attrs], full);
+  }
+
+  /** Tiles the rest and commits the fragment (visible only now). */
+  async close(): Promise<CommittedFragment> {
+    if (this.closed) throw new TileDBError("E_WRITE_INPUT", `${this.what}: the writer is closed`);
+    this.closed = true;
+    if (this.pending) {
+      const { dims, attrs, n } = sparseColumns(this.schema, this.pending);
+      const perm = new Uint32Array(n);
+      for (let i = 0; i < n; i++) perm[i] = i;
+      this.tiler.add(dims, attrs, buildDimKeys(this.schema, dims), perm, 0, n);
+      this.pending = null;
+    }
+    const content = this.tiler.content();
+    if (content.cellCount === 0) throw new TileDBError("E_WRITE_INPUT", `${this.what}: no cells to write`);
+    const timestamp = this.options.timestamp ?? (await nextFragmentTimestamp(this.arrayUri, this.vfs));
+    return commitFragment(this.arrayUri, this.schema, content, { vfs: this.vfs, timestamp });
+  }
+}
+
+/** Cells [from, cellCount) of the columns, as write input. */
+function tailCells(cols: Column[], from: number): Cells {
+  const out: Cells = {};
+  for (const c of cols) {
+    const n = c.cellCount;
+    const validity = c.validity ? c.validity.slice(from, n) : undefined;
+    if (c.isVar) {
+      const o = c.varOffsets as Float64Array;
+      const offsets = new Float64Array(n - from);
+      for (let i = from; i < n; i++) offsets[i - from] = o[i] - o[from];
+      const data = asTyped(c.type, (c.varData as Uint8Array).slice(o[from], o[n]));
+      out[c.name] = validity ? { data, offsets, validity } : { data, offsets };
+    } else {
+      const values = asTyped(c.type, (c.fixed as Uint8Array).slice(from * c.cellSize, n * c.cellSize));
+      out[c.name] = validity ? { values, validity } : values;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * GlobalOrderWriter: one fragment from many chunks of cells already in global order (chunk sizes unrelated to
+ * the tile capacity). Python `tiledb` reads it as one fragment with exactly the cells a single writeSparse
+ * gives; out-of-order chunks (within or across chunks) and duplicates the array forbids are refused, and
+ * nothing becomes visible unless close() commits.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Datatype } from "../../src/datatype.js";
+import { FilterType } from "../../src/filters/filter.js";
+import { createArray } from "../../src/write/create-array.js";
+import { GlobalOrderWriter } from "../../src/write/global-order-writer.js";
+import { writeSparse } from "../../src/write/sparse.js";
+import { pythonView, tempDir } from "./helpers.js";
+
+const dir = tempDir("tiledb-ts-gow-");
+let seq = 0;
+
+/** An estimators-like array: ascii feature_id (dictionary + zstd) x uint32 group, float32 values; capacity 7. */
+async function makeArray(allowsDuplicates = true): Promise<string> {
+  const uri = join(dir, `a${seq++}`);
+  await createArray(uri, {
+    arrayType: "sparse",
+    capacity: 7,
+    allowsDuplicates,
+    dimensions: [
+      { name: "feature_id", type: Datatype.STRING_ASCII, filters: [{ type: FilterType.DICTIONARY, options: {} }, { type: FilterType.ZSTD, options: { level: 3 } }] },
+      { name: "g", type: Datatype.UINT32, domain: [0, 99], tileExtent: 100 },
+    ],
+    attributes: [{ name: "v", type: Datatype.FLOAT32, filters: [{ type: FilterType.BYTESHUFFLE, options: {} }, { type: FilterType.ZSTD, options: { level: 3 } }] }],
+  });
+  return uri;
+}
+
+/** Sorted cells: 30 features x some groups each. */
+function sortedCells() {
+  const f: string[] = [];
+  const g: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    for (let k = 0; k < 100; k += 1 + ((i * 7 + k) % 9)) {
+      f.push(`ENSG${String(i).padStart(11, "0")}`);
+      g.push(k);
+      v.push(i + k / 128);
+    }
+  }
+  return { f, g, v };
+}
+
+const chunk = (c: ReturnType<typeof sortedCells>, a: number, b: number) => ({
+  feature_id: c.f.slice(a, b),
+  g: Uint32Array.from(c.g.slice(a, b)),
+  v: Float32Array.from(c.v.slice(a, b)),
+});
+
+describe("GlobalOrderWriter", () => {
+  it("writes one fragment from uneven chunks, read by Python tiledb like one writeSparse", async () => {
+    const c = sortedCells();
+    const n = c.f.length;
+    const uri = await makeArray();
+    const w = await GlobalOrderWriter.open(uri);
+    const cuts = [0, 1, 8, 9, 30, 31, 77, 140, n];
+    for (let k = 1; k < cuts.length; k++) w.append(chunk(c, cuts[k - 1], cuts[k]));
+    expect(readdirSync(join(uri, "__fragments"))).toEqual([]); // nothing visible before close
+    await w.close();
+    const one = await makeArray();
+    await writeSparse(one, chunk(c, 0, n));
+    const py = pythonView({ arrays: [uri, one] }).arrays;
+    expect(py[uri].error).toBeUndefined();
+    expect(py[uri].fragments).toBe(1);
+    expect(py[uri].cells).toEqual(py[one].cells);
+    expect(py[uri].nonempty_domain).toEqual(py[one].nonempty_domain);
+    expect((py[uri].cells.feature_id as string[]).length).toBe(n);
+  });
+
+  it("refuses cells out of order, within a chunk or across chunks, and commits nothing", async () => {
+    const c = sortedCells();
+    const uri = await makeArray();
+    const w = await GlobalOrderWriter.open(uri);
+    w.append(chunk(c, 0, 20));
+    expect(() => w.append(chunk(c, 10, 30))).toThrow(/not in global order: \(feature_id="ENSG\d+", g=\d+\) comes after \(feature_id="ENSG\d+", g=\d+\)/);
+    const swapped = chunk(c, 40, 50);
+    swapped.feature_id.reverse();
+    const w2 = await GlobalOrderWriter.open(uri);
+    expect(() => w2.append(swapped)).toThrow(/not in global order/);
+    expect(readdirSync(join(uri, "__fragments"))).toEqual([]);
+  });
+
+  it("refuses duplicates where the array forbids them, accepts them where allowed", async () => {
+    const c = sortedCells();
+    const strict = await makeArray(false);
+    const w = await GlobalOrderWriter.open(strict);
+    w.append(chunk(c, 0, 5));
+    expect(() => w.append(chunk(c, 4, 9))).toThrow(/duplicate coordinates/);
+    const loose = await makeArray(true);
+    const w2 = await GlobalOrderWriter.open(loose);
+    w2.append(chunk(c, 0, 5));
+    w2.append(chunk(c, 4, 9));
+    await w2.close();
+    expect(pythonView({ arrays: [loose] }).arrays[loose].cells.feature_id).toHaveLength(10);
+  });
+
+  it("refuses to commit an empty fragment or to write after close", async () => {
+    const uri = await makeArray();
+    const w = await GlobalOrderWriter.open(uri);
+    await expect(w.close()).rejects.toThrow(/no cells to write/);
+    expect(() => w.append(chunk(sortedCells(), 0, 3))).toThrow(/closed/);
+  });
+});
