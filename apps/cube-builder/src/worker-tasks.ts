@@ -40,6 +40,9 @@ export interface BatchResult {
   rows: number;
 }
 
+/** Read a batch's whole joinid span when it is at most this many times the batch's cells. */
+const SPAN_READ_FACTOR = 4;
+
 let init: WorkerInit | null = null;
 let xArray: SomaSparseNDArray | null = null;
 let writer: CubeWriter | null = null;
@@ -80,7 +83,12 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   const kept = extras.length > 0 ? new BatchValues() : null;
   let nnz = 0;
   let genes = new Int32Array(0);
-  for await (const batch of X.read({ coords: [{ ranges: task.ranges }, null], order: "unordered", memoryBudget: init.readBudget })) {
+  // Read the batch's whole joinid span rather than its exact ranges when the batch fills a good part of it: X
+  // tiles hold 2048 consecutive cells and are decoded whole anyway, and cells outside the batch (other
+  // batches', unqueried) have no group in cellGroup and are skipped by the accumulator, which costs less than
+  // filtering them cell by cell in the reader. Scattered batches keep their exact ranges.
+  const ranges: Array<[number, number]> = n * SPAN_READ_FACTOR >= span ? [[lo, task.joinids[n - 1]]] : task.ranges;
+  for await (const batch of X.read({ coords: [{ ranges }, null], order: "unordered", memoryBudget: init.readBudget })) {
     const d0 = values(batch.getChild("soma_dim_0"), "soma_dim_0") as BigInt64Array;
     const d1 = values(batch.getChild("soma_dim_1"), "soma_dim_1") as BigInt64Array;
     const data = values(batch.getChild("soma_data"), "soma_data") as Float32Array;

@@ -115,7 +115,7 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     }
   }
   const { sum, sumsq, n_obs, size_factor } = values;
-  const firstRow = new Map<number, number>();
+  const firstRow = new Int32Array(nGroups).fill(-1);
   for (let i = 0; i < n; i++) {
     if (ctx.counts && sumsq[i] < sum[i]) {
       throw new CubeWriterError("E_BAD_VALUE", `estimators batch: sumsq ${sumsq[i]} < sum ${sum[i]} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}); impossible for counts`);
@@ -125,16 +125,17 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     if (!(Number.isInteger(n_obs[i]) && n_obs[i] >= 1 && n_obs[i] <= ctx.nObs[g])) {
       throw new CubeWriterError("E_BAD_N_OBS", `estimators batch: n_obs ${n_obs[i]} for obs group ${g} is not an integer in [1, ${ctx.nObs[g]}] (the group's cells)`);
     }
-    const first = firstRow.get(g);
-    if (first === undefined) firstRow.set(g, i);
+    const first = firstRow[g];
+    if (first < 0) firstRow[g] = i;
     else if (n_obs[first] !== n_obs[i] || size_factor[first] !== size_factor[i]) {
       throw new CubeWriterError("E_BAD_N_OBS", `estimators batch: obs group ${g} has rows with different n_obs or size_factor (${n_obs[first]}/${size_factor[first]} vs ${n_obs[i]}/${size_factor[i]}); they are per-group values`);
     }
   }
   // Hand the rows over in the array's global order (feature_id bytes, then obs group) so the fragment
-  // builder need not sort them: a stable counting sort by group, then by feature rank.
-  const byGroup = sortedByGroup(group, nGroups);
-  const perm = countingSort(byGroup, (i) => ctx.featureRank[gene[i]], nFeatures);
+  // builder need not sort them.
+  const rank = new Uint32Array(n);
+  for (let i = 0; i < n; i++) rank[i] = ctx.featureRank[gene[i]];
+  const perm = globalRowOrder(group, rank, nGroups, nFeatures);
   const outGene = new Uint32Array(n);
   const outGroup = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
@@ -169,24 +170,29 @@ export function estimatorCells(rows: Pick<SortedRows, "n" | "gene" | "group" | "
   return { feature_id: { data, offsets }, obs_group_joinid: rows.group, ...rows.values };
 }
 
-/** Row indices ordered by group (stable); the identity when already so. */
-function sortedByGroup(group: Uint32Array, nGroups: number): Uint32Array {
-  let sorted = true;
-  for (let i = 1; i < group.length && sorted; i++) if (group[i] < group[i - 1]) sorted = false;
-  const ident = new Uint32Array(group.length);
-  for (let i = 0; i < ident.length; i++) ident[i] = i;
-  return sorted ? ident : countingSort(ident, (i) => group[i], nGroups);
+/**
+ * The rows' order in the estimators array's global order: by feature rank, then group (stable). Two counting
+ * passes over precomputed keys; the group pass is skipped when rows already come by group.
+ */
+export function globalRowOrder(group: Uint32Array, rank: Uint32Array, nGroups: number, nRanks: number): Uint32Array {
+  const n = group.length;
+  let order: Uint32Array = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let byGroup = true;
+  for (let i = 1; i < n && byGroup; i++) if (group[i] < group[i - 1]) byGroup = false;
+  if (!byGroup) order = countingSortBy(order, group, nGroups);
+  return countingSortBy(order, rank, nRanks);
 }
 
-/** Stable counting sort of `order` by an integer key in [0, buckets). */
-export function countingSort(order: Uint32Array, keyOf: (i: number) => number, buckets: number): Uint32Array {
+/** Stable counting sort of `order` by key[i] in [0, buckets). */
+function countingSortBy(order: Uint32Array, key: Uint32Array, buckets: number): Uint32Array {
   const count = new Uint32Array(buckets + 1);
-  for (let k = 0; k < order.length; k++) count[keyOf(order[k]) + 1]++;
+  for (let k = 0; k < order.length; k++) count[key[order[k]] + 1]++;
   for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
   const out = new Uint32Array(order.length);
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
-    out[count[keyOf(i)]++] = i;
+    out[count[key[i]]++] = i;
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * by the cube.
  */
 import { GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
-import { countingSort, estimatorCells } from "./estimators.js";
+import { estimatorCells, globalRowOrder } from "./estimators.js";
 import { readStagedRows, type StagedBatch, type StagedRows } from "./staging.js";
 
 /** Rows per appended chunk by default (~30 bytes each in memory, twice over while sorting and tiling). */
@@ -45,11 +45,9 @@ export async function writeStagedFragment(estUri: string, batches: StagedBatch[]
         if (to > from) parts.push(await readStagedRows(ctx.vfs, b, from, to, ctx.estimatorNames));
       }
       const chunk = concatRows(parts, ctx.estimatorNames);
-      // global order within the chunk: by group, then (stably) by feature rank
-      const ident = new Uint32Array(chunk.n);
-      for (let i = 0; i < chunk.n; i++) ident[i] = i;
-      const byGroup = countingSort(ident, (i) => chunk.group[i], ctx.nGroups);
-      const perm = countingSort(byGroup, (i) => ctx.featureRank[chunk.gene[i]] - r, r1 - r);
+      const rank = new Uint32Array(chunk.n);
+      for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
+      const perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
       writer ??= await GlobalOrderWriter.open(estUri, { vfs: ctx.vfs });
       writer.append(estimatorCells(permute(chunk, perm, ctx.estimatorNames), ctx.featureBytes));
     }

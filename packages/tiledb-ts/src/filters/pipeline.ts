@@ -244,7 +244,13 @@ export function varChunkOffsets(tileSize: number, cellOffsets: ArrayLike<number>
 }
 
 function toNumbers(offsets: ArrayLike<number> | BigUint64Array | BigInt64Array): ArrayLike<number> {
-  if (offsets instanceof BigUint64Array || offsets instanceof BigInt64Array) return Array.from(offsets, Number);
+  if (offsets instanceof BigUint64Array || offsets instanceof BigInt64Array) {
+    // from the two 32-bit words: no BigInt per cell (offsets within a tile are far below 2^53)
+    const w = new Uint32Array(offsets.buffer, offsets.byteOffset, offsets.length * 2);
+    const out = new Float64Array(offsets.length);
+    for (let i = 0; i < out.length; i++) out[i] = w[2 * i + 1] * 4294967296 + w[2 * i];
+    return out;
+  }
   return offsets as ArrayLike<number>;
 }
 

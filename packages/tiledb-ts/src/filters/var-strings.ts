@@ -12,6 +12,15 @@ export function byteSizeFor(n: number): 1 | 2 | 4 | 8 {
 }
 
 export function writeBE(out: Uint8Array, pos: number, value: number, size: number): void {
+  if (size === 1) {
+    out[pos] = value;
+    return;
+  }
+  if (size === 2) {
+    out[pos] = value >>> 8;
+    out[pos + 1] = value & 0xff;
+    return;
+  }
   let v = value;
   for (let i = size - 1; i >= 0; i--) {
     out[pos + i] = v % 256;

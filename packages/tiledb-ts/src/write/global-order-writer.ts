@@ -18,6 +18,7 @@ export class GlobalOrderWriter {
   private readonly tiler: SparseTiler;
   /** The cells after the last full tile (at least one, so the next chunk's order is checked against it). */
   private pending: Cells | null = null;
+  private pendingCount = 0;
   private closed = false;
   private readonly what: string;
 
@@ -40,17 +41,51 @@ export class GlobalOrderWriter {
   /** Adds cells that sort at or after every cell added before (checked; nothing is written until close). */
   append(cells: Cells): void {
     if (this.closed) throw new TileDBError("E_WRITE_INPUT", `${this.what}: the writer is closed`);
-    const input = this.pending ? mergeBatches(this.schema, [this.pending, cells]) : cells;
-    const { dims, attrs, n } = sparseColumns(this.schema, input);
+    const { dims, attrs, n } = sparseColumns(this.schema, cells);
     if (n === 0) return;
+    const cols = [...dims, ...attrs];
     const keys = buildDimKeys(this.schema, dims);
     checkGlobalOrder(this.schema, keys, n, this.what);
     const cap = this.tiler.capacity;
-    const full = n - (((n - 1) % cap) + 1);
+    let from = 0;
+    if (this.pending) {
+      // the previous chunk's last cell against this chunk's first
+      const p = sparseColumns(this.schema, this.pending);
+      this.tileIdentity(mergeBatches(this.schema, [tailCells([...p.dims, ...p.attrs], p.n - 1, p.n), tailCells(cols, 0, 1)]), false);
+      // top the pending cells up to a full tile from the head of this chunk (a copy of at most one tile)
+      const take = Math.min(n, cap - this.pendingCount);
+      const head = mergeBatches(this.schema, [this.pending, tailCells(cols, 0, take)]);
+      if (this.pendingCount + take === cap && take < n) {
+        this.tileIdentity(head, true);
+        this.pending = null;
+        this.pendingCount = 0;
+      } else {
+        this.pending = head;
+        this.pendingCount += take;
+      }
+      from = take;
+    }
+    if (from < n) {
+      // full tiles straight from the chunk's columns; at least one cell stays pending for the next check
+      const rest = n - from;
+      const full = rest - (((rest - 1) % cap) + 1);
+      const perm = new Uint32Array(n);
+      for (let i = 0; i < n; i++) perm[i] = i;
+      this.tiler.add(dims, attrs, keys, perm, from, from + full);
+      this.pending = tailCells(cols, from + full, n);
+      this.pendingCount = n - from - full;
+    }
+  }
+
+  /** Checks cells in order and, when `tile`, adds them as tiles (in the order given). */
+  private tileIdentity(cells: Cells, tile: boolean): void {
+    const { dims, attrs, n } = sparseColumns(this.schema, cells);
+    const keys = buildDimKeys(this.schema, dims);
+    checkGlobalOrder(this.schema, keys, n, this.what);
+    if (!tile) return;
     const perm = new Uint32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;
-    this.tiler.add(dims, attrs, keys, perm, 0, full);
-    this.pending = tailCells([...dims, ...attrs], full);
+    this.tiler.add(dims, attrs, keys, perm, 0, n);
   }
 
   /** Tiles the rest and commits the fragment (visible only now). */
@@ -58,10 +93,7 @@ export class GlobalOrderWriter {
     if (this.closed) throw new TileDBError("E_WRITE_INPUT", `${this.what}: the writer is closed`);
     this.closed = true;
     if (this.pending) {
-      const { dims, attrs, n } = sparseColumns(this.schema, this.pending);
-      const perm = new Uint32Array(n);
-      for (let i = 0; i < n; i++) perm[i] = i;
-      this.tiler.add(dims, attrs, buildDimKeys(this.schema, dims), perm, 0, n);
+      this.tileIdentity(this.pending, true);
       this.pending = null;
     }
     const content = this.tiler.content();
@@ -71,20 +103,19 @@ export class GlobalOrderWriter {
   }
 }
 
-/** Cells [from, cellCount) of the columns, as write input. */
-function tailCells(cols: Column[], from: number): Cells {
+/** Cells [from, to) of the columns, as write input (copied: the columns can be let go). */
+function tailCells(cols: Column[], from: number, to: number): Cells {
   const out: Cells = {};
   for (const c of cols) {
-    const n = c.cellCount;
-    const validity = c.validity ? c.validity.slice(from, n) : undefined;
+    const validity = c.validity ? c.validity.slice(from, to) : undefined;
     if (c.isVar) {
       const o = c.varOffsets as Float64Array;
-      const offsets = new Float64Array(n - from);
-      for (let i = from; i < n; i++) offsets[i - from] = o[i] - o[from];
-      const data = asTyped(c.type, (c.varData as Uint8Array).slice(o[from], o[n]));
+      const offsets = new Float64Array(to - from);
+      for (let i = from; i < to; i++) offsets[i - from] = o[i] - o[from];
+      const data = asTyped(c.type, (c.varData as Uint8Array).slice(o[from], o[to]));
       out[c.name] = validity ? { data, offsets, validity } : { data, offsets };
     } else {
-      const values = asTyped(c.type, (c.fixed as Uint8Array).slice(from * c.cellSize, n * c.cellSize));
+      const values = asTyped(c.type, (c.fixed as Uint8Array).slice(from * c.cellSize, to * c.cellSize));
       out[c.name] = validity ? { values, validity } : values;
     }
   }

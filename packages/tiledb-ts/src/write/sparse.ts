@@ -4,7 +4,9 @@
  * each full buffer as its own fragment, so memory stays bounded however many cells arrive.
  */
 
+import { sameBytes } from "../binary.js";
 import { readDomainValue } from "../domain-value.js";
+import { compareBytes } from "../read/coords.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
@@ -53,15 +55,17 @@ function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: numb
     if (col.isVar) {
       const bytes = col.varData as Uint8Array;
       const o = col.varOffsets as Float64Array;
-      let lo = bytes.subarray(o[perm[start]], o[perm[start] + 1]);
+      // compared in place (no view per cell); a cell equal to the previous one changes nothing
+      let lo = perm[start];
       let hi = lo;
       for (let p = start + 1; p < end; p++) {
         const i = perm[p];
-        const x = bytes.subarray(o[i], o[i + 1]);
-        if (cmpBytes(x, lo) < 0) lo = x;
-        if (cmpBytes(x, hi) > 0) hi = x;
+        const prev = perm[p - 1];
+        if (sameBytes(bytes, o[i], o[i + 1], o[prev], o[prev + 1])) continue;
+        if (compareBytes(bytes, o[i], o[i + 1], bytes, o[lo], o[lo + 1]) < 0) lo = i;
+        if (compareBytes(bytes, o[i], o[i + 1], bytes, o[hi], o[hi + 1]) > 0) hi = i;
       }
-      return [lo.slice(), hi.slice()];
+      return [bytes.slice(o[lo], o[lo + 1]), bytes.slice(o[hi], o[hi + 1])];
     }
     const cs = col.cellSize;
     const src = col.fixed as Uint8Array;

@@ -55,7 +55,21 @@ export function hasSum(type: Datatype, isVar: boolean, cellValNum: number): bool
 export function gatherTile(col: Column, perm: Uint32Array, start: number, end: number): FieldTile {
   const n = end - start;
   const tile: FieldTile = { fixed: new Uint8Array(0), cellCount: n };
-  if (col.isVar) {
+  if (col.isVar && isRun(perm, start, end)) {
+    // cells already in order (sorted input, global-order writes): one copy, offsets rebased
+    const so = col.varOffsets as Float64Array;
+    const first = perm[start];
+    const base = so[first];
+    const offs = new BigUint64Array(n);
+    const words = new Uint32Array(offs.buffer);
+    for (let k = 0; k < n; k++) {
+      const v = so[first + k] - base;
+      words[2 * k] = v % 4294967296;
+      words[2 * k + 1] = Math.floor(v / 4294967296);
+    }
+    tile.fixed = new Uint8Array(offs.buffer);
+    tile.varData = (col.varData as Uint8Array).slice(base, so[first + n]);
+  } else if (col.isVar) {
     const src = col.varData as Uint8Array;
     const so = col.varOffsets as Float64Array;
     let total = 0;
@@ -73,6 +87,9 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
     }
     tile.fixed = new Uint8Array(offs.buffer);
     tile.varData = data;
+  } else if (isRun(perm, start, end)) {
+    const first = perm[start] * col.cellSize;
+    tile.fixed = (col.fixed as Uint8Array).slice(first, first + n * col.cellSize);
   } else {
     tile.fixed = gatherFixed(col.fixed as Uint8Array, col.cellSize, perm, start, end);
   }
@@ -83,6 +100,12 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
     tile.validity = v;
   }
   return tile;
+}
+
+/** Whether perm[start..end) is one ascending run of consecutive cells. */
+function isRun(perm: Uint32Array, start: number, end: number): boolean {
+  for (let k = start + 1; k < end; k++) if (perm[k] !== perm[k - 1] + 1) return false;
+  return true;
 }
 
 function gatherFixed(src: Uint8Array, cellSize: number, perm: Uint32Array, start: number, end: number): Uint8Array {

@@ -12,7 +12,10 @@ import { FilterType } from "../../src/filters/filter.js";
 import { createArray } from "../../src/write/create-array.js";
 import { GlobalOrderWriter } from "../../src/write/global-order-writer.js";
 import { writeSparse } from "../../src/write/sparse.js";
-import { pythonView, tempDir } from "./helpers.js";
+import { openArray } from "../../src/array.js";
+import { readAll } from "../../src/read/index.js";
+import { encodeColumn } from "../read/helpers.js";
+import { pythonView, rng, tempDir } from "./helpers.js";
 
 const dir = tempDir("tiledb-ts-gow-");
 let seq = 0;
@@ -72,6 +75,32 @@ describe("GlobalOrderWriter", () => {
     expect(py[uri].cells).toEqual(py[one].cells);
     expect(py[uri].nonempty_domain).toEqual(py[one].nonempty_domain);
     expect((py[uri].cells.feature_id as string[]).length).toBe(n);
+  });
+
+  it("gives the same cells and tiles for any chunking (chunks ending exactly on, before and after tile ends)", async () => {
+    const c = sortedCells();
+    const n = c.f.length;
+    const one = await makeArray();
+    await writeSparse(one, chunk(c, 0, n));
+    const expected = await readAll(await openArray(one));
+    const rand = rng(5);
+    const patterns = [[1, 6, 3], [7, 7, 7], [6, 1, 13, 1], [2, 5, 7, 14, 1, 6], Array.from({ length: 40 }, () => 1 + Math.floor(rand() * 20))];
+    for (const sizes of patterns) {
+      const uri = await makeArray();
+      const w = await GlobalOrderWriter.open(uri);
+      let at = 0;
+      for (let k = 0; at < n; k++) {
+        const next = Math.min(n, at + sizes[k % sizes.length]);
+        w.append(chunk(c, at, next));
+        at = next;
+      }
+      const frag = await w.close();
+      const arr = await openArray(uri);
+      expect(arr.fragments).toHaveLength(1);
+      expect(frag.name).toBeTruthy();
+      const got = await readAll(arr);
+      got.columns.forEach((col, i) => expect(encodeColumn(col), `${col.name} for chunks ${sizes}`).toEqual(encodeColumn(expected.columns[i])));
+    }
   });
 
   it("refuses cells out of order, within a chunk or across chunks, and commits nothing", async () => {
