@@ -99,7 +99,9 @@ describe("GlobalOrderWriter", () => {
       expect(arr.fragments).toHaveLength(1);
       expect(frag.name).toBeTruthy();
       const got = await readAll(arr);
-      got.columns.forEach((col, i) => expect(encodeColumn(col), `${col.name} for chunks ${sizes}`).toEqual(encodeColumn(expected.columns[i])));
+      got.columns.forEach((col, i) => {
+        expect(encodeColumn(col), `${col.name} for chunks ${sizes}`).toEqual(encodeColumn(expected.columns[i]));
+      });
     }
   });
 
