@@ -11,6 +11,8 @@
  *   pnpm --filter @census-cube/bench bench:cube -- --experiment DIR --work DIR [--max-workers 2]
  *        [--memory-budget 8GiB] [--external 'reference=cd SRC && PY -m builder --cube-uri {cube} --experiment-uri {experiment}']
  *        [--external-workers 2] [--external-experiment DIR] [--label small] [--no-append]
+ *        [--external-from DIR]   reuse the external builders measured by an earlier run whose --work was DIR (its
+ *                                measurements.json and cubes; the same experiment), marked as such in the table
  *   (or --preset small|large [--seed N] instead of --experiment: generates the experiment into --work first)
  *
  * Throughput is over the whole experiment (every X cell and nonzero): every command here reads all of X.
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     external: { type: "string", multiple: true, default: [] },
     "external-workers": { type: "string", default: String(cpus().length) },
     "external-experiment": { type: "string" },
+    "external-from": { type: "string" },
     python: { type: "string", default: process.env.PYTHON ?? join(repo, ".venv", "bin", "python") },
     "skip-floor": { type: "boolean", default: false },
     "no-append": { type: "boolean", default: false },
@@ -154,6 +157,15 @@ if (floorOut && (floorOut.nnz !== tsOut.nnz || floorOut.rows !== tsOut.rows)) {
 
 // 3. external builders, then cube equality with ours (dump_cube.py, as the parity tests compare)
 const comparisons: string[] = [];
+function compareCube(label: string, cube: string): void {
+  try {
+    const out = execFileSync(values.python, [join(repo, "apps", "cube-builder", "test", "python", "dump_cube.py"), ourCube, "--compare", cube], { encoding: "utf8" });
+    comparisons.push(`cube-builder cube vs ${label} cube (dump_cube.py --compare): ${out.trim().split("\n").pop()}`);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    comparisons.push(`cube-builder cube vs ${label} cube (dump_cube.py --compare): DIFFERENT: ${(e.stdout ?? "").trim().split("\n").slice(-3).join(" / ")} ${(e.stderr ?? "").trim().split("\n").slice(-2).join(" / ")}`);
+  }
+}
 for (const ext of externals) {
   const cube = join(work, `${ext.label}.cube`);
   rmSync(cube, { recursive: true, force: true });
@@ -161,13 +173,29 @@ for (const ext of externals) {
   const cmd = ext.template.replaceAll("{experiment}", extExperiment).replaceAll("{cube}", cube);
   const m = check(await timed(ext.label, ["sh", "-c", cmd]));
   measurements.push({ ...m, workers: WExt });
+  compareCube(ext.label, cube);
+}
+
+// 3b. external builders measured by an earlier run on the same experiment (a reference run can take an hour)
+const reused: string[] = [];
+if (values["external-from"]) {
+  const from = resolve(values["external-from"]);
+  let earlier: { experiment: string; date: string; commit: string; measurements: Run[] };
   try {
-    const out = execFileSync(values.python, [join(repo, "apps", "cube-builder", "test", "python", "dump_cube.py"), ourCube, "--compare", cube], { encoding: "utf8" });
-    comparisons.push(`cube-builder cube vs ${ext.label} cube (dump_cube.py --compare): ${out.trim().split("\n").pop()}`);
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    comparisons.push(`cube-builder cube vs ${ext.label} cube (dump_cube.py --compare): DIFFERENT: ${(e.stdout ?? "").trim().split("\n").slice(-3).join(" / ")} ${(e.stderr ?? "").trim().split("\n").slice(-2).join(" / ")}`);
+    earlier = JSON.parse(readFileSync(join(from, "measurements.json"), "utf8"));
+  } catch (e) {
+    fail(`--external-from ${from}: cannot read measurements.json (${(e as Error).message})`);
   }
+  if (resolve(earlier.experiment) !== experiment) fail(`--external-from ${from}: it measured ${earlier.experiment}, not ${experiment}`);
+  const builtIn = new Set(["synth-census generate", "cube-builder build", "cube-builder validate", "Python tiledb full X read", "tiledb-ts full X read"]);
+  for (const m of earlier.measurements.filter((x) => !builtIn.has(x.label))) {
+    const label = `${m.label} (run of ${earlier.date.slice(0, 16)}Z)`;
+    measurements.push({ ...m, label });
+    externals.push({ label, template: "" });
+    reused.push(label);
+    compareCube(label, join(from, `${m.label}.cube`));
+  }
+  if (reused.length === 0) fail(`--external-from ${from}: its measurements.json holds no external builder`);
 }
 
 // 4. the table and the ratios
@@ -220,6 +248,7 @@ const section = [
   "Commands:",
   "",
   ...measurements.map((m) => `- ${m.label}: \`${m.command.join(" ").replace(/^sh -c /, "")}\``),
+  ...(reused.length > 0 ? ["", `${reused.join(", ")}: measured by an earlier run of this benchmark on the same experiment (its measurements.json), not in this run.`] : []),
   "",
 ].join("\n");
 console.log(section);
