@@ -136,21 +136,26 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   const rank = new Uint32Array(n);
   for (let i = 0; i < n; i++) rank[i] = ctx.featureRank[gene[i]];
   const perm = globalRowOrder(group, rank, nGroups, nFeatures);
-  const outGene = new Uint32Array(n);
-  const outGroup = new Uint32Array(n);
+  return { ...permuteRows({ n, gene, group, values }, perm, ctx.estimatorNames), groups };
+}
+
+/** The rows in the order `perm` gives. */
+export function permuteRows(rows: Pick<SortedRows, "n" | "gene" | "group" | "values">, perm: Uint32Array, estimatorNames: readonly string[]): Pick<SortedRows, "n" | "gene" | "group" | "values"> {
+  const n = rows.n;
+  const gene = new Uint32Array(n);
+  const group = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
-    const i = perm[k];
-    outGene[k] = gene[i];
-    outGroup[k] = group[i];
+    gene[k] = rows.gene[perm[k]];
+    group[k] = rows.group[perm[k]];
   }
-  const outValues: Record<string, Float32Array> = {};
-  for (const name of ctx.estimatorNames) {
-    const v = values[name];
+  const values: Record<string, Float32Array> = {};
+  for (const e of estimatorNames) {
+    const src = rows.values[e];
     const out = new Float32Array(n);
-    for (let k = 0; k < n; k++) out[k] = v[perm[k]];
-    outValues[name] = out;
+    for (let k = 0; k < n; k++) out[k] = src[perm[k]];
+    values[e] = out;
   }
-  return { n, gene: outGene, group: outGroup, values: outValues, groups };
+  return { n, gene, group, values };
 }
 
 /** The cells of a sparse write of the estimators array for rows given as feature indices. */

@@ -5,7 +5,7 @@
  * by the cube.
  */
 import { GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
-import { estimatorCells, globalRowOrder } from "./estimators.js";
+import { estimatorCells, globalRowOrder, permuteRows } from "./estimators.js";
 import { readStagedRows, type StagedBatch, type StagedRows } from "./staging.js";
 
 /** Rows per appended chunk by default (~30 bytes each in memory, twice over while sorting and tiling). */
@@ -49,7 +49,7 @@ export async function writeStagedFragment(estUri: string, batches: StagedBatch[]
       for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
       const perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
       writer ??= await GlobalOrderWriter.open(estUri, { vfs: ctx.vfs });
-      writer.append(estimatorCells(permute(chunk, perm, ctx.estimatorNames), ctx.featureBytes));
+      writer.append(estimatorCells(permuteRows(chunk, perm, ctx.estimatorNames), ctx.featureBytes));
     }
     r = r1;
   }
@@ -69,24 +69,6 @@ function concatRows(parts: StagedRows[], estimatorNames: readonly string[]): Sta
     group.set(p.group, at);
     for (const e of estimatorNames) values[e].set(p.values[e], at);
     at += p.n;
-  }
-  return { n, gene, group, values };
-}
-
-function permute(rows: StagedRows, perm: Uint32Array, estimatorNames: readonly string[]): StagedRows {
-  const n = rows.n;
-  const gene = new Uint32Array(n);
-  const group = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    gene[k] = rows.gene[perm[k]];
-    group[k] = rows.group[perm[k]];
-  }
-  const values: Record<string, Float32Array> = {};
-  for (const e of estimatorNames) {
-    const src = rows.values[e];
-    const out = new Float32Array(n);
-    for (let k = 0; k < n; k++) out[k] = src[perm[k]];
-    values[e] = out;
   }
   return { n, gene, group, values };
 }
