@@ -2,10 +2,10 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, 
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
-import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
+import { CubeWriter, type LabelColumn, STAGING_DIR } from "@census-cube/cube-writer";
 import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
-import { setZstdLevelCap } from "@census-cube/tiledb-ts";
+import { joinUri, setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -24,6 +24,9 @@ export function demoExperimentUri(): string {
 const WORKER_BASE_BYTES = 96 * 2 ** 20;
 /** Accumulator bytes per (open group, gene): float64 sum, float64 sumsq, uint32 nnz. */
 const BYTES_PER_GROUP_GENE = 20;
+/** Encoding a piece of the estimators: a worker, two chunks of staged rows in flight, and the encoded tiles. */
+const PART_BASE_BYTES = WORKER_BASE_BYTES + 512 * 2 ** 20;
+const PART_BYTES_PER_ROW = 8;
 
 export interface BuildSummary {
   cubeUri: string;
@@ -243,6 +246,19 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
           });
         }),
       );
+      progress.stop();
+      // The staged batches become one estimators fragment, its tiles encoded by the workers in parallel pieces
+      // (the parent joins them); without consolidation, finish writes one fragment per batch instead.
+      if (opts.consolidate) {
+        const parts = await writer.stagedParts(Math.min(workers, batches.length));
+        if (parts.length > 1) {
+          const t0 = Date.now();
+          const files = parts.map((_, i) => joinUri(cubeUri, STAGING_DIR, `part-${i}.fragment`));
+          await Promise.all(parts.map((p, i) => executor.submit(PART_BASE_BYTES + (p.rowTo - p.rowFrom) * PART_BYTES_PER_ROW, "encodePart", [p, files[i]])));
+          await writer.commitStagedParts(files);
+          log.info({ parts: parts.length, seconds: (Date.now() - t0) / 1000 }, `estimators written in ${parts.length} parallel pieces`);
+        }
+      }
     } finally {
       progress.stop();
       await executor.shutdown();

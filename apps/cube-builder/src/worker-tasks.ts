@@ -3,7 +3,7 @@
  * groups. Workers keep the opened X array between tasks (its fragment metadata is read once per worker).
  */
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
-import { type AttachState, CubeWriter } from "@census-cube/cube-writer";
+import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
 import { SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
 import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
@@ -59,6 +59,12 @@ function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { 
   if (!v) throw new Error(`X batch has no column ${name}`);
   const data = v.data.length === 1 ? v.data[0].values : v.toArray();
   return data as ArrayLike<number | bigint> & { length: number };
+}
+
+/** Encodes one piece of the final estimators fragment (see CubeWriter.stagedParts) into `outUri`. */
+export async function encodePart(part: StagedPart, outUri: string): Promise<void> {
+  if (!writer) throw new Error("worker was not started (startWorker did not run)");
+  await writer.encodeStagedPart(part, outUri);
 }
 
 export async function buildBatch(task: BatchTask): Promise<BatchResult> {

@@ -3,13 +3,18 @@
  * batches as fragments, then validate, consolidate and mark it complete. A cube is "complete" only once
  * `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
  */
+import { deserialize, serialize } from "node:v8";
 import {
   addGroupMembers,
+  commitFragment,
+  concatFragmentContents,
+  type FragmentContent,
   columnValues,
   consolidate,
   createArray,
   createGroup,
   joinUri,
+  nextFragmentTimestamp,
   objectType,
   openArray,
   openGroup,
@@ -40,7 +45,7 @@ import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
 import { listStagedBatches, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
-import { writeStagedFragment } from "./write-staged.js";
+import { encodeStagedPart, planStagedParts, type StagedPart, type StagedWriteContext, writeStagedFragment } from "./write-staged.js";
 import { type ValidationReport, validateCube } from "./validate.js";
 
 export interface CreateCubeOptions {
@@ -263,13 +268,59 @@ export class CubeWriter {
    * then drops them. A batch whose groups the array already holds was written before a crash cut the
    * clean-up short: it is dropped, not written twice.
    */
-  private async writeStaged(oneFragment: boolean, chunkRows?: number): Promise<void> {
+  /** The staged batches not yet in the array (see isStale). */
+  private async liveStaged(): Promise<StagedBatch[]> {
     const staged = await listStagedBatches(this.vfs, this.cubeUri, this.estimatorNames, this.featureIds.length);
-    if (staged.length === 0) return;
+    if (staged.length === 0) return staged;
+    const inArray = await arrayGroups(joinUri(this.cubeUri, ESTIMATORS_ARRAY), this.nObs.length, this.vfs);
+    return staged.filter((b) => !isStale(b, inArray));
+  }
+
+  private writeContext(chunkRows?: number): StagedWriteContext {
+    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureBytes: this.featureBytes, nGroups: this.nObs.length, chunkRows };
+  }
+
+  /**
+   * Splits writing the staged batches into up to `parts` pieces ending on full tiles, for encoding in parallel
+   * (`encodeStagedPart` in any process attached to the cube, then `commitStagedParts`). Empty when nothing is
+   * staged. `finish` alone writes them in one process.
+   */
+  async stagedParts(parts: number): Promise<StagedPart[]> {
+    const live = await this.liveStaged();
+    if (live.length === 0) return [];
+    const schema = (await openArray(joinUri(this.cubeUri, ESTIMATORS_ARRAY), { vfs: this.vfs })).schema;
+    return planStagedParts(live, parts, Number(schema.capacity));
+  }
+
+  /** Encodes one piece of the staged write and stores it at `outUri` (nothing becomes visible). */
+  async encodeStagedPart(part: StagedPart, outUri: string, options: { chunkRows?: number } = {}): Promise<void> {
+    const content = await encodeStagedPart(joinUri(this.cubeUri, ESTIMATORS_ARRAY), part, this.writeContext(options.chunkRows));
+    await this.vfs.write(outUri, new Uint8Array(serialize(content)));
+  }
+
+  /** Joins the encoded pieces (in order) into one estimators fragment, commits it and drops the staged batches. */
+  async commitStagedParts(uris: string[]): Promise<void> {
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
-    const inArray = await arrayGroups(estUri, this.nObs.length, this.vfs);
-    const live = staged.filter((b) => !isStale(b, inArray));
-    const ctx = { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureBytes: this.featureBytes, nGroups: this.nObs.length, chunkRows };
+    try {
+      const schema = (await openArray(estUri, { vfs: this.vfs })).schema;
+      const pieces: FragmentContent[] = [];
+      for (const u of uris) pieces.push(deserialize(await this.vfs.read(u)) as FragmentContent);
+      const content = concatFragmentContents(pieces, Number(schema.capacity), `write to ${estUri}`);
+      await commitFragment(estUri, schema, content, { vfs: this.vfs, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
+    } catch (e) {
+      throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
+    }
+    await removeStaging(this.vfs, this.cubeUri);
+  }
+
+  private async writeStaged(oneFragment: boolean, chunkRows?: number): Promise<void> {
+    const live = await this.liveStaged();
+    if (live.length === 0) {
+      await removeStaging(this.vfs, this.cubeUri); // stale batches only
+      return;
+    }
+    const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
+    const ctx = this.writeContext(chunkRows);
     try {
       if (oneFragment) await writeStagedFragment(estUri, live, ctx);
       else for (const b of live) await writeStagedFragment(estUri, [b], ctx);

@@ -4,7 +4,7 @@
  * (feature bytes, then group) and appended to one GlobalOrderWriter, so memory is bounded by the chunk, not
  * by the cube.
  */
-import { GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
+import { type FragmentContent, GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
 import { estimatorCells, globalRowOrder, permuteRows } from "./estimators.js";
 import { readStagedRows, type StagedBatch, type StagedRows } from "./staging.js";
 
@@ -21,8 +21,47 @@ export interface StagedWriteContext {
   chunkRows?: number;
 }
 
+/** A piece of the staged write: rows [rowFrom, rowTo) of the batches' rows in global order. */
+export interface StagedPart {
+  batches: StagedBatch[];
+  rowFrom: number;
+  rowTo: number;
+}
+
+/** Splits the batches' rows, in global order, into up to `parts` pieces that end on full tiles. */
+export function planStagedParts(batches: StagedBatch[], parts: number, capacity: number): StagedPart[] {
+  let total = 0;
+  for (const b of batches) total += b.n;
+  const tiles = Math.ceil(total / capacity);
+  const perPart = Math.max(1, Math.ceil(tiles / Math.max(1, parts))) * capacity;
+  const out: StagedPart[] = [];
+  for (let from = 0; from < total; from += perPart) out.push({ batches, rowFrom: from, rowTo: Math.min(total, from + perPart) });
+  return out;
+}
+
 /** Writes the batches' rows as one fragment in global order; nothing when they hold no rows. */
 export async function writeStagedFragment(estUri: string, batches: StagedBatch[], ctx: StagedWriteContext): Promise<void> {
+  let total = 0;
+  for (const b of batches) total += b.n;
+  if (total === 0) return;
+  const writer = await GlobalOrderWriter.open(estUri, { vfs: ctx.vfs });
+  await appendStagedRows(writer, { batches, rowFrom: 0, rowTo: total }, ctx);
+  await writer.close();
+}
+
+/** One piece of the fragment, encoded but not committed (see concatFragmentContents). */
+export async function encodeStagedPart(estUri: string, part: StagedPart, ctx: StagedWriteContext): Promise<FragmentContent> {
+  const writer = await GlobalOrderWriter.open(estUri, { vfs: ctx.vfs });
+  await appendStagedRows(writer, part, ctx);
+  return writer.content();
+}
+
+/**
+ * Appends the part's rows: chunks of whole features, read from every batch at once, put in global order
+ * (feature bytes, then group) and cut to the part's rows.
+ */
+async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx: StagedWriteContext): Promise<void> {
+  const { batches, rowFrom, rowTo } = part;
   const nF = ctx.featureRank.length;
   const chunkRows = ctx.chunkRows ?? CHUNK_ROWS;
   const rowsOfRank = (r: number) => {
@@ -30,10 +69,10 @@ export async function writeStagedFragment(estUri: string, batches: StagedBatch[]
     for (const b of batches) s += b.rankStart[r + 1] - b.rankStart[r];
     return s;
   };
-  let writer: GlobalOrderWriter | null = null;
-  const geneOfRank = new Uint32Array(nF);
-  for (let g = 0; g < nF; g++) geneOfRank[ctx.featureRank[g]] = g;
-  for (let r = 0; r < nF; ) {
+  let at = 0; // global row index of the first row of rank r
+  let r = 0;
+  while (r < nF && at + rowsOfRank(r) <= rowFrom) at += rowsOfRank(r++);
+  while (r < nF && at < rowTo) {
     let r1 = r;
     let rows = 0;
     while (r1 < nF && (rows === 0 || rows + rowsOfRank(r1) <= chunkRows)) rows += rowsOfRank(r1++);
@@ -47,13 +86,13 @@ export async function writeStagedFragment(estUri: string, batches: StagedBatch[]
       const chunk = concatRows(parts, ctx.estimatorNames);
       const rank = new Uint32Array(chunk.n);
       for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
-      const perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
-      writer ??= await GlobalOrderWriter.open(estUri, { vfs: ctx.vfs });
-      writer.append(estimatorCells(permuteRows(chunk, perm, ctx.estimatorNames), ctx.featureBytes));
+      let perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
+      if (at < rowFrom || at + rows > rowTo) perm = perm.subarray(Math.max(0, rowFrom - at), Math.min(rows, rowTo - at));
+      writer.append(estimatorCells(permuteRows({ ...chunk, n: perm.length }, perm, ctx.estimatorNames), ctx.featureBytes));
     }
+    at += rows;
     r = r1;
   }
-  if (writer) await writer.close();
 }
 
 function concatRows(parts: StagedRows[], estimatorNames: readonly string[]): StagedRows {

@@ -4,6 +4,8 @@
  * per-tile mins/maxes/sums/null counts, MBRs). `fragment-writer.ts` then writes the files and commits.
  */
 import type { Datatype } from "../datatype.js";
+import { readDomainValue } from "../domain-value.js";
+import { TileDBError } from "../errors.js";
 import type { FilterPipeline } from "../filters/filter.js";
 import type { ArraySchema } from "../schema.js";
 import type { Column } from "./columns.js";
@@ -133,5 +135,72 @@ export function concatParts(parts: Uint8Array[], total?: number): Uint8Array {
 export function dataFileNames(files: FieldFiles, index: number): { fixed: string; var: string; validity: string } {
   const base = `${files.isDim ? "d" : "a"}${index}`;
   return { fixed: `${base}.tdb`, var: `${base}_var.tdb`, validity: `${base}_validity.tdb` };
+}
+
+
+/**
+ * One fragment's content from consecutive pieces built apart (for example in parallel): each piece's tiles
+ * follow the previous piece's in global order, and every piece but the last holds only full tiles of
+ * `capacity` cells (a sparse fragment may end with a partial tile only). Offsets are shifted; nothing is
+ * re-encoded.
+ */
+export function concatFragmentContents(pieces: FragmentContent[], capacity: number, what: string): FragmentContent {
+  const kept = pieces.filter((p) => p.cellCount > 0);
+  if (kept.length === 0) throw new TileDBError("E_WRITE_INPUT", `${what}: no cells to write`);
+  kept.forEach((p, k) => {
+    if (p.dense) throw new TileDBError("E_WRITE_INPUT", `${what}: only sparse fragment pieces can be joined`);
+    if (k < kept.length - 1 && p.cellCount !== p.tileCount * capacity) {
+      throw new TileDBError("E_WRITE_INPUT", `${what}: piece ${k} holds ${p.cellCount} cells in ${p.tileCount} tiles; every piece but the last must hold full tiles of ${capacity}`);
+    }
+  });
+  const fields = kept[0].fields.map((f0, i) => {
+    const out: FieldFiles = { ...f0, fixedParts: [], varParts: [], validityParts: [], fileSize: 0, varFileSize: 0, validityFileSize: 0, tileOffsets: [], tileVarOffsets: [], tileVarSizes: [], tileValidityOffsets: [], stats: [] };
+    for (const p of kept) {
+      const f = p.fields[i];
+      out.fixedParts.push(...f.fixedParts);
+      out.varParts.push(...f.varParts);
+      out.validityParts.push(...f.validityParts);
+      for (const o of f.tileOffsets) out.tileOffsets.push(o + out.fileSize);
+      for (const o of f.tileVarOffsets) out.tileVarOffsets.push(o + out.varFileSize);
+      for (const o of f.tileValidityOffsets) out.tileValidityOffsets.push(o + out.validityFileSize);
+      out.tileVarSizes.push(...f.tileVarSizes);
+      out.stats.push(...f.stats);
+      out.fileSize += f.fileSize;
+      out.varFileSize += f.varFileSize;
+      out.validityFileSize += f.validityFileSize;
+    }
+    return out;
+  });
+  const last = kept[kept.length - 1];
+  let nonEmpty = kept[0].nonEmptyDomain;
+  const dimFields = fields.filter((f) => f.isDim);
+  for (const p of kept.slice(1)) nonEmpty = unionRanges(dimFields, nonEmpty, p.nonEmptyDomain);
+  return {
+    dense: false,
+    fields,
+    tileCount: kept.reduce((s, p) => s + p.tileCount, 0),
+    cellCount: kept.reduce((s, p) => s + p.cellCount, 0),
+    lastTileCellNum: last.lastTileCellNum,
+    mbrs: kept.flatMap((p) => p.mbrs),
+    nonEmptyDomain: nonEmpty,
+  };
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** The smallest ranges holding both (per dimension: values of its type, or string bytes). */
+export function unionRanges(dims: Array<{ isVar: boolean; type: Datatype }>, a: RawRange[], b: RawRange[]): RawRange[] {
+  return a.map((r, d) => {
+    const col = dims[d];
+    const less = (x: Uint8Array, y: Uint8Array): boolean =>
+      col.isVar ? cmpBytes(x, y) < 0 : readDomainValue(x, 0, col.type) < readDomainValue(y, 0, col.type);
+    const lo = less(b[d][0], r[0]) ? b[d][0] : r[0];
+    const hi = less(r[1], b[d][1]) ? b[d][1] : r[1];
+    return [lo, hi];
+  });
 }
 

@@ -9,6 +9,7 @@ import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
 import type { Column } from "./columns.js";
+import type { FragmentContent } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, checkGlobalOrder } from "./global-order.js";
 import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
@@ -31,6 +32,11 @@ export class GlobalOrderWriter {
     if (schema.arrayType !== "sparse") throw new TileDBError("E_WRITE_INPUT", `write to ${arrayUri}: the array is dense; use writeDense`);
     this.what = `global-order write to ${arrayUri}`;
     this.tiler = new SparseTiler(schema, this.what);
+  }
+
+  /** Cells per data tile: pieces joined with concatFragmentContents must end on a multiple of it. */
+  get capacity(): number {
+    return this.tiler.capacity;
   }
 
   static async open(arrayUri: string, options: WriteOptions = {}): Promise<GlobalOrderWriter> {
@@ -90,6 +96,16 @@ export class GlobalOrderWriter {
 
   /** Tiles the rest and commits the fragment (visible only now). */
   async close(): Promise<CommittedFragment> {
+    const content = this.content();
+    const timestamp = this.options.timestamp ?? (await nextFragmentTimestamp(this.arrayUri, this.vfs));
+    return commitFragment(this.arrayUri, this.schema, content, { vfs: this.vfs, timestamp });
+  }
+
+  /**
+   * Tiles the rest and returns the fragment's content without committing it: a piece of a fragment built in
+   * parallel, to join with `concatFragmentContents` (every piece but the last must end on a full tile).
+   */
+  content(): FragmentContent {
     if (this.closed) throw new TileDBError("E_WRITE_INPUT", `${this.what}: the writer is closed`);
     this.closed = true;
     if (this.pending) {
@@ -98,8 +114,7 @@ export class GlobalOrderWriter {
     }
     const content = this.tiler.content();
     if (content.cellCount === 0) throw new TileDBError("E_WRITE_INPUT", `${this.what}: no cells to write`);
-    const timestamp = this.options.timestamp ?? (await nextFragmentTimestamp(this.arrayUri, this.vfs));
-    return commitFragment(this.arrayUri, this.schema, content, { vfs: this.vfs, timestamp });
+    return content;
   }
 }
 

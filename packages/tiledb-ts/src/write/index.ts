@@ -1,7 +1,9 @@
 export type { ColumnInput, TypedArray } from "./columns.js";
 export { type CreateArrayOptions, createArray } from "./create-array.js";
 export { buildDenseFragment, type DenseWrite, writeDense } from "./dense.js";
+export { concatFragmentContents, type FragmentContent } from "./fragment-builder.js";
 export { type CommittedFragment, commitFragment } from "./fragment-writer.js";
+export { nextFragmentTimestamp } from "./schema-loader.js";
 export {
   type ArraySchemaInput,
   type AttributeInput,

@@ -5,14 +5,13 @@
  */
 
 import { sameBytes } from "../binary.js";
-import { readDomainValue } from "../domain-value.js";
 import { compareBytes } from "../read/coords.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
 import { type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
-import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange } from "./fragment-builder.js";
+import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange, unionRanges } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
 import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
@@ -93,23 +92,6 @@ function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: numb
       }
     }
     return [src.slice(loI * cs, loI * cs + cs), src.slice(hiI * cs, hiI * cs + cs)];
-  });
-}
-
-function cmpBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
-function unionRanges(dims: Column[], a: RawRange[], b: RawRange[]): RawRange[] {
-  return a.map((r, d) => {
-    const col = dims[d];
-    const less = (x: Uint8Array, y: Uint8Array): boolean =>
-      col.isVar ? cmpBytes(x, y) < 0 : readDomainValue(x, 0, col.type) < readDomainValue(y, 0, col.type);
-    const lo = less(b[d][0], r[0]) ? b[d][0] : r[0];
-    const hi = less(r[1], b[d][1]) ? b[d][1] : r[1];
-    return [lo, hi];
   });
 }
 

@@ -10,6 +10,9 @@ import { describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
 import { FilterType } from "../../src/filters/filter.js";
 import { createArray } from "../../src/write/create-array.js";
+import { vfsFor } from "../../src/vfs/index.js";
+import { concatFragmentContents, type FragmentContent } from "../../src/write/fragment-builder.js";
+import { commitFragment } from "../../src/write/fragment-writer.js";
 import { GlobalOrderWriter } from "../../src/write/global-order-writer.js";
 import { writeSparse } from "../../src/write/sparse.js";
 import { openArray } from "../../src/array.js";
@@ -130,6 +133,31 @@ describe("GlobalOrderWriter", () => {
     w2.append(chunk(c, 4, 9));
     await w2.close();
     expect(pythonView({ arrays: [loose] }).arrays[loose].cells.feature_id).toHaveLength(10);
+  });
+
+  it("pieces built apart join into one fragment (concatFragmentContents), read like one writeSparse", async () => {
+    const c = sortedCells();
+    const n = c.f.length;
+    const uri = await makeArray();
+    const cut = 7 * 9; // a piece may only end on a full tile
+    const pieces: FragmentContent[] = [];
+    for (const [a, b] of [[0, cut], [cut, 2 * cut], [2 * cut, n]]) {
+      const w = await GlobalOrderWriter.open(uri);
+      w.append(chunk(c, a, b));
+      pieces.push(w.content());
+    }
+    await commitFragment(uri, (await openArray(uri)).schema, concatFragmentContents(pieces, 7, "test"), { vfs: vfsFor(uri), timestamp: Date.now() });
+    const one = await makeArray();
+    await writeSparse(one, chunk(c, 0, n));
+    const py = pythonView({ arrays: [uri, one] }).arrays;
+    expect(py[uri].error).toBeUndefined();
+    expect(py[uri].fragments).toBe(1);
+    expect(py[uri].cells).toEqual(py[one].cells);
+    expect(py[uri].nonempty_domain).toEqual(py[one].nonempty_domain);
+    const w = await GlobalOrderWriter.open(uri);
+    w.append(chunk(c, 0, 10));
+    const partial = w.content();
+    expect(() => concatFragmentContents([partial, pieces[1]], 7, "test")).toThrow(/piece 0 holds 10 cells in 2 tiles; every piece but the last must hold full tiles of 7/);
   });
 
   it("refuses to commit an empty fragment or to write after close", async () => {
