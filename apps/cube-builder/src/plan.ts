@@ -17,8 +17,14 @@ export interface Batch {
   ranges: Array<[number, number]>;
 }
 
+/** A batch past this many times the minimum closes even where its groups interleave with the next ones. */
+const SPREAD_LIMIT = 4;
+
 export interface PlanOptions {
-  /** A batch is closed once it holds at least this many cells (the reference's MIN_BATCH_SIZE). */
+  /**
+   * A batch is closed once it holds at least this many cells (the reference's MIN_BATCH_SIZE) and the next
+   * group does not interleave with its cells (or it holds SPREAD_LIMIT times as many).
+   */
   minBatchCells: number;
   /** A group is not added to a non-empty batch that would then exceed this many cells. */
   maxBatchCells: number;
@@ -40,6 +46,7 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
   }
   const size = new Float64Array(nGroups);
   const firstCell = new Float64Array(nGroups).fill(-1);
+  const lastCell = new Float64Array(nGroups).fill(-1);
   for (let i = 0; i < n; i++) {
     if (i > 0 && !(joinids[i] > joinids[i - 1])) {
       throw new CubeBuilderError("E_PLAN", `planBatches: joinids must be strictly ascending (index ${i})`);
@@ -47,6 +54,7 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
     const g = groupOfCell[i];
     if (g >= nGroups) throw new CubeBuilderError("E_PLAN", `planBatches: group ${g} of cell ${joinids[i]} >= ${nGroups}`);
     if (size[g] === 0) firstCell[g] = i;
+    lastCell[g] = i;
     size[g] += 1;
   }
   // Groups in order of their first cell; empty groups are not planned.
@@ -60,16 +68,24 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
   let current = 0;
   let cells = 0;
   let nGroupsInBatch = 0;
+  // Last cell (input position) of the batch's groups: a group starting before it interleaves with the batch.
+  let batchEnd = -1;
   for (const g of order) {
-    if (cells > 0 && (cells >= opts.minBatchCells || cells + size[g] > opts.maxBatchCells || nGroupsInBatch >= maxGroups)) {
+    // A batch that has its cells closes where the next group does not interleave with it, so batches own
+    // disjoint joinid stretches and no X tile is decoded by two batches (groups of a Census dataset interleave
+    // within it); a batch of SPREAD_LIMIT times the minimum closes anyway, to keep the workers busy.
+    const enough = cells >= opts.minBatchCells && (firstCell[g] > batchEnd || cells >= SPREAD_LIMIT * opts.minBatchCells);
+    if (cells > 0 && (enough || cells + size[g] > opts.maxBatchCells || nGroupsInBatch >= maxGroups)) {
       batchCells.push(cells);
       current++;
       cells = 0;
       nGroupsInBatch = 0;
+      batchEnd = -1;
     }
     batchOfGroup[g] = current;
     cells += size[g];
     nGroupsInBatch++;
+    batchEnd = Math.max(batchEnd, lastCell[g]);
   }
   if (cells > 0) batchCells.push(cells);
 

@@ -49,7 +49,7 @@ export function program(): Command {
     .option("--overwrite", "replace an existing cube")
     .option("--max-workers <n>", "worker processes (default: CPU count)")
     .option("--memory-budget <size>", "memory for all workers together, e.g. 8GiB (default: half of RAM)")
-    .option("--min-batch-size <n>", "cells per batch before a batch is closed (whole obs groups)", "8192")
+    .option("--min-batch-size <n>", "cells per batch before a batch may close (whole obs groups; it closes where the next groups do not interleave with it)", "8192")
     .option(
       "--zstd-level-cap <n>",
       'highest zstd level used when writing; the schema keeps the reference\'s levels (19) and reads the same; "none" compresses at the schema\'s levels (~100x slower)',

@@ -13,14 +13,24 @@ function sample(groups: number[], gaps: number[]) {
 }
 
 describe("planBatches", () => {
-  it("keeps every group whole and closes batches at the minimum size", () => {
-    // groups: 0 0 1 1 1 2 0 3 3
+  it("keeps every group whole and closes batches past the minimum size where groups stop interleaving", () => {
+    // groups: 0 0 1 1 1 2 0 3 3 — group 2 starts inside group 0's stretch, so it joins the first batch
     const { joinids, groupOfCell } = sample([0, 0, 1, 1, 1, 2, 0, 3, 3], [0]);
     const batches = planBatches(joinids, groupOfCell, 4, { minBatchCells: 4, maxBatchCells: 100 });
-    expect(batches.map((b) => Array.from(b.groups))).toEqual([[0, 1], [2, 3]]);
-    expect(Array.from(batches[0].cells)).toEqual([0, 1, 2, 3, 4, 6]);
-    expect(batches[0].ranges).toEqual([[1, 5], [7, 7]]);
-    expect(batches[1].ranges).toEqual([[6, 6], [8, 9]]);
+    expect(batches.map((b) => Array.from(b.groups))).toEqual([[0, 1, 2], [3]]);
+    expect(Array.from(batches[0].cells)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(batches[0].ranges).toEqual([[1, 7]]);
+    expect(batches[1].ranges).toEqual([[8, 9]]);
+  });
+
+  it("closes interleaved batches at four times the minimum, to keep workers busy", () => {
+    // four groups interleaved cell by cell over 40 cells: no clean boundary
+    const { joinids, groupOfCell } = sample(Array.from({ length: 40 }, (_, i) => i % 4), [0]);
+    const batches = planBatches(joinids, groupOfCell, 4, { minBatchCells: 2, maxBatchCells: 100 });
+    expect(batches.map((b) => b.cells.length)).toEqual([10, 10, 10, 10]);
+    // below four times the minimum they stay together
+    const together = planBatches(joinids, groupOfCell, 4, { minBatchCells: 20, maxBatchCells: 100 });
+    expect(together.map((b) => b.cells.length)).toEqual([40]);
   });
 
   it("rejects unsorted joinids and out-of-range groups", () => {
