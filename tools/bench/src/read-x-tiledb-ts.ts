@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   // one byte per row seen so far: rows with any nonzero (grown by doubling; rows are at most a few million)
   let seen = new Uint8Array(1 << 16);
   let nnz = 0;
-  for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget })) {
+  // unordered, as Python tiledb reads sparse arrays by default ("U"): no merge of the fragments in global order
+  for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget, order: "unordered" })) {
     const d0 = column(batch, dim0.name).data;
     const rows = d0.byteOffset % 8 === 0 ? new BigInt64Array(d0.buffer, d0.byteOffset, batch.length) : new BigInt64Array(d0.slice().buffer);
     for (let i = 0; i < rows.length; i++) {
