@@ -100,9 +100,24 @@ export class ByteWriter {
 
 export { textDecoder, textEncoder };
 
-/** Whether bytes [as, ae) and [bs, be) of `b` are equal. */
-export function sameBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  for (let k = 0; k < ae - as; k++) if (b[as + k] !== b[bs + k]) return false;
+/** Whether bytes [aStart, aEnd) of `a` equal bytes [bStart, bEnd) of `b`. */
+export function equalBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
+}
+
+/** Byte-wise comparison of two ranges, shorter prefix first (how TileDB orders string coordinates): -1, 0 or 1. */
+export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let k = 0; k < n; k++) {
+    const d = a[as + k] - b[bs + k];
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return ae - as - (be - bs) < 0 ? -1 : ae - as === be - bs ? 0 : 1;
+}
+
+/** compareBytes over two whole arrays. */
+export function compareByteArrays(a: Uint8Array, b: Uint8Array): number {
+  return compareBytes(a, 0, a.length, b, 0, b.length);
 }

@@ -3,7 +3,7 @@
  * holding key/value entries or deletions. Files apply in timestamp order; a later entry for a key replaces or
  * deletes an earlier one.
  */
-import { ByteReader, ByteWriter, textDecoder, textEncoder } from "./binary.js";
+import { ByteReader, ByteWriter, compareByteArrays, textDecoder, textEncoder } from "./binary.js";
 import { Datatype, datatypeName, datatypeSize, isStringType } from "./datatype.js";
 import { TileDBError } from "./errors.js";
 import { decodeGenericTile, encodeGenericTile } from "./generic-tile.js";
@@ -69,7 +69,7 @@ export function decodeMetadataPayload(payload: Uint8Array, what = "metadata"): M
 
 /** Serializes entries as TileDB does: sorted by key (byte order), deletions carry no value. */
 export function encodeMetadataPayload(entries: MetadataEntry[]): Uint8Array {
-  const sorted = [...entries].sort((a, b) => compareBytes(textEncoder.encode(a.key), textEncoder.encode(b.key)));
+  const sorted = [...entries].sort((a, b) => compareByteArrays(textEncoder.encode(a.key), textEncoder.encode(b.key)));
   const w = new ByteWriter(256);
   for (const e of sorted) {
     const key = textEncoder.encode(e.key);
@@ -81,12 +81,6 @@ export function encodeMetadataPayload(entries: MetadataEntry[]): Uint8Array {
     w.u8(0).u8(e.value.type).u32(e.value.count).bytes(e.value.raw);
   }
   return w.finish();
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 // ---- values ----

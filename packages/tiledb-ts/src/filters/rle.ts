@@ -4,11 +4,12 @@
  * - var-sized strings (whole tile, offsets folded in): runs of [run length][string length][string bytes],
  *   lengths big-endian in the smallest of 1/2/4/8 bytes that fits, sizes recorded in the metadata.
  */
+import { equalBytes } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
 import { type FilterStep, FilterType } from "./filter.js";
 import { corrupt, u32Bytes } from "./util.js";
-import { byteSizeFor, cellBounds, equalBytes, offsetsToBytes, readBE, writeBE } from "./var-strings.js";
+import { byteSizeFor, cellBounds, offsetsToBytes, readBE, writeBE } from "./var-strings.js";
 
 const MAX_RUN = 65535;
 

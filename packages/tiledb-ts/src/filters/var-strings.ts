@@ -47,12 +47,6 @@ export function cellBounds(dataLength: number, offsets: ArrayLike<number>, step:
   return { starts, ends };
 }
 
-export function equalBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /** uint64 little-endian offsets, as an offsets tile holds them. */
 export function offsetsToBytes(offsets: number[]): Uint8Array {
   const out = new Uint8Array(offsets.length * 8);

@@ -4,6 +4,7 @@
  * and testing cells against subarray ranges. 64-bit values are compared as two 32-bit words, so no BigInt
  * is allocated per cell on the hot path.
  */
+import { compareBytes } from "../binary.js";
 import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema, Dimension, DomainValue } from "../schema.js";
@@ -78,16 +79,6 @@ export function compareCells(a: DimColumn, i: number, b: DimColumn, j: number): 
       return la < lb ? -1 : la > lb ? 1 : 0;
     }
   }
-}
-
-/** Byte-wise comparison, shorter prefix first (how TileDB orders string coordinates). */
-export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
-  const n = Math.min(ae - as, be - bs);
-  for (let k = 0; k < n; k++) {
-    const d = a[as + k] - b[bs + k];
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return ae - as - (be - bs) < 0 ? -1 : ae - as === be - bs ? 0 : 1;
 }
 
 /**

@@ -3,6 +3,7 @@
  * that field's data files, and everything the fragment metadata records about them (tile offsets, var sizes,
  * per-tile mins/maxes/sums/null counts, MBRs). `fragment-writer.ts` then writes the files and commits.
  */
+import { compareByteArrays } from "../binary.js";
 import type { Datatype } from "../datatype.js";
 import { readDomainValue } from "../domain-value.js";
 import { TileDBError } from "../errors.js";
@@ -186,18 +187,12 @@ export function concatFragmentContents(pieces: FragmentContent[], capacity: numb
   };
 }
 
-function cmpBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
 /** The smallest ranges holding both (per dimension: values of its type, or string bytes). */
 export function unionRanges(dims: Array<{ isVar: boolean; type: Datatype }>, a: RawRange[], b: RawRange[]): RawRange[] {
   return a.map((r, d) => {
     const col = dims[d];
     const less = (x: Uint8Array, y: Uint8Array): boolean =>
-      col.isVar ? cmpBytes(x, y) < 0 : readDomainValue(x, 0, col.type) < readDomainValue(y, 0, col.type);
+      col.isVar ? compareByteArrays(x, y) < 0 : readDomainValue(x, 0, col.type) < readDomainValue(y, 0, col.type);
     const lo = less(b[d][0], r[0]) ? b[d][0] : r[0];
     const hi = less(r[1], b[d][1]) ? b[d][1] : r[1];
     return [lo, hi];

@@ -6,7 +6,7 @@
  */
 
 import { COMMITS_DIR, FRAGMENTS_DIR } from "../array-directory.js";
-import { textDecoder } from "../binary.js";
+import { compareByteArrays, textDecoder } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { readDomainValue } from "../domain-value.js";
 import { FORMAT_VERSION } from "../format-version.js";
@@ -57,12 +57,6 @@ function bounds(f: FieldFiles, which: "min" | "max"): TileBounds {
   return { fixed: new Uint8Array(offs.buffer), var: concatParts(vals) };
 }
 
-function cmpBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
 /** Fragment-level min/max/sum/null count from the tile statistics (TileDB's compute_fragment_min_max_sum_null_count). */
 function fragmentStats(f: FieldFiles, cellsPerTile: (t: number) => number): FragmentStats {
   const nullCount = f.stats.reduce((s, x) => s + BigInt(x.nullCount), 0n);
@@ -74,8 +68,8 @@ function fragmentStats(f: FieldFiles, cellsPerTile: (t: number) => number): Frag
       let max: Uint8Array | null = null;
       for (const s of live) {
         if (!s.min || !s.max) continue;
-        if (min === null || cmpBytes(s.min, min) < 0) min = s.min;
-        if (max === null || cmpBytes(s.max, max) > 0) max = s.max;
+        if (min === null || compareByteArrays(s.min, min) < 0) min = s.min;
+        if (max === null || compareByteArrays(s.max, max) > 0) max = s.max;
       }
       out.min = min ?? (f.isVar ? EMPTY : f.stats[0]?.min ?? EMPTY);
       out.max = max ?? (f.isVar ? EMPTY : f.stats[0]?.max ?? EMPTY);

@@ -11,7 +11,7 @@ import type { VFS } from "../vfs/vfs.js";
 import type { Column } from "./columns.js";
 import type { FragmentContent } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
-import { buildDimKeys, checkGlobalOrder } from "./global-order.js";
+import { buildDimKeys, checkGlobalOrder, identityPermutation } from "./global-order.js";
 import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
 import { asTyped, type Cells, mergeBatches, SparseTiler, sparseColumns, type WriteOptions } from "./sparse.js";
 
@@ -75,9 +75,7 @@ export class GlobalOrderWriter {
       // full tiles straight from the chunk's columns; at least one cell stays pending for the next check
       const rest = n - from;
       const full = rest - (((rest - 1) % cap) + 1);
-      const perm = new Uint32Array(n);
-      for (let i = 0; i < n; i++) perm[i] = i;
-      this.tiler.add(dims, attrs, keys, perm, from, from + full);
+      this.tiler.add(dims, attrs, keys, identityPermutation(n), from, from + full);
       this.pending = tailCells(cols, from + full, n);
       this.pendingCount = n - from - full;
     }
@@ -89,9 +87,7 @@ export class GlobalOrderWriter {
     const keys = buildDimKeys(this.schema, dims);
     checkGlobalOrder(this.schema, keys, n, this.what);
     if (!tile) return;
-    const perm = new Uint32Array(n);
-    for (let i = 0; i < n; i++) perm[i] = i;
-    this.tiler.add(dims, attrs, keys, perm, 0, n);
+    this.tiler.add(dims, attrs, keys, identityPermutation(n), 0, n);
   }
 
   /** Tiles the rest and commits the fragment (visible only now). */

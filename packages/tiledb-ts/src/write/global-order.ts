@@ -3,6 +3,7 @@
  * the space tile they fall in (tile order over the dimensions that have a tile extent), then by cell order.
  * Fragments store their cells in this order, split into data tiles of `capacity` cells.
  */
+import { compareBytes } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { hilbertValue } from "../read/coords.js";
@@ -83,17 +84,6 @@ export function checkDomain(dim: Dimension, key: { num?: Float64Array; big?: Big
       }
     }
   }
-}
-
-function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
-  const la = ae - as;
-  const lb = be - bs;
-  const n = Math.min(la, lb);
-  for (let k = 0; k < n; k++) {
-    const d = a[as + k] - b[bs + k];
-    if (d !== 0) return d;
-  }
-  return la - lb;
 }
 
 /** Builds per-dimension keys (and checks the domain) for the dimension columns in schema order. */
@@ -233,8 +223,7 @@ export function globalOrderCompare(schema: ArraySchema, keys: DimKey[], n = 0): 
  */
 export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: number): Uint32Array {
   const cmp = globalOrderCompare(schema, keys, n);
-  let perm: Uint32Array = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
+  let perm = identityPermutation(n);
   let sorted = true;
   for (let i = 1; i < n; i++) {
     if (cmp(i - 1, i) > 0) {
@@ -255,6 +244,13 @@ export function globalOrderPermutation(schema: ArraySchema, keys: DimKey[], n: n
       }
     }
   }
+  return perm;
+}
+
+/** 0, 1, ..., n - 1: cells in the order given. */
+export function identityPermutation(n: number): Uint32Array {
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
   return perm;
 }
 

@@ -4,9 +4,9 @@
  * A comparison sort costs a JS comparator call per comparison (~n log n of them); this costs a few linear,
  * stable counting passes. Float coordinates and Hilbert order are left to the comparison sort.
  */
-import { sameBytes } from "../binary.js";
+import { equalBytes } from "../binary.js";
 import type { ArraySchema } from "../schema.js";
-import type { DimKey } from "./global-order.js";
+import { type DimKey, identityPermutation } from "./global-order.js";
 
 /** Most buckets of one counting pass (a 64 KiB-entry count table stays cache-friendly). */
 const DIGIT_BITS = 16;
@@ -37,7 +37,7 @@ export function stringRanks(bytes: Uint8Array, offsets: Float64Array, n: number)
     const s = offsets[i];
     const e = offsets[i + 1];
     // sorted or grouped input repeats the previous string: no decode, no lookup
-    if (i > 0 && sameBytes(bytes, offsets[i - 1], s, s, e)) {
+    if (i > 0 && equalBytes(bytes, offsets[i - 1], s, bytes, s, e)) {
       ids[i] = ids[i - 1];
       continue;
     }
@@ -71,8 +71,7 @@ function latin1(b: Uint8Array, s: number, e: number): string {
 export function radixGlobalOrder(schema: ArraySchema, keys: DimKey[], n: number): Uint32Array | null {
   const sortKeys = integerKeys(schema, keys, n);
   if (!sortKeys) return null;
-  let perm: Uint32Array = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
+  let perm = identityPermutation(n);
   let tmp: Uint32Array = new Uint32Array(n);
   // least significant key first; each pass is stable, so earlier passes order the ties of later ones
   for (let k = sortKeys.length - 1; k >= 0; k--) {

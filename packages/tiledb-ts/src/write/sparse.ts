@@ -4,8 +4,7 @@
  * each full buffer as its own fragment, so memory stays bounded however many cells arrive.
  */
 
-import { sameBytes } from "../binary.js";
-import { compareBytes } from "../read/coords.js";
+import { compareBytes, equalBytes } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
@@ -60,7 +59,7 @@ function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: numb
       for (let p = start + 1; p < end; p++) {
         const i = perm[p];
         const prev = perm[p - 1];
-        if (sameBytes(bytes, o[i], o[i + 1], o[prev], o[prev + 1])) continue;
+        if (equalBytes(bytes, o[i], o[i + 1], bytes, o[prev], o[prev + 1])) continue;
         if (compareBytes(bytes, o[i], o[i + 1], bytes, o[lo], o[lo + 1]) < 0) lo = i;
         if (compareBytes(bytes, o[i], o[i + 1], bytes, o[hi], o[hi + 1]) > 0) hi = i;
       }
@@ -156,10 +155,8 @@ export function buildSparseFragment(schema: ArraySchema, cells: Cells, what = "s
   const keys = buildDimKeys(schema, dims);
   const perm = globalOrderPermutation(schema, keys, n);
   const tiler = new SparseTiler(schema, what);
-  tiler.add(dims, attrs, keys, perm, 0, n);
-  const content = tiler.content();
-  if (n === 0) content.fields = [...attrs.map((c) => newFieldFiles(c.name, false, c)), ...dims.map((c) => newFieldFiles(c.name, true, c))];
-  return content;
+  tiler.add(dims, attrs, keys, perm, 0, n); // sets up every field's files, also for no cells
+  return tiler.content();
 }
 
 /**

@@ -3,6 +3,7 @@
  * TileDB keeps (format spec: fragment.md, tile mins/maxes/sums/null counts; the rules of which fields carry
  * which statistics follow TileDB's tile metadata generator).
  */
+import { compareByteArrays } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import type { Column } from "./columns.js";
 
@@ -279,12 +280,6 @@ function sumOf(type: Datatype, view: NumView, n: number, v?: Uint8Array): Uint8A
   return out;
 }
 
-function cmpBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
 /** Fixed char cells compare like strncmp (stopping at a zero byte); var cells byte-wise. */
 function strncmp(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -308,8 +303,8 @@ function stringMinMax(col: Column, tile: FieldTile, stats: TileStats): void {
       const a = Number(offs[i]);
       const b = i + 1 < n ? Number(offs[i + 1]) : data.byteLength;
       const x = data.subarray(a, b);
-      if (min === null || cmpBytes(x, min) < 0) min = x;
-      if (max === null || cmpBytes(x, max) > 0) max = x;
+      if (min === null || compareByteArrays(x, min) < 0) min = x;
+      if (max === null || compareByteArrays(x, max) > 0) max = x;
     }
   } else {
     const cs = col.cellSize;
