@@ -1,7 +1,7 @@
 /**
- * Writing a cube: create it (group, feature ids, size factors, obs groups, empty estimators), add estimator
- * batches as fragments, then validate, consolidate and mark it complete. A cube is "complete" only once
- * `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
+ * Writing a cube: create it (group, feature ids, size factors, obs groups, empty estimators), stage estimator
+ * batches, write them into the estimators array, then validate, consolidate and mark it complete. A cube is
+ * "complete" only once `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
  */
 import { deserialize, serialize } from "node:v8";
 import {
@@ -18,6 +18,7 @@ import {
   objectType,
   openArray,
   openGroup,
+  type TileDBArray,
   readAll,
   readBatches,
   type VFS,
@@ -263,16 +264,11 @@ export class CubeWriter {
     return sorted.n;
   }
 
-  /**
-   * Writes the staged batches into the estimators array — all in one fragment, or one fragment per batch —
-   * then drops them. A batch whose groups the array already holds was written before a crash cut the
-   * clean-up short: it is dropped, not written twice.
-   */
   /** The staged batches not yet in the array (see isStale). */
   private async liveStaged(): Promise<StagedBatch[]> {
     const staged = await listStagedBatches(this.vfs, this.cubeUri, this.estimatorNames, this.featureIds.length);
     if (staged.length === 0) return staged;
-    const inArray = await arrayGroups(joinUri(this.cubeUri, ESTIMATORS_ARRAY), this.nObs.length, this.vfs);
+    const inArray = await arrayGroups(await openArray(joinUri(this.cubeUri, ESTIMATORS_ARRAY), { vfs: this.vfs }), this.nObs.length);
     return staged.filter((b) => !isStale(b, inArray));
   }
 
@@ -313,6 +309,11 @@ export class CubeWriter {
     await removeStaging(this.vfs, this.cubeUri);
   }
 
+  /**
+   * Writes the staged batches into the estimators array — all in one fragment, or one fragment per batch —
+   * then drops them. A batch whose groups the array already holds was written before a crash cut the
+   * clean-up short: it is dropped, not written twice.
+   */
   private async writeStaged(oneFragment: boolean, chunkRows?: number): Promise<void> {
     const live = await this.liveStaged();
     if (live.length === 0) {
@@ -402,9 +403,9 @@ export async function readCubeState(cubeUri: string, vfs: VFS = vfsFor(cubeUri))
   const ids = columnValues(ogRead.columns[0]) as Uint32Array;
   const counts = columnValues(ogRead.columns[1]) as Int32Array;
   for (let i = 0; i < ids.length; i++) nObs[ids[i]] = counts[i];
-  const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
-  const estimatorNames = (await openArray(estUri, { vfs })).schema.attributes.map((a) => a.name);
-  const groupWritten = await arrayGroups(estUri, nGroups, vfs);
+  const est = await openArray(joinUri(cubeUri, ESTIMATORS_ARRAY), { vfs });
+  const estimatorNames = est.schema.attributes.map((a) => a.name);
+  const groupWritten = await arrayGroups(est, nGroups);
   const inArray = groupWritten.slice();
   for (const b of await listStagedBatches(vfs, cubeUri, estimatorNames, featureIds.length)) {
     if (isStale(b, inArray)) continue; // already in the array (see writeStaged)
@@ -428,8 +429,7 @@ function isStale(b: StagedBatch, inArray: Uint8Array): boolean {
 }
 
 /** 1 for each obs group with rows in the estimators array (streamed: only the group column, bounded batches). */
-async function arrayGroups(estUri: string, nGroups: number, vfs: VFS): Promise<Uint8Array> {
-  const est = await openArray(estUri, { vfs });
+async function arrayGroups(est: TileDBArray, nGroups: number): Promise<Uint8Array> {
   const out = new Uint8Array(nGroups);
   if (est.fragments.length === 0) return out;
   for await (const r of readBatches(est, { columns: ["obs_group_joinid"], order: "unordered", memoryBudget: 64 << 20 })) {
@@ -438,7 +438,6 @@ async function arrayGroups(estUri: string, nGroups: number, vfs: VFS): Promise<U
   }
   return out;
 }
-
 
 /** The cube's status ("building" until `finish`), or undefined when the directory is not a cube group. */
 export async function cubeStatus(cubeUri: string, vfs: VFS = vfsFor(cubeUri)): Promise<CubeStatus | undefined> {

@@ -46,14 +46,18 @@ function toF32(name: string, v: Floats | undefined, n: number): Float32Array {
   return v instanceof Float32Array ? v : Float32Array.from(v);
 }
 
-/** A validated batch in the estimators array's global order (feature_id bytes, then obs group). */
-export interface SortedRows {
+/** Estimator rows as columns. */
+export interface RowColumns {
   n: number;
   /** Index of each row's feature in var order. */
   gene: Uint32Array;
   group: Uint32Array;
   /** Every estimator of the cube, by name. */
   values: Record<string, Float32Array>;
+}
+
+/** A validated batch in the estimators array's global order (feature_id bytes, then obs group). */
+export interface SortedRows extends RowColumns {
   /** The obs groups the batch covers. */
   groups: number[];
 }
@@ -140,7 +144,7 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
 }
 
 /** The rows in the order `perm` gives. */
-export function permuteRows(rows: Pick<SortedRows, "n" | "gene" | "group" | "values">, perm: Uint32Array, estimatorNames: readonly string[]): Pick<SortedRows, "n" | "gene" | "group" | "values"> {
+export function permuteRows(rows: RowColumns, perm: Uint32Array, estimatorNames: readonly string[]): RowColumns {
   const n = rows.n;
   const gene = new Uint32Array(n);
   const group = new Uint32Array(n);
@@ -159,7 +163,7 @@ export function permuteRows(rows: Pick<SortedRows, "n" | "gene" | "group" | "val
 }
 
 /** The cells of a sparse write of the estimators array for rows given as feature indices. */
-export function estimatorCells(rows: Pick<SortedRows, "n" | "gene" | "group" | "values">, featureBytes: Uint8Array[]): Cells {
+export function estimatorCells(rows: RowColumns, featureBytes: Uint8Array[]): Cells {
   const { n, gene } = rows;
   let bytes = 0;
   for (let i = 0; i < n; i++) bytes += featureBytes[gene[i]].byteLength;

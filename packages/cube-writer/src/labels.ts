@@ -71,7 +71,6 @@ export function coded(name: string, col: LabelColumn | undefined, length: number
   return { codes: out, categories: [...categories] };
 }
 
-
 /**
  * Re-codes a column against a new category list made of the labels in use, either in order of first use
  * (`"appearance"`, as `Series.unique()`) or sorted by code point (`"sorted"`, as `astype("category")`).

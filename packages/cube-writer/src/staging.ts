@@ -10,7 +10,7 @@
  */
 import { joinUri, type VFS } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
-import type { SortedRows } from "./estimators.js";
+import type { RowColumns, SortedRows } from "./estimators.js";
 import { STAGING_DIR } from "./layout.js";
 
 const MAGIC = "CUBESTG2";
@@ -33,8 +33,6 @@ export interface StagedBatch {
   /** Byte offset of the first column. */
   columnsAt: number;
 }
-
-export type StagedRows = Pick<SortedRows, "n" | "gene" | "group" | "values">;
 
 function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Uint8Array {
   const features = featureRank.length;
@@ -104,7 +102,7 @@ export async function listStagedBatches(vfs: VFS, cubeUri: string, estimatorName
 }
 
 /** Rows [from, to) of a staged batch. */
-export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[]): Promise<StagedRows> {
+export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[]): Promise<RowColumns> {
   const n = to - from;
   const column = async (k: number) => (await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n)).slice().buffer;
   const values: Record<string, Float32Array> = {};

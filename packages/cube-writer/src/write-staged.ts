@@ -5,8 +5,8 @@
  * by the cube.
  */
 import { type FragmentContent, GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
-import { estimatorCells, globalRowOrder, permuteRows } from "./estimators.js";
-import { readStagedRows, type StagedBatch, type StagedRows } from "./staging.js";
+import { estimatorCells, globalRowOrder, permuteRows, type RowColumns } from "./estimators.js";
+import { readStagedRows, type StagedBatch } from "./staging.js";
 
 /** Rows per appended chunk by default (~30 bytes each in memory, twice over while sorting and tiling). */
 export const CHUNK_ROWS = 1 << 21;
@@ -64,20 +64,17 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
   const { batches, rowFrom, rowTo } = part;
   const nF = ctx.featureRank.length;
   const chunkRows = ctx.chunkRows ?? CHUNK_ROWS;
-  const rowsOfRank = (r: number) => {
-    let s = 0;
-    for (const b of batches) s += b.rankStart[r + 1] - b.rankStart[r];
-    return s;
-  };
+  const rowsOfRank = new Float64Array(nF);
+  for (const b of batches) for (let r = 0; r < nF; r++) rowsOfRank[r] += b.rankStart[r + 1] - b.rankStart[r];
   let at = 0; // global row index of the first row of rank r
   let r = 0;
-  while (r < nF && at + rowsOfRank(r) <= rowFrom) at += rowsOfRank(r++);
+  while (r < nF && at + rowsOfRank[r] <= rowFrom) at += rowsOfRank[r++];
   while (r < nF && at < rowTo) {
     let r1 = r;
     let rows = 0;
-    while (r1 < nF && (rows === 0 || rows + rowsOfRank(r1) <= chunkRows)) rows += rowsOfRank(r1++);
+    while (r1 < nF && (rows === 0 || rows + rowsOfRank[r1] <= chunkRows)) rows += rowsOfRank[r1++];
     if (rows > 0) {
-      const parts: StagedRows[] = [];
+      const parts: RowColumns[] = [];
       for (const b of batches) {
         const from = b.rankStart[r];
         const to = b.rankStart[r1];
@@ -95,7 +92,7 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
   }
 }
 
-function concatRows(parts: StagedRows[], estimatorNames: readonly string[]): StagedRows {
+function concatRows(parts: RowColumns[], estimatorNames: readonly string[]): RowColumns {
   if (parts.length === 1) return parts[0];
   let n = 0;
   for (const p of parts) n += p.n;
