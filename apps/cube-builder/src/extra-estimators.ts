@@ -45,7 +45,7 @@ export class BatchValues {
   }
 
   /**
-   * Extra estimators for every cube row (rows sorted by group, then gene, as toCubeRows emits them).
+   * Extra estimators for every cube row (rows in any order).
    * `groupOf` / `sizeFactorOf` look cells up by joinid.
    */
   estimators(
@@ -63,6 +63,8 @@ export class BatchValues {
     const group = new Int32Array(n);
     for (let i = 0; i < n; i++) group[i] = groupOf(this.cells[i]);
     const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => group[a] - group[b] || this.cells[a] - this.cells[b]);
+    // Cube rows in (group, gene) order, whatever order they come in.
+    const rowOrder = Int32Array.from({ length: rows.gene.length }, (_, r) => r).sort((a, b) => rows.obsGroup[a] - rows.obsGroup[b] || rows.gene[a] - rows.gene[b]);
     let row = 0;
     let i = 0;
     while (i < n && row < rows.gene.length) {
@@ -90,12 +92,13 @@ export class BatchValues {
         { bootstrap, seed },
       );
       // Rows of this group come in ascending gene order, as est.gene does: both list the genes with a value.
-      while (row < rows.gene.length && rows.obsGroup[row] < g) row++;
+      while (row < rows.gene.length && rows.obsGroup[rowOrder[row]] < g) row++;
       for (let k = 0; k < est.gene.length; k++, row++) {
-        if (rows.obsGroup[row] !== g || rows.gene[row] !== est.gene[k]) {
-          throw new Error(`internal: cube row ${row} (group ${rows.obsGroup[row]}, gene ${rows.gene[row]}) does not match estimators of group ${g}, gene ${est.gene[k]}`);
+        const r = rowOrder[row];
+        if (rows.obsGroup[r] !== g || rows.gene[r] !== est.gene[k]) {
+          throw new Error(`internal: cube row ${r} (group ${rows.obsGroup[r]}, gene ${rows.gene[r]}) does not match estimators of group ${g}, gene ${est.gene[k]}`);
         }
-        for (const name of names) out[name][row] = est[name][k];
+        for (const name of names) out[name][r] = est[name][k];
       }
       i = end;
     }

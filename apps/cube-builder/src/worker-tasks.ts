@@ -46,6 +46,13 @@ const SPAN_READ_FACTOR = 4;
 let init: WorkerInit | null = null;
 let xArray: SomaSparseNDArray | null = null;
 let writer: CubeWriter | null = null;
+/**
+ * The accumulator's columns are genes in the estimators array's feature order, so a batch's rows come out in
+ * write order: the column of each var joinid (-1: not in the query), and the gene of each column. Both null
+ * when var joinids are 0..n-1 in feature order already.
+ */
+let columnOfVar: Int32Array | null = null;
+let geneOfColumn: Uint32Array | null = null;
 
 /** Start-up hook: runs once in each new worker before its first task. */
 export async function startWorker(options: WorkerInit): Promise<void> {
@@ -53,6 +60,15 @@ export async function startWorker(options: WorkerInit): Promise<void> {
   setZstdLevelCap(options.zstdLevelCap ?? undefined);
   xArray = await openSparseNDArray(options.xUri);
   writer = CubeWriter.attach(options.cubeUri, options.cube);
+  const rank = writer.featureOrder;
+  const identity = options.geneOfVar === null && rank.every((r, g) => r === g);
+  if (identity) return;
+  geneOfColumn = new Uint32Array(rank.length);
+  rank.forEach((r, g) => {
+    geneOfColumn![r] = g;
+  });
+  const geneOfVar = options.geneOfVar ?? Int32Array.from(rank, (_, g) => g);
+  columnOfVar = Int32Array.from(geneOfVar, (g) => (g >= 0 ? rank[g] : -1));
 }
 
 function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { length: number } {
@@ -69,7 +85,6 @@ export async function encodePart(part: StagedPart, outUri: string): Promise<void
 
 export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   if (!init || !xArray || !writer) throw new Error("worker was not started (startWorker did not run)");
-  const { geneOfVar } = init;
   const nGenes = init.cube.featureIds.length;
   const n = task.joinids.length;
   const lo = task.joinids[0];
@@ -88,7 +103,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   const extras = extraEstimatorNames(init.estimators);
   const kept = extras.length > 0 ? new BatchValues() : null;
   let nnz = 0;
-  let genes = new Int32Array(0);
+  let columns = new Uint32Array(0);
   // Read the batch's whole joinid span rather than its exact ranges when the batch fills a good part of it: X
   // tiles hold 2048 consecutive cells and are decoded whole anyway, and cells outside the batch (other
   // batches', unqueried) have no group in cellGroup and are skipped by the accumulator, which costs less than
@@ -99,22 +114,32 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     const d1 = values(batch.getChild("soma_dim_1"), "soma_dim_1") as BigInt64Array;
     const data = values(batch.getChild("soma_data"), "soma_data") as Float32Array;
     nnz += data.length;
-    if (geneOfVar === null) {
+    // int64 joinids and var ids below 2^32 are read through their low words (the accumulator checks them)
+    const cells = new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2);
+    const vars = new Uint32Array(d1.buffer, d1.byteOffset, d1.length * 2);
+    if (columnOfVar === null) {
       acc.add(d0, d1, data);
-      // int64 joinids and gene ids below 2^32 read through their low words
-      kept?.add(new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2), 2, new Uint32Array(d1.buffer, d1.byteOffset, d1.length * 2), 2, data);
+      kept?.add(cells, 2, vars, 2, data);
       continue;
     }
-    if (genes.length < d1.length) genes = new Int32Array(d1.length);
-    const g = genes.subarray(0, d1.length);
+    if (columns.length < d1.length) columns = new Uint32Array(d1.length);
+    const col = columns.subarray(0, d1.length);
     for (let i = 0; i < d1.length; i++) {
-      const v = Number(d1[i]);
-      g[i] = v < geneOfVar.length ? geneOfVar[v] : -1;
+      const v = vars[2 * i + 1] === 0 ? vars[2 * i] : columnOfVar.length;
+      const c = v < columnOfVar.length ? columnOfVar[v] : -1;
+      if (c < 0) throw new Error(`X value at (${d0[i]}, ${d1[i]}): var joinid ${d1[i]} is not in the measurement's var`);
+      col[i] = c;
     }
-    acc.add(d0, g, data);
-    kept?.add(new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2), 2, g, 1, data);
+    acc.add(d0, col, data);
+    if (kept) kept.add(cells, 2, Uint32Array.from(col, (c) => geneOfColumn![c]), 1, data);
   }
-  const cubeRows = toCubeRows(acc.take());
+  // Pairs by (column, group) are the estimators array's order (feature, then group): staged as they come.
+  const stats = acc.take(undefined, { order: "gene" });
+  if (geneOfColumn !== null) {
+    const gene = stats.pairs.gene;
+    for (let i = 0; i < gene.length; i++) gene[i] = geneOfColumn[gene[i]];
+  }
+  const cubeRows = toCubeRows(stats);
   const extra = kept?.estimators(
     cubeRows,
     extras,

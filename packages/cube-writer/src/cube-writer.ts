@@ -238,6 +238,14 @@ export class CubeWriter {
   }
 
   /**
+   * Rank of each feature (var order) in the estimators array's global order. Rows handed to `writeBatch` by
+   * (rank, obs group) are written as they come; others are sorted first.
+   */
+  get featureOrder(): Uint32Array {
+    return this.featureRank;
+  }
+
+  /**
    * Stages one batch of estimator rows (atomic: whole or not at all); `finish` writes the staged batches into
    * the estimators array. A batch holds whole obs groups: every row of each of its groups, and no group
    * written before. Returns the number of rows written.

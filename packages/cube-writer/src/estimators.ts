@@ -70,9 +70,9 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   const nFeatures = ctx.featureIds.length;
   const group = new Uint32Array(n);
   const gene = new Uint32Array(n);
-  // (group, feature) as one number; rows usually arrive sorted by it, so duplicates show as repeats
-  const key = new Float64Array(n);
-  let sorted = true;
+  const rank = new Uint32Array(n);
+  // Rows strictly in global order (feature rank, then group) need no sort and cannot repeat a (group, feature).
+  let inOrder = true;
   const inBatch = new Uint8Array(nGroups);
   const groups: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -87,14 +87,20 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     }
     group[i] = g;
     gene[i] = f;
-    key[i] = g * nFeatures + f;
-    if (i > 0 && key[i] <= key[i - 1]) sorted = false;
+    const r = ctx.featureRank[f];
+    rank[i] = r;
+    if (i > 0 && (r < rank[i - 1] || (r === rank[i - 1] && g <= group[i - 1]))) inOrder = false;
   }
-  const ordered = sorted ? key : key.slice().sort();
-  for (let i = 1; i < n; i++) {
-    if (ordered[i] === ordered[i - 1]) {
-      const g = Math.floor(ordered[i] / nFeatures);
-      throw new CubeWriterError("E_DUPLICATE_ROW", `estimators batch: (obs group ${g}, feature ${ctx.featureIds[ordered[i] - g * nFeatures]}) appears twice`);
+  if (!inOrder) {
+    // (group, feature) as one number, sorted to find repeats
+    const key = new Float64Array(n);
+    for (let i = 0; i < n; i++) key[i] = group[i] * nFeatures + gene[i];
+    key.sort();
+    for (let i = 1; i < n; i++) {
+      if (key[i] === key[i - 1]) {
+        const g = Math.floor(key[i] / nFeatures);
+        throw new CubeWriterError("E_DUPLICATE_ROW", `estimators batch: (obs group ${g}, feature ${ctx.featureIds[key[i] - g * nFeatures]}) appears twice`);
+      }
     }
   }
   const values: Record<string, Float32Array> = {
@@ -137,8 +143,7 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   }
   // Hand the rows over in the array's global order (feature_id bytes, then obs group) so the fragment
   // builder need not sort them.
-  const rank = new Uint32Array(n);
-  for (let i = 0; i < n; i++) rank[i] = ctx.featureRank[gene[i]];
+  if (inOrder) return { n, gene, group, values, groups };
   const perm = globalRowOrder(group, rank, nGroups, nFeatures);
   return { ...permuteRows({ n, gene, group, values }, perm, ctx.estimatorNames), groups };
 }

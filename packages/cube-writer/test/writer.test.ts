@@ -141,6 +141,34 @@ describe("CubeWriter.writeBatch", () => {
     expect(await code(w.writeBatch(rows([0])))).toBe("E_GROUP_WRITTEN");
   });
 
+  it("rows already in the array's order (feature, then group) are written as they come, equal to any other order", async () => {
+    const [a, b] = [fresh(), fresh()];
+    const wa = await CubeWriter.create(a, input());
+    const wb = await CubeWriter.create(b, input());
+    expect(Array.from(wa.featureOrder)).toEqual([2, 0, 1]); // ENSG0003, ENSG0001, ENSG0002
+    const byGroup = rows([0, 1, 2]);
+    // rows() lists (group, gene) group by group; by feature rank, then group:
+    const order = [1, 4, 7, 2, 5, 8, 0, 3, 6];
+    const pick = <T>(v: ArrayLike<T>) => order.map((i) => v[i]);
+    const byFeature: EstimatorRows = {
+      obsGroup: pick(byGroup.obsGroup),
+      gene: pick(byGroup.gene),
+      sum: pick(byGroup.sum),
+      sumsq: pick(byGroup.sumsq),
+      sizeFactor: pick(byGroup.sizeFactor),
+      nObs: pick(byGroup.nObs),
+    };
+    const repeated = { ...byFeature, obsGroup: [0, 0, 2, 0, 1, 2, 0, 1, 2], nObs: [2, 2, 1, 2, 3, 1, 2, 3, 1], sizeFactor: [0.5, 0.5, 2.5, 0.5, 1.5, 2.5, 0.5, 1.5, 2.5] };
+    expect(await code(wa.writeBatch(repeated))).toBe("E_DUPLICATE_ROW");
+    await wa.writeBatch(byFeature);
+    await wb.writeBatch(byGroup);
+    await wa.finish({ expectedNObs: 6 });
+    await wb.finish({ expectedNObs: 6 });
+    const r = spawnSync(python, [dumpCube, a, "--compare", b], { encoding: "utf8" });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('"estimators": 9');
+  });
+
   it("counts=false allows sumsq < sum (non-count layers)", async () => {
     const w = await CubeWriter.create(fresh(), { ...input(), counts: false });
     const r = rows([0]);

@@ -7,7 +7,7 @@ import { type IndexArray, indexView } from "./indices.js";
  * Group totals (`n_obs`, sum of approximate size factors) are kept apart from the (group, gene) pairs so that a
  * group split across workers merges correctly even when a gene appears in only one part. Following the reference,
  * a cell counts towards its group's totals once it has at least one stored X value.
- * Both tables are sorted: groups by id, pairs by (group, gene).
+ * Both tables are sorted: groups by id, pairs by (group, gene) (or by (gene, group): see `take`).
  */
 export interface SufficientStats {
   nGenes: number;
@@ -188,43 +188,76 @@ export class SufficientStatsAccumulator {
   }
 
 
-  /** Emit the given open groups (all open groups if omitted) and free their rows. */
-  take(groups?: Iterable<number>): SufficientStats {
+  /**
+   * Emit the given open groups (all open groups if omitted) and free their rows. Pairs come by (group, gene),
+   * or with `order: "gene"` by (gene, group): the order of an array keyed by (gene, group), whose writer then
+   * need not sort them (`mergeSufficientStats` needs the default order).
+   */
+  take(groups?: Iterable<number>, options: { order?: "group" | "gene" } = {}): SufficientStats {
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
-    const nGenes = this.nGenes;
     const present = chosen.filter((g) => this.slotOf.has(g));
+    const slots = present.map((g) => this.slotOf.get(g) as number);
     let nPairs = 0;
-    for (const g of present) nPairs += this.touchedCount[this.slotOf.get(g) as number];
-    const out = emptyStats(nGenes, present.length, nPairs);
-    let p = 0;
+    for (const slot of slots) nPairs += this.touchedCount[slot];
+    const out = emptyStats(this.nGenes, present.length, nPairs);
     present.forEach((g, gi) => {
-      const slot = this.slotOf.get(g) as number;
-      const base = slot * nGenes;
+      const slot = slots[gi];
       out.groups.obsGroup[gi] = g;
       out.groups.nObs[gi] = this.slotNObs[slot];
       out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
-      const rows = this.rows;
-      const list = this.touched.subarray(base, base + this.touchedCount[slot]).sort();
-      for (let t = 0; t < list.length; t++) {
-        const j = list[t];
-        const k = (base + j) * FIELDS;
-        out.pairs.obsGroup[p] = g;
-        out.pairs.gene[p] = j;
-        out.pairs.sum[p] = rows[k];
-        out.pairs.sumsq[p] = rows[k + 1];
-        out.pairs.nnz[p] = rows[k + 2];
-        rows[k] = 0;
-        rows[k + 1] = 0;
-        rows[k + 2] = 0;
-        p++;
-      }
+    });
+    if (options.order === "gene") this.emitByGene(present, slots, out.pairs);
+    else this.emitByGroup(present, slots, out.pairs);
+    for (let gi = 0; gi < present.length; gi++) {
+      const slot = slots[gi];
       this.touchedCount[slot] = 0;
       this.slotNObs[slot] = 0;
       this.slotSizeFactor[slot] = 0;
-      this.slotOf.delete(g);
+      this.slotOf.delete(present[gi]);
       this.freeSlots.push(slot);
-    });
+    }
     return out;
+  }
+
+  /** Each group's touched genes, sorted: O(pairs) for sparse groups. */
+  private emitByGroup(present: number[], slots: number[], pairs: SufficientStats["pairs"]): void {
+    let p = 0;
+    for (let gi = 0; gi < present.length; gi++) {
+      const base = slots[gi] * this.nGenes;
+      const list = this.touched.subarray(base, base + this.touchedCount[slots[gi]]).sort();
+      for (let t = 0; t < list.length; t++) p = this.emitPair(pairs, p, present[gi], list[t], (base + list[t]) * FIELDS);
+    }
+  }
+
+  /**
+   * Gene by gene across the groups' rows: every slot is visited, but the rows are read as a few sequential
+   * streams (about half of all slots hold a pair in Census-like batches).
+   */
+  private emitByGene(present: number[], slots: number[], pairs: SufficientStats["pairs"]): void {
+    const at = Float64Array.from(slots, (slot) => slot * this.nGenes * FIELDS);
+    const rows = this.rows;
+    const nSlots = at.length;
+    let p = 0;
+    for (let j = 0, off = 0; j < this.nGenes; j++, off += FIELDS) {
+      for (let gi = 0; gi < nSlots; gi++) {
+        const k = at[gi] + off;
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
+      }
+    }
+  }
+
+  /** Moves one (group, gene) pair to output position `p` and zeroes its slot; returns the next position. */
+  private emitPair(pairs: SufficientStats["pairs"], p: number, group: number, gene: number, k: number): number {
+    const rows = this.rows;
+    pairs.obsGroup[p] = group;
+    pairs.gene[p] = gene;
+    pairs.sum[p] = rows[k];
+    pairs.sumsq[p] = rows[k + 1];
+    pairs.nnz[p] = rows[k + 2];
+    rows[k] = 0;
+    rows[k + 1] = 0;
+    rows[k + 2] = 0;
+    return p + 1;
   }
 }
 
@@ -351,13 +384,15 @@ export function toCubeRows(stats: SufficientStats): CubeRows {
     sizeFactor: new Float32Array(n),
     nObs: new Float32Array(n),
   };
-  let gi = 0;
+  // Group totals by group id (pairs may come in either order take gives).
+  let maxGroup = -1;
+  for (let gi = 0; gi < groups.obsGroup.length; gi++) maxGroup = Math.max(maxGroup, groups.obsGroup[gi]);
+  const indexOf = new Int32Array(maxGroup + 1).fill(-1);
+  for (let gi = 0; gi < groups.obsGroup.length; gi++) indexOf[groups.obsGroup[gi]] = gi;
   for (let k = 0; k < n; k++) {
     const g = pairs.obsGroup[k];
-    while (gi < groups.obsGroup.length && groups.obsGroup[gi] < g) gi++;
-    if (gi === groups.obsGroup.length || groups.obsGroup[gi] !== g) {
-      throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
-    }
+    const gi = g < indexOf.length ? indexOf[g] : -1;
+    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
     rows.sizeFactor[k] = groups.sizeFactor[gi];
     rows.nObs[k] = groups.nObs[gi];
   }

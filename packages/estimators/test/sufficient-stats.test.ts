@@ -34,7 +34,7 @@ const data: fc.Arbitrary<Data> = fc
   );
 
 /** Feed the given cells (in the given order), one batch per `batchSize` stored values. */
-function stats(d: Data, cellIds: number[], batchSize = 7): SufficientStats {
+function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gene"): SufficientStats {
   const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor });
   const cells: number[] = [];
   const genes: number[] = [];
@@ -53,7 +53,7 @@ function stats(d: Data, cellIds: number[], batchSize = 7): SufficientStats {
       Float32Array.from(values.slice(s, s + batchSize)),
     );
   }
-  return acc.take();
+  return acc.take(undefined, { order });
 }
 
 const plain = (s: SufficientStats) => JSON.parse(JSON.stringify({ g: s.groups, p: s.pairs }, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
@@ -70,6 +70,38 @@ describe("sufficient statistics are mergeable", () => {
         // Integer counts and size factors on a 1/64 grid: sums are exact in any order.
         expect(plain(merged)).toEqual(plain(whole));
         expect(plain(mergeSufficientStats([stats(d, b), stats(d, a)]))).toEqual(plain(whole));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('take({ order: "gene" }) emits the same pairs and totals, by (gene, group)', () => {
+    fc.assert(
+      fc.property(data, (d) => {
+        const all = d.cells.map((_, i) => i);
+        const byGroup = stats(d, all);
+        const byGene = stats(d, all, 5, "gene");
+        expect(plain({ ...byGene, pairs: byGroup.pairs })).toEqual(plain(byGroup));
+        const p = byGene.pairs;
+        for (let i = 1; i < p.gene.length; i++) {
+          expect(p.gene[i] > p.gene[i - 1] || (p.gene[i] === p.gene[i - 1] && p.obsGroup[i] > p.obsGroup[i - 1])).toBe(true);
+        }
+        // the same pairs, each with the same values
+        const key = (q: SufficientStats["pairs"], i: number) => `${q.obsGroup[i]}/${q.gene[i]}:${q.sum[i]},${q.sumsq[i]},${q.nnz[i]}`;
+        const set = (q: SufficientStats["pairs"]) => Array.from(q.gene, (_, i) => key(q, i)).sort();
+        expect(set(p)).toEqual(set(byGroup.pairs));
+        // and leaves the rows zeroed for the next groups
+        // (cells n.. repeat cells 0..n-1: a cell is counted once in an accumulator's life)
+        const n = d.cells.length;
+        const twice = (a: Int32Array | Float64Array) => [...a, ...a];
+        const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: Int32Array.from(twice(d.cellGroup)), cellSizeFactor: Float64Array.from(twice(d.sizeFactor)) });
+        const feed = (offset: number) => {
+          for (const [i, c] of d.cells.entries()) acc.add(Uint32Array.from(c, () => i + offset), Uint32Array.from(c, (t) => t[0]), Float32Array.from(c, (t) => t[1]));
+        };
+        feed(0);
+        acc.take(undefined, { order: "gene" });
+        feed(n);
+        expect(plain(acc.take())).toEqual(plain(byGroup));
       }),
       { numRuns: 200 },
     );
