@@ -16,9 +16,14 @@ export interface IndexView {
 export function indexView(name: string, a: IndexArray): IndexView {
   if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
     const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-    for (let i = 0; i < a.length; i++) {
-      if (words[2 * i + 1] !== 0) {
-        throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be in [0, 2^32)`);
+    // OR the high words together (no branch per value); look for the culprit only when one is set
+    let high = 0;
+    for (let i = 1; i < words.length; i += 2) high |= words[i];
+    if (high !== 0) {
+      for (let i = 0; i < a.length; i++) {
+        if (words[2 * i + 1] !== 0) {
+          throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be in [0, 2^32)`);
+        }
       }
     }
     return { view: words, stride: 2 };
