@@ -39,14 +39,13 @@ export interface AccumulatorOptions {
 
 /** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
 const FIELDS = 3;
-/** Per gene slot: the three float64 fields plus one uint32 entry of the touched-genes list. */
-const BYTES_PER_GENE_SLOT = FIELDS * 8 + 4;
+/** Per gene slot: the three float64 fields. */
+const BYTES_PER_GENE_SLOT = FIELDS * 8;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
  *
- * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz, and a uint32 list of the genes touched = 28 bytes
- * a gene) per open group,
+ * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
  * plus one bit per cell for "already counted". A group is open from its first value until `take` emits it, so
  * a builder streaming X in joinid order keeps only the groups whose cells it has not finished.
  */
@@ -60,9 +59,8 @@ export class SufficientStatsAccumulator {
   private freeSlots: number[] = [];
   private capacity = 0;
   private rows = new Float64Array(0);
-  /** Genes with a value, per slot, in first-seen order: emission and reset cost O(pairs), not O(nGenes). */
-  private touched = new Uint32Array(0);
-  private touchedCount = new Int32Array(0);
+  /** Stored values added per slot: bounds its pairs (emission scans the rows, nothing marks genes as touched). */
+  private slotValues = new Float64Array(0);
   private slotNObs = new Float64Array(0);
   private slotSizeFactor = new Float64Array(0);
   private maxOpen = 0;
@@ -118,12 +116,7 @@ export class SufficientStatsAccumulator {
       return b;
     };
     this.rows = grow64(this.rows, this.nGenes * FIELDS);
-    const touched = new Uint32Array(capacity * this.nGenes);
-    touched.set(this.touched);
-    this.touched = touched;
-    const tc = new Int32Array(capacity);
-    tc.set(this.touchedCount);
-    this.touchedCount = tc;
+    this.slotValues = grow64(this.slotValues, 1);
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
     for (let s = capacity - 1; s >= this.capacity; s--) this.freeSlots.push(s);
@@ -179,10 +172,8 @@ export class SufficientStatsAccumulator {
         this.slotNObs[slot] += 1;
         this.slotSizeFactor[slot] += this.cellSizeFactor[c];
       }
-      const base = slot * nGenes;
-      const added = addRun(this.rows, this.touched, base, this.touchedCount[slot], genes, gs, values, i, end, nGenes);
-      if (added < 0) checkRun(genes, gs, values, i, end, nGenes, cell);
-      this.touchedCount[slot] = added;
+      if (!addRun(this.rows, slot * nGenes, genes, gs, values, i, end, nGenes)) checkRun(genes, gs, values, i, end, nGenes, cell);
+      this.slotValues[slot] += end - i;
       i = end;
     }
   }
@@ -197,20 +188,28 @@ export class SufficientStatsAccumulator {
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
-    let nPairs = 0;
-    for (const slot of slots) nPairs += this.touchedCount[slot];
-    const out = emptyStats(this.nGenes, present.length, nPairs);
+    // Outputs sized for the most pairs the groups can have, then cut to the pairs found.
+    let bound = 0;
+    for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nGenes);
+    const out = emptyStats(this.nGenes, present.length, bound);
     present.forEach((g, gi) => {
       const slot = slots[gi];
       out.groups.obsGroup[gi] = g;
       out.groups.nObs[gi] = this.slotNObs[slot];
       out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
     });
-    if (options.order === "gene") this.emitByGene(present, slots, out.pairs);
-    else this.emitByGroup(present, slots, out.pairs);
+    const nPairs = options.order === "gene" ? this.emitByGene(present, slots, out.pairs) : this.emitByGroup(present, slots, out.pairs);
+    const p = out.pairs;
+    out.pairs = {
+      obsGroup: p.obsGroup.subarray(0, nPairs),
+      gene: p.gene.subarray(0, nPairs),
+      sum: p.sum.subarray(0, nPairs),
+      sumsq: p.sumsq.subarray(0, nPairs),
+      nnz: p.nnz.subarray(0, nPairs),
+    };
     for (let gi = 0; gi < present.length; gi++) {
       const slot = slots[gi];
-      this.touchedCount[slot] = 0;
+      this.slotValues[slot] = 0;
       this.slotNObs[slot] = 0;
       this.slotSizeFactor[slot] = 0;
       this.slotOf.delete(present[gi]);
@@ -219,21 +218,24 @@ export class SufficientStatsAccumulator {
     return out;
   }
 
-  /** Each group's touched genes, sorted: O(pairs) for sparse groups. */
-  private emitByGroup(present: number[], slots: number[], pairs: SufficientStats["pairs"]): void {
+  /** Each group's row in gene order (a sequential scan); returns the number of pairs. */
+  private emitByGroup(present: number[], slots: number[], pairs: SufficientStats["pairs"]): number {
+    const rows = this.rows;
     let p = 0;
     for (let gi = 0; gi < present.length; gi++) {
-      const base = slots[gi] * this.nGenes;
-      const list = this.touched.subarray(base, base + this.touchedCount[slots[gi]]).sort();
-      for (let t = 0; t < list.length; t++) p = this.emitPair(pairs, p, present[gi], list[t], (base + list[t]) * FIELDS);
+      const at = slots[gi] * this.nGenes * FIELDS;
+      for (let j = 0, k = at; j < this.nGenes; j++, k += FIELDS) {
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
+      }
     }
+    return p;
   }
 
   /**
    * Gene by gene across the groups' rows: every slot is visited, but the rows are read as a few sequential
-   * streams (about half of all slots hold a pair in Census-like batches).
+   * streams (about half of all slots hold a pair in Census-like batches). Returns the number of pairs.
    */
-  private emitByGene(present: number[], slots: number[], pairs: SufficientStats["pairs"]): void {
+  private emitByGene(present: number[], slots: number[], pairs: SufficientStats["pairs"]): number {
     const at = Float64Array.from(slots, (slot) => slot * this.nGenes * FIELDS);
     const rows = this.rows;
     const nSlots = at.length;
@@ -244,6 +246,7 @@ export class SufficientStatsAccumulator {
         if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
       }
     }
+    return p;
   }
 
   /** Moves one (group, gene) pair to output position `p` and zeroes its slot; returns the next position. */
@@ -262,34 +265,31 @@ export class SufficientStatsAccumulator {
 }
 
 /**
- * The hot loop: scatter-add one cell's values [start, end) into its group's row. Returns the new touched count,
- * or -1 at the first invalid gene or value (the caller then reports it; rows may hold a partial run, as the
- * batch is rejected anyway).
+ * The hot loop: scatter-add one cell's values [start, end) into its group's row. False at the first invalid
+ * gene or value (the caller then reports it; rows may hold a partial run, as the batch is rejected anyway).
+ * Nothing records which genes were touched: a branch on "first value of this pair" mispredicts about every
+ * other value in half-filled rows, and emission finds the pairs by scanning the rows instead.
  */
 function addRun(
   rows: Float64Array,
-  touched: Uint32Array,
   base: number,
-  touchedCount: number,
   genes: Uint32Array,
   gs: number,
   values: Float32Array | Float64Array,
   start: number,
   end: number,
   nGenes: number,
-): number {
-  let t = touchedCount;
+): boolean {
   for (let i = start, gi = start * gs; i < end; i++, gi += gs) {
     const g = genes[gi];
     const v = values[i];
-    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return -1;
+    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return false;
     const k = (base + g) * FIELDS;
     rows[k] += v;
     rows[k + 1] += v * v;
-    if (rows[k + 2] === 0) touched[base + t++] = g;
     rows[k + 2] += 1;
   }
-  return t;
+  return true;
 }
 
 /** Validate one run of values (for cells outside the query, and to name the first bad value). */

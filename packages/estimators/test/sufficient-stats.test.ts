@@ -128,7 +128,7 @@ describe("sufficient statistics are mergeable", () => {
     expect(Array.from(rows.sum)).toEqual([5]);
     expect(Array.from(rows.nObs)).toEqual([1]);
     expect(acc.memory().maxOpenGroups).toBe(2);
-    expect(acc.memory().bytes).toBe(2 * 4 * 28 + 4);
+    expect(acc.memory().bytes).toBe(2 * 4 * 24 + 4);
   });
 
   it("rejects bad input with a clear error", () => {
