@@ -20,8 +20,15 @@ export function demoExperimentUri(): string {
   return fileURLToPath(new URL("../demo/experiment", import.meta.url));
 }
 
-/** Bytes a worker needs besides its groups' accumulators: the process itself and decoded X tiles. */
-const WORKER_BASE_BYTES = 96 * 2 ** 20;
+/**
+ * Node flags for every worker: a 64 MiB young generation (V8's default is 16 MiB). A task allocates many
+ * short-lived tile-sized arrays; with the small default they are promoted and old-space collections run several
+ * hundred times per build (on a 200,000-cell cut of the large preset: 446 vs 219 full collections, 5.6 vs 3.9 s
+ * of GC, 75 vs 62 CPU s).
+ */
+const WORKER_NODE_ARGS = ["--max-semi-space-size=64"];
+/** Bytes a worker needs besides its groups' accumulators: the process itself (young generation included). */
+const WORKER_BASE_BYTES = 288 * 2 ** 20;
 /** Accumulator bytes per (open group, gene): float64 sum, float64 sumsq, uint32 nnz. */
 const BYTES_PER_GROUP_GENE = 20;
 /** Encoding a piece of the estimators: a worker, two chunks of staged rows in flight, and the encoded tiles. */
@@ -226,7 +233,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       maxResources: opts.memoryBudget,
       workerStartup: { task: "startWorker", args: [init] },
       // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-      execArgv: process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean),
+      execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     });
     try {
       await Promise.all(
