@@ -100,13 +100,6 @@ export class ByteWriter {
 
 export { textDecoder, textEncoder };
 
-/** Whether bytes [aStart, aEnd) of `a` equal bytes [bStart, bEnd) of `b`. */
-export function equalBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /** Byte-wise comparison of two ranges, shorter prefix first (how TileDB orders string coordinates): -1, 0 or 1. */
 export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
   const n = Math.min(ae - as, be - bs);
@@ -120,4 +113,46 @@ export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Arra
 /** compareBytes over two whole arrays. */
 export function compareByteArrays(a: Uint8Array, b: Uint8Array): number {
   return compareBytes(a, 0, a.length, b, 0, b.length);
+}
+
+/**
+ * Ranges of one byte buffer compared four bytes at a time through a DataView: about twice as fast as a byte loop
+ * on short strings such as 15-byte gene ids, and string dimensions compare millions of neighbouring cells.
+ */
+export class ByteRanges {
+  private readonly view: DataView;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Whether bytes [as, ae) equal bytes [bs, be). */
+  equal(as: number, ae: number, bs: number, be: number): boolean {
+    const len = ae - as;
+    if (len !== be - bs) return false;
+    const v = this.view;
+    let k = 0;
+    for (; k + 4 <= len; k += 4) if (v.getUint32(as + k) !== v.getUint32(bs + k)) return false;
+    for (; k < len; k++) if (this.bytes[as + k] !== this.bytes[bs + k]) return false;
+    return true;
+  }
+
+  /** compareBytes of [as, ae) and [bs, be): big-endian words order like their bytes. */
+  compare(as: number, ae: number, bs: number, be: number): number {
+    const la = ae - as;
+    const lb = be - bs;
+    const n = Math.min(la, lb);
+    const v = this.view;
+    let k = 0;
+    for (; k + 4 <= n; k += 4) {
+      const x = v.getUint32(as + k);
+      const y = v.getUint32(bs + k);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    for (; k < n; k++) {
+      const d = this.bytes[as + k] - this.bytes[bs + k];
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    return la < lb ? -1 : la === lb ? 0 : 1;
+  }
 }

@@ -4,7 +4,7 @@
  * carries the dictionary as [length (big-endian, 1/2/4/8 bytes by the longest string)][bytes] entries
  * in first-seen order. Cell offsets are rebuilt from it on read.
  */
-import { equalBytes } from "../binary.js";
+import { ByteRanges } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
 import { FilterType } from "./filter.js";
@@ -27,9 +27,10 @@ const dictStrings: VarStringForm = {
     const words: number[] = [];
     const out = new Uint8Array(n * idW);
     let id = -1;
+    const ranges = new ByteRanges(data);
     for (let i = 0; i < n; i++) {
       // sorted tiles (string dimensions) repeat a word many times in a row: skip the decode and the lookup
-      if (i > 0 && equalBytes(data, starts[i - 1], ends[i - 1], data, starts[i], ends[i])) {
+      if (i > 0 && ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i])) {
         writeBE(out, i * idW, id, idW);
         continue;
       }

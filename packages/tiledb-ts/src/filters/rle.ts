@@ -4,7 +4,7 @@
  * - var-sized strings (whole tile, offsets folded in): runs of [run length][string length][string bytes],
  *   lengths big-endian in the smallest of 1/2/4/8 bytes that fits, sizes recorded in the metadata.
  */
-import { equalBytes } from "../binary.js";
+import { ByteRanges } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import { compressionCodec, type VarStringForm } from "./compression.js";
 import { type FilterStep, FilterType } from "./filter.js";
@@ -68,9 +68,10 @@ const rleStrings: VarStringForm = {
     let maxRun = 0;
     let maxStr = 0;
     let strBytes = 0;
+    const ranges = new ByteRanges(data);
     for (let i = 0; i < n; i++) {
       const k = runStart.length - 1;
-      if (k >= 0 && equalBytes(data, starts[i], ends[i], data, starts[runStart[k]], ends[runStart[k]])) {
+      if (k >= 0 && ranges.equal(starts[i], ends[i], starts[runStart[k]], ends[runStart[k]])) {
         runLen[k]++;
       } else {
         runStart.push(i);

@@ -3,7 +3,7 @@
  * the space tile they fall in (tile order over the dimensions that have a tile extent), then by cell order.
  * Fragments store their cells in this order, split into data tiles of `capacity` cells.
  */
-import { compareBytes } from "../binary.js";
+import { ByteRanges } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { hilbertValue } from "../read/coords.js";
@@ -122,9 +122,9 @@ function valueCompare(k: DimKey): CellCompare {
     const a = k.big;
     return (i, j) => (a[i] < a[j] ? -1 : a[i] > a[j] ? 1 : 0);
   }
-  const bytes = k.bytes as Uint8Array;
+  const bytes = new ByteRanges(k.bytes as Uint8Array);
   const o = k.offsets as Float64Array;
-  return (i, j) => compareBytes(bytes, o[i], o[i + 1], bytes, o[j], o[j + 1]);
+  return (i, j) => bytes.compare(o[i], o[i + 1], o[j], o[j + 1]);
 }
 
 /** The cell-order comparison alone (equal means same coordinates). */

@@ -4,7 +4,7 @@
  * A comparison sort costs a JS comparator call per comparison (~n log n of them); this costs a few linear,
  * stable counting passes. Float coordinates and Hilbert order are left to the comparison sort.
  */
-import { equalBytes } from "../binary.js";
+import { ByteRanges } from "../binary.js";
 import type { ArraySchema } from "../schema.js";
 import { type DimKey, identityPermutation } from "./global-order.js";
 
@@ -33,11 +33,12 @@ export function stringRanks(bytes: Uint8Array, offsets: Float64Array, n: number)
   const ids = new Float64Array(n);
   const idOf = new Map<string, number>();
   const distinct: string[] = [];
+  const ranges = new ByteRanges(bytes);
   for (let i = 0; i < n; i++) {
     const s = offsets[i];
     const e = offsets[i + 1];
     // sorted or grouped input repeats the previous string: no decode, no lookup
-    if (i > 0 && equalBytes(bytes, offsets[i - 1], s, bytes, s, e)) {
+    if (i > 0 && ranges.equal(offsets[i - 1], s, s, e)) {
       ids[i] = ids[i - 1];
       continue;
     }

@@ -4,7 +4,7 @@
  * each full buffer as its own fragment, so memory stays bounded however many cells arrive.
  */
 
-import { compareBytes, equalBytes } from "../binary.js";
+import { ByteRanges } from "../binary.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
@@ -52,6 +52,7 @@ function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: numb
     const col = dimCols[d];
     if (col.isVar) {
       const bytes = col.varData as Uint8Array;
+      const r = new ByteRanges(bytes);
       const o = col.varOffsets as Float64Array;
       // compared in place (no view per cell); a cell equal to the previous one changes nothing
       let lo = perm[start];
@@ -59,9 +60,9 @@ function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: numb
       for (let p = start + 1; p < end; p++) {
         const i = perm[p];
         const prev = perm[p - 1];
-        if (equalBytes(bytes, o[i], o[i + 1], bytes, o[prev], o[prev + 1])) continue;
-        if (compareBytes(bytes, o[i], o[i + 1], bytes, o[lo], o[lo + 1]) < 0) lo = i;
-        if (compareBytes(bytes, o[i], o[i + 1], bytes, o[hi], o[hi + 1]) > 0) hi = i;
+        if (r.equal(o[i], o[i + 1], o[prev], o[prev + 1])) continue;
+        if (r.compare(o[i], o[i + 1], o[lo], o[lo + 1]) < 0) lo = i;
+        if (r.compare(o[i], o[i + 1], o[hi], o[hi + 1]) > 0) hi = i;
       }
       return [bytes.slice(o[lo], o[lo + 1]), bytes.slice(o[hi], o[hi + 1])];
     }
