@@ -175,11 +175,17 @@ export function estimatorCells(rows: RowColumns, featureBytes: Uint8Array[]): Ce
   const data = new Uint8Array(bytes);
   const offsets = new Float64Array(n);
   let pos = 0;
-  for (let i = 0; i < n; i++) {
-    const b = featureBytes[gene[i]];
-    offsets[i] = pos;
-    for (let k = 0; k < b.length; k++) data[pos + k] = b[k];
-    pos += b.byteLength;
+  for (let i = 0; i < n; ) {
+    // Rows in write order repeat a feature many times: write it once, then double the run with copyWithin.
+    const f = gene[i];
+    const b = featureBytes[f];
+    let end = i + 1;
+    while (end < n && gene[end] === f) end++;
+    const start = pos;
+    for (let r = i; r < end; r++, pos += b.byteLength) offsets[r] = pos;
+    data.set(b, start);
+    for (let done = b.byteLength, total = pos - start; done < total; done *= 2) data.copyWithin(start + done, start, start + Math.min(done, total - done));
+    i = end;
   }
   return { feature_id: { data, offsets }, obs_group_joinid: rows.group, ...rows.values };
 }

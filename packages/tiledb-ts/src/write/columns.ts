@@ -180,7 +180,7 @@ export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): 
     offs[n] = bytes.byteLength;
     for (let i = 0; i < n; i++) {
       if (offs[i] > offs[i + 1] || offs[i] < 0) fail(f, `offset ${i} (${offs[i]}) is out of order or beyond the data (${bytes.byteLength} bytes)`);
-      if (offs[i] % elemSize !== 0) fail(f, `offset ${i} (${offs[i]}) is not a multiple of the value size ${elemSize}`);
+      if (elemSize > 1 && offs[i] % elemSize !== 0) fail(f, `offset ${i} (${offs[i]}) is not a multiple of the value size ${elemSize}`);
     }
     col = { ...base, cellCount: n, varData: bytes, varOffsets: offs };
     const v = (values as { validity?: ArrayLike<number | boolean> }).validity;
