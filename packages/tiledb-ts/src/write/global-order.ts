@@ -96,6 +96,8 @@ export function buildDimKeys(schema: ArraySchema, dimCols: Column[]): DimKey[] {
     }
     const key: DimKey = { dim, ...dimValues(col) };
     checkDomain(dim, key);
+    // A domain that is one space tile (e.g. the extent TileDB defaults to) puts every cell in tile 0: no tile key.
+    if (dim.tileExtent !== null && dim.domain && oneSpaceTile(dim.domain, dim.tileExtent)) return key;
     if (dim.tileExtent !== null && dim.domain && key.num) {
       const lo = toNum(dim.domain[0]);
       const ext = toNum(dim.tileExtent);
@@ -111,6 +113,14 @@ export function buildDimKeys(schema: ArraySchema, dimCols: Column[]): DimKey[] {
     }
     return key;
   });
+}
+
+function oneSpaceTile(domain: [number | bigint, number | bigint], extent: number | bigint): boolean {
+  if (typeof domain[0] === "bigint" || typeof domain[1] === "bigint" || typeof extent === "bigint") {
+    return BigInt(domain[1]) - BigInt(domain[0]) < BigInt(extent);
+  }
+  // float domains: the tile of hi is floor((hi - lo) / extent)
+  return Math.floor((domain[1] - domain[0]) / extent) === 0;
 }
 
 function valueCompare(k: DimKey): CellCompare {
