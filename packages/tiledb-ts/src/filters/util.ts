@@ -3,6 +3,7 @@ import { Datatype, datatypeName, datatypeSize, isDatetimeType } from "../datatyp
 import { TileDBError } from "../errors.js";
 import type { FilterStep } from "./filter.js";
 
+/** The parts as one buffer (the part itself when there is only one). */
 export function concatParts(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
   let n = 0;

@@ -120,18 +120,6 @@ export function appendTile(
   }
 }
 
-/** Concatenates parts into one buffer. */
-export function concatParts(parts: Uint8Array[], total?: number): Uint8Array {
-  const n = total ?? parts.reduce((s, p) => s + p.byteLength, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
-
 /** Data file names of field `index` (attributes `a<i>`, dimensions `d<i>`), as TileDB names them since format 9. */
 export function dataFileNames(files: FieldFiles, index: number): { fixed: string; var: string; validity: string } {
   const base = `${files.isDim ? "d" : "a"}${index}`;

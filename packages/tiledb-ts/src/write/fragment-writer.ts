@@ -15,7 +15,8 @@ import type { ArraySchema } from "../schema.js";
 import { makeTimestampedName } from "../timestamped-name.js";
 import { joinUri } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import { concatParts, dataFileNames, type FieldFiles, type FragmentContent, type RawRange } from "./fragment-builder.js";
+import { concatParts } from "../filters/util.js";
+import { dataFileNames, type FieldFiles, type FragmentContent, type RawRange } from "./fragment-builder.js";
 
 
 export interface CommittedFragment {
@@ -218,9 +219,9 @@ export async function commitFragment(arrayUri: string, schema: ArraySchema, cont
   for (const f of content.fields) {
     const idx = f.isDim ? schema.dimensions.findIndex((d) => d.name === f.name) : schema.attributes.findIndex((a) => a.name === f.name);
     const names = dataFileNames(f, idx);
-    writes.push(vfs.write(joinUri(dir, names.fixed), concatParts(f.fixedParts, f.fileSize)));
-    if (f.isVar) writes.push(vfs.write(joinUri(dir, names.var), concatParts(f.varParts, f.varFileSize)));
-    if (f.nullable) writes.push(vfs.write(joinUri(dir, names.validity), concatParts(f.validityParts, f.validityFileSize)));
+    writes.push(vfs.write(joinUri(dir, names.fixed), concatParts(f.fixedParts)));
+    if (f.isVar) writes.push(vfs.write(joinUri(dir, names.var), concatParts(f.varParts)));
+    if (f.nullable) writes.push(vfs.write(joinUri(dir, names.validity), concatParts(f.validityParts)));
   }
   await Promise.all(writes);
   const meta = encodeFragmentMetadata(fragmentMetadataInput(schema, content, version), schema);
