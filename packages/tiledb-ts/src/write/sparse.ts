@@ -14,7 +14,7 @@ import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipel
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
 import { loadWriteSchema, nextFragmentTimestamp } from "./schema-loader.js";
-import { gatherTile } from "./tile-builder.js";
+import { gatherTile, isRun } from "./tile-builder.js";
 
 export type Cells = Record<string, ColumnInput>;
 
@@ -123,9 +123,10 @@ export class SparseTiler {
     const cols = [...attrs, ...dims];
     for (let lo = start; lo < end; lo += this.capacity) {
       const hi = Math.min(end, lo + this.capacity);
+      const inOrder = isRun(perm, lo, hi);
       cols.forEach((col, k) => {
         const f = (this.fields as NonNullable<typeof this.fields>)[k];
-        const tile = gatherTile(col, perm, lo, hi);
+        const tile = gatherTile(col, perm, lo, hi, inOrder);
         appendTile(f.files, col, tile, f.pipes, `${this.what}: ${f.files.isDim ? "dimension" : "attribute"} "${col.name}" tile ${this.tiles}`, this.schema.version);
       });
       const mbr = mbrOf(keys, dims, perm, lo, hi);

@@ -52,21 +52,28 @@ export function hasSum(type: Datatype, isVar: boolean, cellValNum: number): bool
   }
 }
 
-/** Gathers cells `perm[start..end)` of `col` into a tile. */
-export function gatherTile(col: Column, perm: Uint32Array, start: number, end: number): FieldTile {
+/**
+ * Gathers cells `perm[start..end)` of `col` into a tile. `inOrder`: whether those are consecutive cells (the
+ * caller may know it for all of a tile's fields at once).
+ */
+export function gatherTile(col: Column, perm: Uint32Array, start: number, end: number, inOrder = isRun(perm, start, end)): FieldTile {
   const n = end - start;
   const tile: FieldTile = { fixed: new Uint8Array(0), cellCount: n };
-  if (col.isVar && isRun(perm, start, end)) {
+  if (col.isVar && inOrder) {
     // cells already in order (sorted input, global-order writes): one copy, offsets rebased
     const so = col.varOffsets as Float64Array;
     const first = perm[start];
     const base = so[first];
     const offs = new BigUint64Array(n);
     const words = new Uint32Array(offs.buffer);
-    for (let k = 0; k < n; k++) {
-      const v = so[first + k] - base;
-      words[2 * k] = v % 4294967296;
-      words[2 * k + 1] = Math.floor(v / 4294967296);
+    if (so[first + n] - base < 4294967296) {
+      for (let k = 0; k < n; k++) words[2 * k] = so[first + k] - base; // high words stay 0
+    } else {
+      for (let k = 0; k < n; k++) {
+        const v = so[first + k] - base;
+        words[2 * k] = v % 4294967296;
+        words[2 * k + 1] = Math.floor(v / 4294967296);
+      }
     }
     tile.fixed = new Uint8Array(offs.buffer);
     tile.varData = (col.varData as Uint8Array).slice(base, so[first + n]);
@@ -88,7 +95,7 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
     }
     tile.fixed = new Uint8Array(offs.buffer);
     tile.varData = data;
-  } else if (isRun(perm, start, end)) {
+  } else if (inOrder) {
     const first = perm[start] * col.cellSize;
     tile.fixed = (col.fixed as Uint8Array).slice(first, first + n * col.cellSize);
   } else {
@@ -104,7 +111,7 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
 }
 
 /** Whether perm[start..end) is one ascending run of consecutive cells. */
-function isRun(perm: Uint32Array, start: number, end: number): boolean {
+export function isRun(perm: Uint32Array, start: number, end: number): boolean {
   for (let k = start + 1; k < end; k++) if (perm[k] !== perm[k - 1] + 1) return false;
   return true;
 }
@@ -188,16 +195,20 @@ export function tileStats(col: Column, tile: FieldTile, isDim: boolean): TileSta
   }
   const view = viewOf(col.type, tile.fixed);
   if (withMinMax && view) {
-    let min: number | bigint | undefined;
-    let max: number | bigint | undefined;
-    let minI = -1;
-    let maxI = -1;
-    for (let i = 0; i < n; i++) {
-      if (v && v[i] === 0) continue;
-      const x = view[i];
-      // NaN never compares smaller or larger, so it is never picked, as in TileDB.
-      if (min === undefined || x < min) { min = x; minI = i; }
-      if (max === undefined || x > max) { max = x; maxI = i; }
+    let minI = 0;
+    while (minI < n && v && v[minI] === 0) minI++;
+    if (minI === n) minI = -1;
+    let maxI = minI;
+    if (minI >= 0) {
+      let min = view[minI];
+      let max = min;
+      // NaN never compares smaller or larger, so it is never picked, as in TileDB (unless it comes first).
+      for (let i = minI + 1; i < n; i++) {
+        if (v && v[i] === 0) continue;
+        const x = view[i];
+        if (x < min) { min = x; minI = i; }
+        if (x > max) { max = x; maxI = i; }
+      }
     }
     const cs = col.cellSize;
     if (minI >= 0) {
@@ -236,6 +247,13 @@ function sumOf(type: Datatype, view: NumView, n: number, v?: Uint8Array): Uint8A
   const d = new DataView(out.buffer);
   if (type === Datatype.FLOAT32 || type === Datatype.FLOAT64) {
     let s = 0;
+    // a plain sum first: float32 tiles cannot overflow a double, and a float64 one that does shows as not finite
+    if (!v) for (let i = 0; i < n; i++) s += view[i] as number;
+    if (!v && Number.isFinite(s)) {
+      d.setFloat64(0, s, true);
+      return out;
+    }
+    s = 0;
     for (let i = 0; i < n; i++) {
       if (v && v[i] === 0) continue;
       const x = view[i] as number;
