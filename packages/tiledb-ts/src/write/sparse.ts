@@ -47,9 +47,29 @@ export function sparseColumns(schema: ArraySchema, cells: Cells): { dims: Column
   return { dims, attrs, n: n ?? 0 };
 }
 
-function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: number, end: number): RawRange[] {
+/**
+ * The dimension that leads the global order when no dimension spans several space tiles (the first in row-major
+ * cell order, the last in col-major): cells in global order are sorted by it, so its range in a tile is
+ * (first, last).
+ * -1 when there is none (Hilbert order, or tile indices lead).
+ */
+export function leadingDimension(schema: ArraySchema, keys: DimKey[]): number {
+  if (keys.some((k) => k.tile)) return -1;
+  if (schema.cellOrder === "row-major") return 0;
+  if (schema.cellOrder === "col-major") return keys.length - 1;
+  return -1;
+}
+
+function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: number, end: number, leading: number): RawRange[] {
   return keys.map((k, d) => {
     const col = dimCols[d];
+    if (d === leading && col.isVar) {
+      // strings: no scan (a numeric dimension's scan is cheap, and keeps -0/+0 ties as TileDB picks them)
+      const [first, last] = [perm[start], perm[end - 1]];
+      const o = col.varOffsets as Float64Array;
+      const bytes = col.varData as Uint8Array;
+      return [bytes.slice(o[first], o[first + 1]), bytes.slice(o[last], o[last + 1])];
+    }
     if (col.isVar) {
       const bytes = col.varData as Uint8Array;
       const r = new ByteRanges(bytes);
@@ -121,6 +141,8 @@ export class SparseTiler {
       pipes: pipelinesFor(this.schema, c.name),
     }));
     const cols = [...attrs, ...dims];
+    // cells come in global order (sorted by the caller, or checked by the global-order writer)
+    const leading = leadingDimension(this.schema, keys);
     for (let lo = start; lo < end; lo += this.capacity) {
       const hi = Math.min(end, lo + this.capacity);
       const inOrder = isRun(perm, lo, hi);
@@ -129,7 +151,7 @@ export class SparseTiler {
         const tile = gatherTile(col, perm, lo, hi, inOrder);
         appendTile(f.files, col, tile, f.pipes, `${this.what}: ${f.files.isDim ? "dimension" : "attribute"} "${col.name}" tile ${this.tiles}`, this.schema.version);
       });
-      const mbr = mbrOf(keys, dims, perm, lo, hi);
+      const mbr = mbrOf(keys, dims, perm, lo, hi, leading);
       this.mbrs.push(mbr);
       this.nonEmpty = this.nonEmpty ? unionRanges(dims, this.nonEmpty, mbr) : mbr;
       this.tiles++;

@@ -113,6 +113,24 @@ describe("GlobalOrderWriter", () => {
     }
   });
 
+  it("gives every tile the MBR of its cells (the leading string dimension from its first and last cell)", async () => {
+    const c = sortedCells();
+    const uri = await makeArray();
+    const w = await GlobalOrderWriter.open(uri);
+    w.append(chunk(c, 0, 100));
+    w.append(chunk(c, 100, c.f.length));
+    await w.close();
+    const [frag] = (await openArray(uri)).fragments;
+    const mbrs = (await frag.metadata()).mbrs;
+    expect(mbrs).toHaveLength(Math.ceil(c.f.length / 7));
+    mbrs.forEach(([fr, gr], t) => {
+      const f = c.f.slice(t * 7, t * 7 + 7).sort();
+      const g = c.g.slice(t * 7, t * 7 + 7);
+      expect(fr).toEqual([f[0], f[f.length - 1]]);
+      expect(gr.map(Number)).toEqual([Math.min(...g), Math.max(...g)]);
+    });
+  });
+
   it("refuses cells out of order, within a chunk or across chunks, and commits nothing", async () => {
     const c = sortedCells();
     const uri = await makeArray();
