@@ -299,7 +299,7 @@ export class CubeWriter {
   /** Encodes one piece of the staged write and stores it at `outUri` (nothing becomes visible). */
   async encodeStagedPart(part: StagedPart, outUri: string, options: { chunkRows?: number } = {}): Promise<void> {
     const content = await encodeStagedPart(joinUri(this.cubeUri, ESTIMATORS_ARRAY), part, this.writeContext(options.chunkRows));
-    await this.vfs.write(outUri, new Uint8Array(serialize(content)));
+    await this.vfs.write(outUri, serialize(content)); // a Buffer is a Uint8Array: no copy
   }
 
   /** Joins the encoded pieces (in order) into one estimators fragment, commits it and drops the staged batches. */

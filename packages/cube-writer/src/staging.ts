@@ -88,7 +88,7 @@ async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string
   if (!Number.isInteger(n) || !Array.isArray(groups) || size !== columnsAt + 4 * n * (2 + estimators.length)) {
     throw bad(`${size} bytes do not hold the ${n} rows its header announces`);
   }
-  const rankStart = new Uint32Array((await vfs.read(uri, indexAt, 4 * (features + 1))).slice().buffer);
+  const rankStart = new Uint32Array(ownBuffer(await vfs.read(uri, indexAt, 4 * (features + 1))));
   if (rankStart[features] !== n) throw bad(`its rank index covers ${rankStart[features]} of ${n} rows`);
   return { uri, n, groups, rankStart, columnsAt };
 }
@@ -101,10 +101,16 @@ export async function listStagedBatches(vfs: VFS, cubeUri: string, estimatorName
   return out;
 }
 
+/** The bytes as a whole ArrayBuffer (4-byte views need offset 0): the read's own buffer, copied only if shared. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+  return bytes.slice().buffer;
+}
+
 /** Rows [from, to) of a staged batch. */
 export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[]): Promise<RowColumns> {
   const n = to - from;
-  const column = async (k: number) => (await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n)).slice().buffer;
+  const column = async (k: number) => ownBuffer(await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n));
   const values: Record<string, Float32Array> = {};
   for (let k = 0; k < estimatorNames.length; k++) values[estimatorNames[k]] = new Float32Array(await column(k + 2));
   return { n, gene: new Uint32Array(await column(0)), group: new Uint32Array(await column(1)), values };
