@@ -8,7 +8,12 @@ import { assignGroups } from "./obs-groups.js";
 import { meanSemFromStats } from "./stats-estimators.js";
 
 const f = Math.fround;
-const EPS = 2.220446049250313e-16;
+/**
+ * Singular values under this fraction of the largest count as rank deficiency, as in scikit-learn's
+ * LinearRegression (its `tol`, 1e-6 since 1.7). Centering a confounded dummy design leaves rounding noise around
+ * 1e-16..1e-14 of the largest singular value; a cutoff at machine epsilon can keep that noise and invert it.
+ */
+const RANK_CUTOFF = 1e-6;
 /** numpy.linalg.pinv's default cutoff. */
 const PINV_RCOND = 1e-15;
 /** Estimates the reference puts in for a selected group where a gene has no (valid) statistics. */
@@ -139,7 +144,7 @@ export function wlsFirstCoefficient(
     const off = pairwiseSum64(col.map((x, g) => x * w[g]), 0, nRows) / sw;
     for (let g = 0; g < nRows; g++) a[k * nRows + g] = (col[g] - off) * sqrtW[g];
   }
-  const row = pinvFirstRow(a, nRows, nCols, EPS);
+  const row = pinvFirstRow(a, nRows, nCols, RANK_CUTOFF);
   const yw = new Float64Array(nRows);
   return (y) => {
     for (let g = 0; g < nRows; g++) yw[g] = y[g] * w[g];

@@ -1,7 +1,7 @@
 """Answer the library-call comparisons of library-calls.test.ts: read JSON cases on stdin, write results on stdout.
 
 binned: scipy.stats.binned_statistic(x, x, bins=n, statistic="mean") -> statistic, binnumber
-wls:    sklearn LinearRegression().fit(X, y, sample_weight=w).coef_[0]
+wls:    sklearn LinearRegression(tol=1e-6).fit(X, y, sample_weight=w).coef_[0]
 """
 
 import json
@@ -30,7 +30,10 @@ def main():
     wls = []
     for c in cases["wls"]:
         X = np.array(c["X"], dtype=np.float64)
-        m = LinearRegression().fit(X, np.array(c["y"], dtype=np.float64), sample_weight=np.array(c["w"], dtype=np.float64))
+        # our singular-value cutoff, sklearn's default since 1.7 (older versions cut at scipy's eps: refuse them)
+        if "tol" not in LinearRegression().get_params():
+            raise SystemExit(f"scikit-learn {__import__('sklearn').__version__} has no LinearRegression(tol=); need >= 1.7")
+        m = LinearRegression(tol=1e-6).fit(X, np.array(c["y"], dtype=np.float64), sample_weight=np.array(c["w"], dtype=np.float64))
         wls.append(float(m.coef_[0]))
     json.dump({"binned": binned, "wls": wls, "versions": {"scipy": stats.__name__ and __import__("scipy").__version__,
                                                          "sklearn": __import__("sklearn").__version__}}, sys.stdout)
