@@ -157,20 +157,19 @@ function viewOf(type: Datatype, bytes: Uint8Array): NumView | null {
   const b = bytes.buffer;
   const o = bytes.byteOffset;
   const len = bytes.byteLength;
-  const mk = (a: NumView): NumView => a;
   switch (type) {
-    case Datatype.INT8: return mk(new Int8Array(b, o, len));
-    case Datatype.UINT8: case Datatype.BOOL: return mk(new Uint8Array(b, o, len));
-    case Datatype.INT16: return mk(new Int16Array(b, o, len / 2));
-    case Datatype.UINT16: return mk(new Uint16Array(b, o, len / 2));
-    case Datatype.INT32: return mk(new Int32Array(b, o, len / 4));
-    case Datatype.UINT32: return mk(new Uint32Array(b, o, len / 4));
-    case Datatype.FLOAT32: return mk(new Float32Array(b, o, len / 4));
-    case Datatype.FLOAT64: return mk(new Float64Array(b, o, len / 8));
-    case Datatype.UINT64: return mk(new BigUint64Array(b, o, len / 8));
+    case Datatype.INT8: return new Int8Array(b, o, len);
+    case Datatype.UINT8: case Datatype.BOOL: return new Uint8Array(b, o, len);
+    case Datatype.INT16: return new Int16Array(b, o, len / 2);
+    case Datatype.UINT16: return new Uint16Array(b, o, len / 2);
+    case Datatype.INT32: return new Int32Array(b, o, len / 4);
+    case Datatype.UINT32: return new Uint32Array(b, o, len / 4);
+    case Datatype.FLOAT32: return new Float32Array(b, o, len / 4);
+    case Datatype.FLOAT64: return new Float64Array(b, o, len / 8);
+    case Datatype.UINT64: return new BigUint64Array(b, o, len / 8);
     default:
-      if (type >= Datatype.DATETIME_YEAR && type <= Datatype.TIME_AS) return mk(new BigInt64Array(b, o, len / 8));
-      if (type === Datatype.INT64) return mk(new BigInt64Array(b, o, len / 8));
+      if (type >= Datatype.DATETIME_YEAR && type <= Datatype.TIME_AS) return new BigInt64Array(b, o, len / 8);
+      if (type === Datatype.INT64) return new BigInt64Array(b, o, len / 8);
       return null;
   }
 }
