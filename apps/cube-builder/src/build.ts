@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { CubeWriter, type LabelColumn, STAGING_DIR } from "@census-cube/cube-writer";
-import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
+import { ACCUMULATOR_BYTES_PER_GENE, OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri, setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
@@ -29,8 +29,6 @@ export function demoExperimentUri(): string {
 const WORKER_NODE_ARGS = ["--max-semi-space-size=64"];
 /** Bytes a worker needs besides its groups' accumulators: the process itself (young generation included). */
 const WORKER_BASE_BYTES = 288 * 2 ** 20;
-/** Accumulator bytes per (open group, gene): float64 sum, float64 sumsq, uint32 nnz. */
-const BYTES_PER_GROUP_GENE = 20;
 /** Encoding a piece of the estimators: a worker, two chunks of staged rows in flight, and the encoded tiles. */
 const PART_BASE_BYTES = WORKER_BASE_BYTES + 512 * 2 ** 20;
 const PART_BYTES_PER_ROW = 8;
@@ -201,7 +199,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   // Each worker's share of the budget bounds how many groups one batch may hold open.
   const perWorker = Math.max(opts.memoryBudget / workers, WORKER_BASE_BYTES * 2);
   const readBudget = Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4));
-  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / (nGenes * BYTES_PER_GROUP_GENE)));
+  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / (nGenes * ACCUMULATOR_BYTES_PER_GENE)));
   const batches = planBatches(planJoinids, planGroups, groups.nGroups, {
     minBatchCells: opts.minBatchSize,
     maxBatchCells: Number.MAX_SAFE_INTEGER,
@@ -245,7 +243,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
             sizeFactor: Float64Array.from(b.cells, (i) => planSizeFactors[i]),
             ranges: b.ranges,
           };
-          const bytes = WORKER_BASE_BYTES + readBudget + b.groups.length * nGenes * BYTES_PER_GROUP_GENE;
+          const bytes = WORKER_BASE_BYTES + readBudget + b.groups.length * nGenes * ACCUMULATOR_BYTES_PER_GENE;
           return executor.submit(bytes, "buildBatch", [task]).then((r: BatchResult) => {
             rows += r.rows;
             nnz += r.nnz;

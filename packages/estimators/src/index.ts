@@ -34,6 +34,7 @@ export {
   type CubeRows,
   mergeSufficientStats,
   type SufficientStats,
+  ACCUMULATOR_BYTES_PER_GENE,
   SufficientStatsAccumulator,
   toCubeRows,
 } from "./sufficient-stats.js";

@@ -39,8 +39,8 @@ export interface AccumulatorOptions {
 
 /** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
 const FIELDS = 3;
-/** Per gene slot: the three float64 fields. */
-const BYTES_PER_GENE_SLOT = FIELDS * 8;
+/** Bytes an open group holds per gene: the three float64 fields (what a caller budgets per (group, gene)). */
+export const ACCUMULATOR_BYTES_PER_GENE = FIELDS * 8;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
@@ -92,7 +92,7 @@ export class SufficientStatsAccumulator {
   /** Bytes held by the dense rows now, and the most groups ever open at once. */
   memory(): { bytes: number; openGroups: number; maxOpenGroups: number } {
     return {
-      bytes: this.capacity * this.nGenes * BYTES_PER_GENE_SLOT + this.counted.byteLength,
+      bytes: this.capacity * this.nGenes * ACCUMULATOR_BYTES_PER_GENE + this.counted.byteLength,
       openGroups: this.slotOf.size,
       maxOpenGroups: this.maxOpen,
     };
