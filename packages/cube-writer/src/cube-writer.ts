@@ -31,7 +31,7 @@ import {
 } from "@census-cube/tiledb-ts";
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
-import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureRanks, sortEstimatorRows } from "./estimators.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureIdsByRank, featureRanks, sortEstimatorRows } from "./estimators.js";
 import {
   BUILD_RECORD_KEY,
   ESTIMATOR_NAMES,
@@ -100,8 +100,9 @@ async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<v
 }
 
 export class CubeWriter {
-  private readonly featureBytes: Uint8Array[];
   private readonly featureRank: Uint32Array;
+  /** The estimators array's feature_id dictionary: the feature ids in byte order. */
+  private readonly featureIdsByRank: Uint8Array[];
   private batches = 0;
   private rowsWritten = 0;
 
@@ -115,8 +116,9 @@ export class CubeWriter {
     private readonly counts: boolean,
     private readonly vfs: VFS,
   ) {
-    this.featureBytes = encodeFeatureIds(featureIds);
-    this.featureRank = featureRanks(this.featureBytes);
+    const featureBytes = encodeFeatureIds(featureIds);
+    this.featureRank = featureRanks(featureBytes);
+    this.featureIdsByRank = featureIdsByRank(featureBytes, this.featureRank);
   }
 
   get nObsGroups(): number {
@@ -281,7 +283,7 @@ export class CubeWriter {
   }
 
   private writeContext(chunkRows?: number): StagedWriteContext {
-    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureBytes: this.featureBytes, nGroups: this.nObs.length, chunkRows };
+    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
   }
 
   /**

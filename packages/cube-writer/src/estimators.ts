@@ -167,27 +167,16 @@ export function permuteRows(rows: RowColumns, perm: Uint32Array, estimatorNames:
   return { n, gene, group, values };
 }
 
-/** The cells of a sparse write of the estimators array for rows given as feature indices. */
-export function estimatorCells(rows: RowColumns, featureBytes: Uint8Array[]): Cells {
+/**
+ * The cells of a sparse write of the estimators array for rows given as feature indices: `feature_id` as codes
+ * into the feature ids in byte order (`byRank`, the same array on every call), so the writer orders, tiles and
+ * dictionary-encodes rows by code and builds each tile's strings once.
+ */
+export function estimatorCells(rows: RowColumns, featureRank: Uint32Array, byRank: readonly Uint8Array[]): Cells {
   const { n, gene } = rows;
-  let bytes = 0;
-  for (let i = 0; i < n; i++) bytes += featureBytes[gene[i]].byteLength;
-  const data = new Uint8Array(bytes);
-  const offsets = new Float64Array(n);
-  let pos = 0;
-  for (let i = 0; i < n; ) {
-    // Rows in write order repeat a feature many times: write it once, then double the run with copyWithin.
-    const f = gene[i];
-    const b = featureBytes[f];
-    let end = i + 1;
-    while (end < n && gene[end] === f) end++;
-    const start = pos;
-    for (let r = i; r < end; r++, pos += b.byteLength) offsets[r] = pos;
-    data.set(b, start);
-    for (let done = b.byteLength, total = pos - start; done < total; done *= 2) data.copyWithin(start + done, start, start + Math.min(done, total - done));
-    i = end;
-  }
-  return { feature_id: { data, offsets }, obs_group_joinid: rows.group, ...rows.values };
+  const codes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = featureRank[gene[i]];
+  return { feature_id: { codes, dictionary: byRank as Uint8Array[] }, obs_group_joinid: rows.group, ...rows.values };
 }
 
 /**
@@ -232,6 +221,15 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let k = 0; k < n; k++) if (a[k] !== b[k]) return a[k] - b[k];
   return a.length - b.length;
+}
+
+/** The feature ids in byte order (rank r at index r). */
+export function featureIdsByRank(featureBytes: Uint8Array[], featureRank: Uint32Array): Uint8Array[] {
+  const out: Uint8Array[] = new Array(featureBytes.length);
+  featureRank.forEach((r, f) => {
+    out[r] = featureBytes[f];
+  });
+  return out;
 }
 
 export function encodeFeatureIds(featureIds: readonly string[]): Uint8Array[] {

@@ -15,7 +15,8 @@ export interface StagedWriteContext {
   vfs: VFS;
   estimatorNames: readonly string[];
   featureRank: Uint32Array;
-  featureBytes: Uint8Array[];
+  /** The feature ids in byte order (see featureIdsByRank). */
+  featureIdsByRank: Uint8Array[];
   nGroups: number;
   /** Rows per chunk (default CHUNK_ROWS); a chunk always holds whole features. */
   chunkRows?: number;
@@ -85,7 +86,7 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
       for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
       let perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
       if (at < rowFrom || at + rows > rowTo) perm = perm.subarray(Math.max(0, rowFrom - at), Math.min(rows, rowTo - at));
-      writer.append(estimatorCells(permuteRows({ ...chunk, n: perm.length }, perm, ctx.estimatorNames), ctx.featureBytes));
+      writer.append(estimatorCells(permuteRows({ ...chunk, n: perm.length }, perm, ctx.estimatorNames), ctx.featureRank, ctx.featureIdsByRank));
     }
     at += rows;
     r = r1;

@@ -27,8 +27,25 @@ const dictStrings: VarStringForm = {
     const words: number[] = [];
     const out = new Uint8Array(n * idW);
     let id = -1;
+    const codes = step.varCodes;
+    if (codes) {
+      // cells given as codes: a code is a word, so words are told apart without touching their bytes
+      const idOfCode = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const c = codes[i];
+        if (i === 0 || c !== codes[i - 1]) {
+          id = idOfCode.get(c) ?? -1;
+          if (id < 0) {
+            id = words.length;
+            idOfCode.set(c, id);
+            words.push(i);
+          }
+        }
+        writeBE(out, i * idW, id, idW);
+      }
+    }
     const ranges = new ByteRanges(data);
-    for (let i = 0; i < n; i++) {
+    for (let i = codes ? n : 0; i < n; i++) {
       // sorted tiles (string dimensions) repeat a word many times in a row: skip the decode and the lookup
       if (i > 0 && ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i])) {
         writeBE(out, i * idW, id, idW);

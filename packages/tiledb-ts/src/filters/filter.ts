@@ -52,6 +52,11 @@ export interface FilterContext {
    * versions (bit width reduction and positive delta leave datetimes alone before version 20).
    */
   version?: number;
+  /**
+   * Var-sized cells given as dictionary codes (equal code = equal value, distinct codes = distinct values): lets
+   * the string encodings compare cells without their bytes. One per cell of the tile.
+   */
+  varCellCodes?: Uint32Array;
 }
 
 /** What one filter of a pipeline sees: the type entering it (after earlier filters) and the tile's facts. */
@@ -67,6 +72,8 @@ export interface FilterStep {
    * write; on read the codec fills `decodedOffsets` with the offsets it rebuilds.
    */
   varOffsets?: ArrayLike<number>;
+  /** With `varOffsets`: each cell's code when the caller has them (FilterContext.varCellCodes). */
+  varCodes?: Uint32Array;
   varStrings?: boolean;
   decodedOffsets?: Uint8Array;
   /**

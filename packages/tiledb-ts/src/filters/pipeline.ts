@@ -292,7 +292,10 @@ export function encodeTile(
   }
 
   const steps = stepsFor(pipeline, ctx, varStrings);
-  if (varStrings && steps.length > 0) steps[0].varOffsets = offsets;
+  if (varStrings && steps.length > 0) {
+    steps[0].varOffsets = offsets;
+    if (ctx.varCellCodes && ctx.varCellCodes.length === offsets.length) steps[0].varCodes = ctx.varCellCodes;
+  }
   const outChunks: { orig: number; md: Uint8Array[]; data: Uint8Array[] }[] = [];
   let total = 8;
   for (let c = 0; c < starts.length; c++) {

@@ -3,7 +3,7 @@
  * fixed cells as packed little-endian bytes, var cells as bytes + byte offsets, nullable cells with a
  * validity byte per cell. Wrong types and lengths are rejected here, naming the field, before anything is written.
  */
-import { textEncoder } from "../binary.js";
+import { compareByteArrays, textEncoder } from "../binary.js";
 import { Datatype, datatypeName, datatypeSize, isStringType } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { VAR_NUM } from "../schema.js";
@@ -25,6 +25,10 @@ export type TypedArray =
  * - a typed array of the field's type (BigInt64Array for int64 and datetimes), or a plain array of numbers/bigints/booleans;
  * - strings (var-sized or fixed char/ascii/utf8 fields) or Uint8Arrays (var-sized blobs), `null` for null cells;
  * - `{ data, offsets }`: var cells as packed bytes/values with one start offset (in bytes) per cell;
+ * - `{ codes, dictionary }`: var cells as indices into a list of values (strings or byte arrays), as an Arrow
+ *   dictionary vector holds them. With a dictionary in strictly ascending byte order, given as the same object
+ *   on every call, the writer orders, tiles and dictionary-encodes cells by their codes and builds their bytes
+ *   once per tile (see `CodeDictionary`); any other dictionary is expanded to bytes up front;
  * - any of these wrapped as `{ values, validity }` for nullable fields (validity: 1 = valid, 0 = null).
  */
 export type ColumnInput =
@@ -36,6 +40,7 @@ export type ColumnInput =
   | ArrayLike<Uint8Array | null>
   | ArrayLike<ArrayLike<number> | ArrayLike<bigint> | null>
   | { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array; validity?: ArrayLike<number | boolean> }
+  | { codes: Uint32Array | Int32Array; dictionary: ArrayLike<string> | ArrayLike<Uint8Array> | CodeDictionary }
   | { values: ColumnInput; validity: ArrayLike<number | boolean> };
 
 /** A field's cells in TileDB byte layout. */
@@ -55,6 +60,110 @@ export interface Column {
   varOffsets?: Float64Array;
   /** Nullable fields: one byte per cell, 0 = null. */
   validity?: Uint8Array;
+  /**
+   * Var fields given as codes into a strictly ascending dictionary: equal codes are equal values and code
+   * order is byte order. `varData`/`varOffsets` are then built only if some step asks for them.
+   */
+  codes?: Uint32Array;
+  dictionary?: CodeDictionary;
+}
+
+/** A dictionary's values as packed bytes, checked once: strictly ascending byte order (hence distinct). */
+export interface CodeDictionary {
+  readonly data: Uint8Array;
+  /** size + 1 byte offsets. */
+  readonly offsets: Float64Array;
+  readonly size: number;
+  readonly ascending: boolean;
+}
+
+/** Dictionaries seen before, by the object the caller passed (a writer called chunk by chunk checks each once). */
+const preparedDictionaries = new WeakMap<object, CodeDictionary>();
+
+function isCodeDictionary(x: unknown): x is CodeDictionary {
+  return typeof x === "object" && x !== null && "ascending" in x && "offsets" in x && "data" in x && "size" in x;
+}
+
+/** Packs a dictionary's values and checks their order (cached per dictionary object). */
+export function prepareDictionary(f: FieldInfo, dictionary: ArrayLike<string> | ArrayLike<Uint8Array> | CodeDictionary): CodeDictionary {
+  if (isCodeDictionary(dictionary)) return dictionary;
+  const known = preparedDictionaries.get(dictionary as object);
+  if (known) return known;
+  if (typeof dictionary !== "object" || dictionary === null || typeof dictionary.length !== "number") fail(f, "dictionary must be a list of strings or byte arrays");
+  const size = dictionary.length;
+  const parts: Uint8Array[] = new Array(size);
+  let total = 0;
+  for (let i = 0; i < size; i++) {
+    const x = dictionary[i];
+    if (typeof x === "string") {
+      if (!isStringType(f.type) && f.type !== Datatype.BLOB) fail(f, `dictionary value ${i} is a string but the field holds ${datatypeName(f.type)}`);
+      parts[i] = textEncoder.encode(x);
+    } else if (x instanceof Uint8Array) {
+      if (datatypeSize(f.type) !== 1) fail(f, `dictionary value ${i} is a Uint8Array but the field holds ${datatypeName(f.type)}`);
+      parts[i] = x;
+    } else {
+      fail(f, `dictionary value ${i} (${String(x)}) is not a string or Uint8Array`);
+    }
+    total += parts[i].byteLength;
+  }
+  const data = new Uint8Array(total);
+  const offsets = new Float64Array(size + 1);
+  let ascending = true;
+  for (let i = 0, o = 0; i < size; i++) {
+    offsets[i] = o;
+    data.set(parts[i], o);
+    o += parts[i].byteLength;
+    if (i > 0 && compareByteArrays(parts[i - 1], parts[i]) >= 0) ascending = false;
+  }
+  offsets[size] = total;
+  const prepared: CodeDictionary = { data, offsets, size, ascending };
+  preparedDictionaries.set(dictionary as object, prepared);
+  return prepared;
+}
+
+/** The packed bytes and offsets of coded cells (runs of one code are written once and doubled). */
+export function expandCodes(codes: ArrayLike<number>, dict: CodeDictionary, from = 0, to = codes.length): { data: Uint8Array; offsets: Float64Array } {
+  const n = to - from;
+  const d = dict.offsets;
+  let total = 0;
+  for (let i = from; i < to; i++) total += d[codes[i] + 1] - d[codes[i]];
+  const data = new Uint8Array(total);
+  const offsets = new Float64Array(n + 1);
+  let pos = 0;
+  for (let i = from; i < to; ) {
+    const c = codes[i];
+    const len = d[c + 1] - d[c];
+    let end = i + 1;
+    while (end < to && codes[end] === c) end++;
+    const start = pos;
+    for (let r = i; r < end; r++, pos += len) offsets[r - from] = pos;
+    data.set(dict.data.subarray(d[c], d[c + 1]), start);
+    for (let done = len, run = pos - start; done > 0 && done < run; done *= 2) data.copyWithin(start + done, start, start + Math.min(done, run - done));
+    i = end;
+  }
+  offsets[n] = pos;
+  return { data, offsets };
+}
+
+/** A var column held as codes: its bytes are expanded on first use only. */
+function codedColumn(base: Omit<Column, "cellCount">, codes: Uint32Array, dict: CodeDictionary): Column {
+  let expanded: { data: Uint8Array; offsets: Float64Array } | undefined;
+  const expand = () => {
+    expanded ??= expandCodes(codes, dict);
+    return expanded;
+  };
+  return {
+    ...base,
+    cellCount: codes.length,
+    codes,
+    dictionary: dict,
+    get varData() {
+      return expand().data;
+    },
+    get varOffsets() {
+      return expand().offsets;
+    },
+  };
 }
 
 export interface FieldInfo {
@@ -167,7 +276,24 @@ export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): 
     values = input.values;
   }
   let col: Column;
-  if (typeof values === "object" && values !== null && "data" in values && "offsets" in values) {
+  if (typeof values === "object" && values !== null && "codes" in values && "dictionary" in values) {
+    if (!isVar) fail(f, "{ codes, dictionary } input is only for var-sized fields");
+    const { codes, dictionary } = values as { codes: Uint32Array | Int32Array; dictionary: ArrayLike<string> | ArrayLike<Uint8Array> | CodeDictionary };
+    if (!(codes instanceof Uint32Array || codes instanceof Int32Array)) fail(f, "codes must be a Uint32Array or Int32Array");
+    const dict = prepareDictionary(f, dictionary);
+    const n = codes.length;
+    const size = dict.size;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i];
+      if (!(c >= 0 && c < size)) fail(f, `code ${i} (${c}) is not an index into the dictionary of ${size} values`);
+    }
+    const u32 = codes instanceof Uint32Array ? codes : new Uint32Array(codes.buffer, codes.byteOffset, n);
+    if (dict.ascending) col = codedColumn(base, u32, dict);
+    else {
+      const { data, offsets } = expandCodes(u32, dict);
+      col = { ...base, cellCount: n, varData: data, varOffsets: offsets };
+    }
+  } else if (typeof values === "object" && values !== null && "data" in values && "offsets" in values) {
     if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
     const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
     // Raw bytes are accepted for any type here: the offsets are byte offsets either way.

@@ -26,7 +26,7 @@ export function encodeFieldTile(
   let out: EncodedTile;
   if (field.isVar) {
     const offsets = new BigUint64Array(tile.fixed.buffer, tile.fixed.byteOffset, tile.cellCount);
-    const values = encodeTile(tile.varData as Uint8Array, pipes.data, { datatype: field.type, cellValNum: VAR_NUM, what: `${what} values`, version }, offsets);
+    const values = encodeTile(tile.varData as Uint8Array, pipes.data, { datatype: field.type, cellValNum: VAR_NUM, what: `${what} values`, version, varCellCodes: tile.codes }, offsets);
     const fixed = skipsOffsetsFiltering(pipes.data, field.type, version)
       ? emptyFilteredTile()
       : encodeTile(tile.fixed, pipes.offsets, { datatype: Datatype.UINT64, cellValNum: 1, what: `${what} offsets`, version });

@@ -219,9 +219,9 @@ export async function commitFragment(arrayUri: string, schema: ArraySchema, cont
   for (const f of content.fields) {
     const idx = f.isDim ? schema.dimensions.findIndex((d) => d.name === f.name) : schema.attributes.findIndex((a) => a.name === f.name);
     const names = dataFileNames(f, idx);
-    writes.push(vfs.write(joinUri(dir, names.fixed), concatParts(f.fixedParts)));
-    if (f.isVar) writes.push(vfs.write(joinUri(dir, names.var), concatParts(f.varParts)));
-    if (f.nullable) writes.push(vfs.write(joinUri(dir, names.validity), concatParts(f.validityParts)));
+    writes.push(vfs.write(joinUri(dir, names.fixed), f.fixedParts));
+    if (f.isVar) writes.push(vfs.write(joinUri(dir, names.var), f.varParts));
+    if (f.nullable) writes.push(vfs.write(joinUri(dir, names.validity), f.validityParts));
   }
   await Promise.all(writes);
   const meta = encodeFragmentMetadata(fragmentMetadataInput(schema, content, version), schema);

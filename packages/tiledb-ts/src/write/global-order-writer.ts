@@ -8,7 +8,7 @@ import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import type { Column } from "./columns.js";
+import type { CodeDictionary, Column } from "./columns.js";
 import type { FragmentContent } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, checkGlobalOrder, identityPermutation } from "./global-order.js";
@@ -119,7 +119,10 @@ function tailCells(cols: Column[], from: number, to: number): Cells {
   const out: Cells = {};
   for (const c of cols) {
     const validity = c.validity ? c.validity.slice(from, to) : undefined;
-    if (c.isVar) {
+    if (c.codes) {
+      const coded = { codes: c.codes.slice(from, to), dictionary: c.dictionary as CodeDictionary };
+      out[c.name] = validity ? { values: coded, validity } : coded;
+    } else if (c.isVar) {
       const o = c.varOffsets as Float64Array;
       const offsets = new Float64Array(to - from);
       for (let i = from; i < to; i++) offsets[i - from] = o[i] - o[from];

@@ -24,6 +24,8 @@ interface DimKey {
   /** String dimensions. */
   bytes?: Uint8Array;
   offsets?: Float64Array;
+  /** String dimensions given as codes into an ascending dictionary: code order is byte order. */
+  codes?: Uint32Array;
 }
 
 /** Reads a fixed dimension column as numbers (exact) or bigints. */
@@ -92,6 +94,8 @@ export function buildDimKeys(schema: ArraySchema, dimCols: Column[]): DimKey[] {
     const col = dimCols[d];
     if (col.isVar) {
       if (col.validity) throw new TileDBError("E_WRITE_INPUT", `dimension "${dim.name}" cannot have null coordinates`);
+      // coded cells are compared by code; their bytes are built only if a step needs them (Hilbert values, messages)
+      if (col.codes) return { dim, codes: col.codes, get bytes() { return col.varData; }, get offsets() { return col.varOffsets; } };
       return { dim, bytes: col.varData, offsets: col.varOffsets };
     }
     const key: DimKey = { dim, ...dimValues(col) };
@@ -124,6 +128,10 @@ function oneSpaceTile(domain: [number | bigint, number | bigint], extent: number
 }
 
 function valueCompare(k: DimKey): CellCompare {
+  if (k.codes) {
+    const a = k.codes;
+    return (i, j) => a[i] - a[j];
+  }
   if (k.num) {
     const a = k.num;
     return (i, j) => (a[i] < a[j] ? -1 : a[i] > a[j] ? 1 : 0);

@@ -18,7 +18,8 @@ function integerKeys(schema: ArraySchema, keys: DimKey[], n: number): Float64Arr
   const tiled = (schema.tileOrder === "col-major" ? [...keys].reverse() : keys).filter((k) => k.tile);
   for (const k of tiled) out.push(k.tile as Float64Array);
   for (const k of schema.cellOrder === "col-major" ? [...keys].reverse() : keys) {
-    if (k.bytes) out.push(stringRanks(k.bytes, k.offsets as Float64Array, n));
+    if (k.codes) out.push(Float64Array.from(k.codes)); // ranks already: codes of an ascending dictionary
+    else if (k.bytes) out.push(stringRanks(k.bytes, k.offsets as Float64Array, n));
     else if (k.num) {
       const a = k.num;
       for (let i = 0; i < n; i++) if (!Number.isInteger(a[i])) return null;

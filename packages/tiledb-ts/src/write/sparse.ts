@@ -9,7 +9,7 @@ import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import { type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
+import { type CodeDictionary, type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange, unionRanges } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
@@ -63,6 +63,21 @@ export function leadingDimension(schema: ArraySchema, keys: DimKey[]): number {
 function mbrOf(keys: DimKey[], dimCols: Column[], perm: Uint32Array, start: number, end: number, leading: number): RawRange[] {
   return keys.map((k, d) => {
     const col = dimCols[d];
+    if (col.codes) {
+      // codes of an ascending dictionary: the smallest and largest code are the range
+      const codes = col.codes;
+      let lo = codes[perm[start]];
+      let hi = lo;
+      if (d !== leading) {
+        for (let p = start + 1; p < end; p++) {
+          const c = codes[perm[p]];
+          if (c < lo) lo = c;
+          else if (c > hi) hi = c;
+        }
+      } else hi = codes[perm[end - 1]];
+      const { data, offsets } = col.dictionary as CodeDictionary;
+      return [data.slice(offsets[lo], offsets[lo + 1]), data.slice(offsets[hi], offsets[hi + 1])];
+    }
     if (d === leading && col.isVar) {
       // strings: no scan (a numeric dimension's scan is cheap, and keeps -0/+0 ties as TileDB picks them)
       const [first, last] = [perm[start], perm[end - 1]];
@@ -260,6 +275,7 @@ function estimateBytes(cells: Cells): number {
   for (const v of Object.values(cells)) {
     if (ArrayBuffer.isView(v)) total += v.byteLength;
     else if (v && typeof v === "object" && "length" in v) total += (v as ArrayLike<unknown>).length * 16;
+    else if (v && typeof v === "object" && "codes" in v) total += v.codes.byteLength;
     else if (v && typeof v === "object" && "data" in v) total += (v.data as ArrayBufferView).byteLength + (v.offsets as ArrayLike<number>).length * 8;
     else if (v && typeof v === "object" && "values" in v) total += estimateBytes({ x: v.values });
   }
@@ -287,7 +303,17 @@ export function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
       }
     }
     const first = cols[0];
-    if (first.isVar) {
+    if (first.codes && cols.every((c) => c.codes && c.dictionary === first.dictionary)) {
+      // coded cells of one dictionary stay codes
+      const codes = new Uint32Array(n);
+      let o = 0;
+      for (const c of cols) {
+        codes.set(c.codes as Uint32Array, o);
+        o += c.cellCount;
+      }
+      const coded = { codes, dictionary: first.dictionary as CodeDictionary };
+      out[f.name] = validity ? { values: coded, validity } : coded;
+    } else if (first.isVar) {
       const total = cols.reduce((s, c) => s + (c.varData as Uint8Array).byteLength, 0);
       const data = new Uint8Array(total);
       const offsets = new Float64Array(n);

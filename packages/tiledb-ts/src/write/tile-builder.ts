@@ -5,7 +5,7 @@
  */
 import { compareByteArrays } from "../binary.js";
 import { Datatype } from "../datatype.js";
-import type { Column } from "./columns.js";
+import { type CodeDictionary, type Column, expandCodes } from "./columns.js";
 
 export interface FieldTile {
   /** Fixed values, or uint64 offsets (relative to this tile's var data) for var fields. */
@@ -13,6 +13,8 @@ export interface FieldTile {
   varData?: Uint8Array;
   validity?: Uint8Array;
   cellCount: number;
+  /** Coded var cells (see Column.codes): each cell's dictionary code, for encodings that compare cells. */
+  codes?: Uint32Array;
 }
 
 export interface TileStats {
@@ -59,7 +61,18 @@ export function hasSum(type: Datatype, isVar: boolean, cellValNum: number): bool
 export function gatherTile(col: Column, perm: Uint32Array, start: number, end: number, inOrder = isRun(perm, start, end)): FieldTile {
   const n = end - start;
   const tile: FieldTile = { fixed: new Uint8Array(0), cellCount: n };
-  if (col.isVar && inOrder) {
+  if (col.codes) {
+    // the tile's bytes are built from its codes (a run of one code is written once)
+    const codes = inOrder ? col.codes.subarray(perm[start], perm[start] + n) : gatherCodes(col.codes, perm, start, end);
+    const { data, offsets } = expandCodes(codes, col.dictionary as CodeDictionary);
+    const offs = new BigUint64Array(n);
+    const words = new Uint32Array(offs.buffer);
+    if (data.byteLength < 4294967296) for (let k = 0; k < n; k++) words[2 * k] = offsets[k];
+    else for (let k = 0; k < n; k++) offs[k] = BigInt(offsets[k]);
+    tile.fixed = new Uint8Array(offs.buffer);
+    tile.varData = data;
+    tile.codes = codes;
+  } else if (col.isVar && inOrder) {
     // cells already in order (sorted input, global-order writes): one copy, offsets rebased
     const so = col.varOffsets as Float64Array;
     const first = perm[start];
@@ -108,6 +121,12 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
     tile.validity = v;
   }
   return tile;
+}
+
+function gatherCodes(codes: Uint32Array, perm: Uint32Array, start: number, end: number): Uint32Array {
+  const out = new Uint32Array(end - start);
+  for (let k = start; k < end; k++) out[k - start] = codes[perm[k]];
+  return out;
 }
 
 /** Whether perm[start..end) is one ascending run of consecutive cells. */

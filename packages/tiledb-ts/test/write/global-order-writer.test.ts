@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
 import { FilterType } from "../../src/filters/filter.js";
+import { VAR_NUM } from "../../src/schema.js";
+import { toColumn } from "../../src/write/columns.js";
 import { createArray } from "../../src/write/create-array.js";
 import { vfsFor } from "../../src/vfs/index.js";
 import { concatFragmentContents, type FragmentContent } from "../../src/write/fragment-builder.js";
@@ -175,6 +177,54 @@ describe("GlobalOrderWriter", () => {
     w.append(chunk(c, 0, 10));
     const partial = w.content();
     expect(() => concatFragmentContents([partial, pieces[1]], 7, "test")).toThrow(/piece 0 holds 10 cells in 2 tiles; every piece but the last must hold full tiles of 7/);
+  });
+
+  it("takes a string dimension as dictionary codes: the same fragment as from its strings, read by Python tiledb", async () => {
+    const c = sortedCells();
+    const n = c.f.length;
+    const ascending = [...new Set(c.f)].sort();
+    const shuffled = [...ascending].reverse(); // not ascending: expanded to bytes up front, same result
+    const coded = (dict: string[], a: number, b: number) => {
+      const { g, v } = chunk(c, a, b);
+      return { feature_id: { codes: Uint32Array.from(c.f.slice(a, b), (f) => dict.indexOf(f)), dictionary: dict }, g, v };
+    };
+    const cuts = [0, 3, 7, 20, 21, 90, n];
+    const build = async (cells: (a: number, b: number) => Record<string, unknown>) => {
+      const w = await GlobalOrderWriter.open(await makeArray());
+      for (let k = 1; k < cuts.length; k++) w.append(cells(cuts[k - 1], cuts[k]) as never);
+      return w.content();
+    };
+    // only an ascending dictionary keeps the cells as codes
+    const field = { name: "feature_id", type: Datatype.STRING_ASCII, cellValNum: VAR_NUM, nullable: false, kind: "dimension" };
+    expect(toColumn(field, coded(ascending, 0, n).feature_id).codes).toHaveLength(n);
+    expect(toColumn(field, coded(shuffled, 0, n).feature_id).codes).toBeUndefined();
+    const fromStrings = await build((a, b) => chunk(c, a, b));
+    expect(await build((a, b) => coded(ascending, a, b))).toEqual(fromStrings);
+    expect(await build((a, b) => coded(shuffled, a, b))).toEqual(fromStrings);
+    // committed, it reads in Python like one writeSparse of the strings
+    const uri = await makeArray();
+    const w = await GlobalOrderWriter.open(uri);
+    w.append(coded(ascending, 0, 50));
+    w.append(coded(ascending, 50, n));
+    await w.close();
+    await expectOneFragmentLikeOneWrite(uri, c);
+    // unsorted coded cells through writeSparse: sorted by code (the rank of each string)
+    const perm = Array.from({ length: n }, (_, i) => (i * 37) % n);
+    const one = await makeArray();
+    await writeSparse(one, {
+      feature_id: { codes: Uint32Array.from(perm, (i) => ascending.indexOf(c.f[i])), dictionary: ascending },
+      g: Uint32Array.from(perm, (i) => c.g[i]),
+      v: Float32Array.from(perm, (i) => c.v[i]),
+    });
+    expect(pythonView({ arrays: [one] }).arrays[one].cells).toEqual(pythonView({ arrays: [uri] }).arrays[uri].cells);
+  });
+
+  it("refuses codes outside their dictionary and out-of-order codes, naming the dimension", async () => {
+    const w = await GlobalOrderWriter.open(await makeArray());
+    const g = Uint32Array.of(0, 1);
+    const v = Float32Array.of(1, 2);
+    expect(() => w.append({ feature_id: { codes: Uint32Array.of(0, 2), dictionary: ["A", "B"] }, g, v })).toThrow(/dimension "feature_id" \(string_ascii\): code 1 \(2\) is not an index into the dictionary of 2 values/);
+    expect(() => w.append({ feature_id: { codes: Uint32Array.of(1, 0), dictionary: ["A", "B"] }, g, v })).toThrow(/not in global order: \(feature_id="A", g=1\) comes after \(feature_id="B", g=0\)/);
   });
 
   it("refuses to commit an empty fragment or to write after close", async () => {
