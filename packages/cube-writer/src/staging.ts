@@ -34,28 +34,21 @@ export interface StagedBatch {
   columnsAt: number;
 }
 
-function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Uint8Array {
+/** The file's parts in order: the columns are written from the rows' own arrays, not copied into one buffer. */
+function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Uint8Array[] {
   const features = featureRank.length;
   const header = new TextEncoder().encode(JSON.stringify({ n: rows.n, estimators: [...estimatorNames], groups: rows.groups, features } satisfies StagedHeader));
   const headerLen = Math.ceil(header.byteLength / 4) * 4;
-  const indexAt = 12 + headerLen;
-  const columnsAt = indexAt + 4 * (features + 1);
-  const out = new Uint8Array(columnsAt + 4 * rows.n * (2 + estimatorNames.length));
-  out.set(new TextEncoder().encode(MAGIC));
-  const view = new DataView(out.buffer);
-  view.setUint32(8, headerLen, true);
-  out.fill(0x20, 12, indexAt); // JSON tolerates the space padding
-  out.set(header, 12);
+  const head = new Uint8Array(12 + headerLen);
+  head.set(new TextEncoder().encode(MAGIC));
+  new DataView(head.buffer).setUint32(8, headerLen, true);
+  head.fill(0x20, 12); // JSON tolerates the space padding
+  head.set(header, 12);
   const rankStart = new Uint32Array(features + 1);
   for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.gene[i]] + 1]++;
   for (let r = 0; r < features; r++) rankStart[r + 1] += rankStart[r];
   const cols = [rankStart, rows.gene, rows.group, ...estimatorNames.map((e) => rows.values[e])];
-  let at = indexAt;
-  for (const c of cols) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
-    at += c.byteLength;
-  }
-  return out;
+  return [head, ...cols.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
 }
 
 /** Writes one batch (rows in global order) aside and renames it into the staging folder. */

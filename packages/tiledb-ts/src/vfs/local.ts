@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -117,11 +117,23 @@ export class LocalVFS implements VFS {
     }
   }
 
-  async write(uri: string, data: Uint8Array): Promise<void> {
+  async write(uri: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const p = localPath(uri);
     try {
       await mkdir(dirname(p), { recursive: true });
-      await writeFile(p, data);
+      if (data instanceof Uint8Array) {
+        await writeFile(p, data);
+        return;
+      }
+      // parts straight from their buffers (synchronous system calls, as reads are): no joined copy
+      const fd = openSync(p, "w");
+      try {
+        for (const part of data) {
+          for (let done = 0; done < part.byteLength; ) done += writeSync(fd, part, done, part.byteLength - done);
+        }
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       throw ioError("write", uri, err);
     }

@@ -12,8 +12,11 @@ export interface VFS {
   size(uri: string): Promise<number>;
   /** Bytes [offset, offset + length) of the file; the whole file when both are omitted. */
   read(uri: string, offset?: number, length?: number): Promise<Uint8Array>;
-  /** Creates or replaces the file (parents are created). */
-  write(uri: string, data: Uint8Array): Promise<void>;
+  /**
+   * Creates or replaces the file (parents are created) with `data`, or with the parts of a list one after
+   * another (a backend writes them without joining them first where it can).
+   */
+  write(uri: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
   mkdir(uri: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */

@@ -41,6 +41,16 @@ describe("LocalVFS", () => {
     await vfs.remove(join(dir, "never-there"));
   });
 
+  it("writes a file from parts in order (views into larger buffers, empty parts, more parts than one system call takes)", async () => {
+    const big = new Uint8Array(3000).map((_, i) => i % 251);
+    const parts = [big.subarray(10, 20), new Uint8Array(0), big.subarray(0, 3000), ...Array.from({ length: 2000 }, (_, i) => Uint8Array.of(i & 255))];
+    const uri = join(dir, "parts", "p.bin");
+    await vfs.write(uri, parts);
+    expect(await vfs.read(uri)).toEqual(new Uint8Array(Buffer.concat(parts)));
+    await vfs.write(uri, [Uint8Array.of(7)]); // replaces, not appends
+    expect([...(await vfs.read(uri))]).toEqual([7]);
+  });
+
   it("accepts file:// URIs and keeps their style in listings", async () => {
     const base = pathToFileURL(join(dir, "f")).href;
     await vfsFor(base).write(`${base}/x.bin`, new Uint8Array([7]));
