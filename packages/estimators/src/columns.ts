@@ -52,6 +52,60 @@ function fromStrings(name: string, values: ReadonlyArray<string | null | undefin
   return { name, codes, categories, rank: labelRank(categories) };
 }
 
+/** One char per byte (WHATWG latin1 maps every byte to its own code unit): a byte-exact key for a string's bytes. */
+const byteKeys = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
+/** Longest value buffer decoded as one key string (V8 strings stop short of 2^29 chars). */
+const MAX_KEY_BUFFER = 2 ** 28;
+
+/**
+ * Codes of a Utf8 vector read from its bytes: each chunk's value buffer becomes one key string and a cell's key
+ * is a slice of it, so no cell is decoded as UTF-8 (only each category, once). Same codes as fromStrings.
+ */
+function fromUtf8Vector(name: string, vector: Vector): CodedColumn {
+  const index = new Map<string, number>();
+  const categories: string[] = [];
+  const codes = new Int32Array(vector.length);
+  let at = 0;
+  // LargeUtf8 offsets and huge buffers take the plain path (strings decoded one by one)
+  if (vector.data.some((d) => d.valueOffsets instanceof BigInt64Array || (d.values as Uint8Array).byteLength > MAX_KEY_BUFFER)) {
+    return fromStrings(name, vector.toArray() as (string | null)[]);
+  }
+  for (const data of vector.data) {
+    const values = data.values as Uint8Array;
+    const offsets = data.valueOffsets as Int32Array;
+    const n = data.length;
+    const keys = byteKeys.decode(values);
+    const nulls = data.nullCount > 0;
+    let prevKey = "";
+    let prevCode = -1;
+    for (let i = 0; i < n; i++, at++) {
+      if (nulls && !data.getValid(i)) {
+        codes[at] = -1;
+        continue;
+      }
+      const key = keys.substring(offsets[i], offsets[i + 1]);
+      // obs comes in dataset runs: the previous cell's value is the likeliest
+      if (key === prevKey && prevCode >= 0) {
+        codes[at] = prevCode;
+        continue;
+      }
+      let c = index.get(key);
+      if (c === undefined) {
+        c = categories.length;
+        categories.push(utf8.decode(values.subarray(offsets[i], offsets[i + 1])));
+        index.set(key, c);
+      }
+      codes[at] = c;
+      prevKey = key;
+      prevCode = c;
+    }
+  }
+  // keys are byte strings, categories real strings: two keys never share a category, but check (invalid UTF-8)
+  if (new Set(categories).size !== categories.length) return fromStrings(name, vector.toArray() as (string | null)[]);
+  return { name, codes, categories, rank: labelRank(categories) };
+}
+
 function identityRank(n: number): Int32Array {
   const rank = new Int32Array(n);
   for (let i = 0; i < n; i++) rank[i] = i;
@@ -118,7 +172,7 @@ export function codeColumn(name: string, input: ColumnInput, expectedLength?: nu
   if (isVector(input)) {
     if (DataType.isDictionary(input.type)) col = fromDictionaryVector(name, input);
     else if (DataType.isUtf8(input.type) || DataType.isLargeUtf8(input.type)) {
-      col = fromStrings(name, input.toArray() as (string | null)[]);
+      col = fromUtf8Vector(name, input);
     } else {
       throw new EstimatorsError("INVALID_COLUMN", `column ${name} has Arrow type ${String(input.type)}: expected Utf8 or Dictionary<Utf8>`);
     }

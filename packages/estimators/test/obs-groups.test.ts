@@ -1,6 +1,7 @@
+import { Utf8, vectorFromArray } from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assignGroups } from "../src/index.js";
+import { assignGroups, codeColumn } from "../src/index.js";
 
 /** Reference numbering: sort distinct key tuples by code point, number them in order. */
 function naive(a: string[], b: string[]): number[] {
@@ -21,6 +22,23 @@ describe("group numbering", () => {
           const a = rows.map((r) => r[0]);
           const b = rows.map((r) => r[1]);
           expect(Array.from(assignGroups({ a, b }).groupIds)).toEqual(naive(a, b));
+        },
+      ),
+    );
+  });
+
+  it("Utf8 vectors (read from their bytes) code like the same strings, with nulls, chunks and any Unicode", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.option(fc.oneof(fc.constantFrom("T cell", "B cell", "é", "𝒳"), fc.string({ unit: "grapheme", maxLength: 4 })), { nil: null }), { maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        (chunks) => {
+          const flat = chunks.flat();
+          const vector = chunks.map((c) => vectorFromArray(c, new Utf8())).reduce((a, b) => a.concat(b));
+          const fromVector = codeColumn("x", vector);
+          const fromArray = codeColumn("x", flat);
+          expect(Array.from(fromVector.codes)).toEqual(Array.from(fromArray.codes));
+          expect(fromVector.categories).toEqual(fromArray.categories);
+          expect(Array.from(fromVector.rank)).toEqual(Array.from(fromArray.rank));
         },
       ),
     );
