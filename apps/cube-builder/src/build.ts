@@ -258,7 +258,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
         const parts = await writer.stagedParts(Math.min(workers, batches.length));
         if (parts.length > 1) {
           const t0 = Date.now();
-          const files = parts.map((_, i) => joinUri(cubeUri, STAGING_DIR, `part-${i}.fragment`));
+          const files = parts.map((_, i) => joinUri(cubeUri, STAGING_DIR, `part-${i}`));
           await Promise.all(parts.map((p, i) => executor.submit(PART_BASE_BYTES + (p.rowTo - p.rowFrom) * PART_BYTES_PER_ROW, "encodePart", [p, files[i]])));
           const t1 = Date.now();
           await writer.commitStagedParts(files);

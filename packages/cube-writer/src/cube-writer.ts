@@ -3,13 +3,10 @@
  * batches, write them into the estimators array, then validate, consolidate and mark it complete. A cube is
  * "complete" only once `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
  */
-import { deserialize, serialize } from "node:v8";
 import {
   addGroupMembers,
-  commitFragment,
-  concatFragmentContents,
-  type FragmentContent,
   columnValues,
+  commitFragmentPieces,
   consolidate,
   createArray,
   createGroup,
@@ -21,6 +18,7 @@ import {
   type TileDBArray,
   readAll,
   readBatches,
+  storeFragmentPiece,
   type VFS,
   vacuum,
   vfsFor,
@@ -298,10 +296,10 @@ export class CubeWriter {
     return planStagedParts(live, parts, Number(schema.capacity));
   }
 
-  /** Encodes one piece of the staged write and stores it at `outUri` (nothing becomes visible). */
+  /** Encodes one piece of the staged write and stores it in the folder `outUri` (nothing becomes visible). */
   async encodeStagedPart(part: StagedPart, outUri: string, options: { chunkRows?: number } = {}): Promise<void> {
     const content = await encodeStagedPart(joinUri(this.cubeUri, ESTIMATORS_ARRAY), part, this.writeContext(options.chunkRows));
-    await this.vfs.write(outUri, serialize(content)); // a Buffer is a Uint8Array: no copy
+    await storeFragmentPiece(outUri, content, this.vfs);
   }
 
   /** Joins the encoded pieces (in order) into one estimators fragment, commits it and drops the staged batches. */
@@ -309,10 +307,7 @@ export class CubeWriter {
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
     try {
       const schema = (await openArray(estUri, { vfs: this.vfs })).schema;
-      const pieces: FragmentContent[] = [];
-      for (const u of uris) pieces.push(deserialize(await this.vfs.read(u)) as FragmentContent);
-      const content = concatFragmentContents(pieces, Number(schema.capacity), `write to ${estUri}`);
-      await commitFragment(estUri, schema, content, { vfs: this.vfs, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
+      await commitFragmentPieces(estUri, schema, uris, { vfs: this.vfs, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }

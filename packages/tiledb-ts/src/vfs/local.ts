@@ -28,6 +28,9 @@ function ioError(op: string, uri: string, err: unknown): TileDBError {
   );
 }
 
+/** Bytes copied per system call when appending one file to another. */
+const CONCAT_BUFFER = 8 * 2 ** 20;
+
 /**
  * The local filesystem backend. Entry URIs keep the caller's style: a `file://` base gives `file://` children,
  * a plain path gives plain paths, so URIs compare equal to what the caller passed.
@@ -136,6 +139,38 @@ export class LocalVFS implements VFS {
       }
     } catch (err) {
       throw ioError("write", uri, err);
+    }
+  }
+
+  async concat(sources: readonly string[], to: string): Promise<void> {
+    const target = localPath(to);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      if (sources.length === 0) {
+        await writeFile(target, new Uint8Array(0));
+        return;
+      }
+      // the first source becomes the file; the others are appended a buffer at a time
+      await rename(localPath(sources[0]), target);
+      const fd = openSync(target, "a");
+      try {
+        const buf = new Uint8Array(CONCAT_BUFFER);
+        for (const s of sources.slice(1)) {
+          const src = openSync(localPath(s), "r");
+          try {
+            for (let n = readSync(src, buf, 0, buf.byteLength, null); n > 0; n = readSync(src, buf, 0, buf.byteLength, null)) {
+              for (let done = 0; done < n; ) done += writeSync(fd, buf, done, n - done);
+            }
+          } finally {
+            closeSync(src);
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      for (const s of sources.slice(1)) await rm(localPath(s), { force: true });
+    } catch (err) {
+      throw ioError(`concat into ${to}:`, sources.join(", "), err);
     }
   }
 

@@ -17,6 +17,11 @@ export interface VFS {
    * another (a backend writes them without joining them first where it can).
    */
   write(uri: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /**
+   * Creates or replaces `to` with the bytes of `sources` in order and removes the sources (a backend may move
+   * the first and append the others, or join them where they are stored).
+   */
+  concat(sources: readonly string[], to: string): Promise<void>;
   mkdir(uri: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */

@@ -203,11 +203,21 @@ export interface CommitOptions {
   version?: number;
 }
 
+/** Writes one field's data files into the fragment folder `dir` (names as TileDB gives them). */
+export type FieldFileWriter = (field: FieldFiles, fieldIndex: number, names: ReturnType<typeof dataFileNames>, dir: string) => Promise<void>;
+
 /**
  * Writes the fragment's files and then its commit file. Returns the committed fragment.
- * The fragment's folder is invisible to readers until the commit file exists.
+ * The fragment's folder is invisible to readers until the commit file exists. `writeField` puts a field's data
+ * files in place (default: written from the content's encoded tiles).
  */
-export async function commitFragment(arrayUri: string, schema: ArraySchema, content: FragmentContent, options: CommitOptions): Promise<CommittedFragment> {
+export async function commitFragment(
+  arrayUri: string,
+  schema: ArraySchema,
+  content: FragmentContent,
+  options: CommitOptions,
+  writeField: FieldFileWriter = writeFieldParts(options.vfs),
+): Promise<CommittedFragment> {
   const version = options.version ?? FORMAT_VERSION;
   const ts = options.timestamp ?? Date.now();
   const [t1, t2] = typeof ts === "number" ? [ts, ts] : ts;
@@ -215,15 +225,12 @@ export async function commitFragment(arrayUri: string, schema: ArraySchema, cont
   const dir = joinUri(arrayUri, FRAGMENTS_DIR, name);
   const vfs = options.vfs;
   await vfs.mkdir(dir);
-  const writes: Array<Promise<void>> = [];
-  for (const f of content.fields) {
-    const idx = f.isDim ? schema.dimensions.findIndex((d) => d.name === f.name) : schema.attributes.findIndex((a) => a.name === f.name);
-    const names = dataFileNames(f, idx);
-    writes.push(vfs.write(joinUri(dir, names.fixed), f.fixedParts));
-    if (f.isVar) writes.push(vfs.write(joinUri(dir, names.var), f.varParts));
-    if (f.nullable) writes.push(vfs.write(joinUri(dir, names.validity), f.validityParts));
-  }
-  await Promise.all(writes);
+  await Promise.all(
+    content.fields.map((f, i) => {
+      const idx = f.isDim ? schema.dimensions.findIndex((d) => d.name === f.name) : schema.attributes.findIndex((a) => a.name === f.name);
+      return writeField(f, i, dataFileNames(f, idx), dir);
+    }),
+  );
   const meta = encodeFragmentMetadata(fragmentMetadataInput(schema, content, version), schema);
   await vfs.write(joinUri(dir, FRAGMENT_METADATA_FILE), meta);
   // The commit file is written last: its existence is what makes the fragment part of the array.
@@ -231,3 +238,10 @@ export async function commitFragment(arrayUri: string, schema: ArraySchema, cont
   return { name, uri: dir, t1, t2, cellCount: content.cellCount, tileCount: content.tileCount };
 }
 
+function writeFieldParts(vfs: VFS): FieldFileWriter {
+  return async (f, _i, names, dir) => {
+    await vfs.write(joinUri(dir, names.fixed), f.fixedParts);
+    if (f.isVar) await vfs.write(joinUri(dir, names.var), f.varParts);
+    if (f.nullable) await vfs.write(joinUri(dir, names.validity), f.validityParts);
+  };
+}

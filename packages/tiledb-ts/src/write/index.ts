@@ -3,6 +3,7 @@ export { type CreateArrayOptions, createArray } from "./create-array.js";
 export { buildDenseFragment, type DenseWrite, writeDense } from "./dense.js";
 export { concatFragmentContents, type FragmentContent } from "./fragment-builder.js";
 export { type CommittedFragment, commitFragment } from "./fragment-writer.js";
+export { commitFragmentPieces, storeFragmentPiece } from "./fragment-pieces.js";
 export { nextFragmentTimestamp } from "./schema-loader.js";
 export {
   type ArraySchemaInput,

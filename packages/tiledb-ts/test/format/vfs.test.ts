@@ -51,6 +51,17 @@ describe("LocalVFS", () => {
     expect([...(await vfs.read(uri))]).toEqual([7]);
   });
 
+  it("concatenates files into one, consuming them", async () => {
+    const parts = [new Uint8Array(20_000_000).fill(3), Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(9)];
+    const uris = parts.map((_, i) => join(dir, "cat", `p${i}`));
+    for (const [i, p] of parts.entries()) await vfs.write(uris[i], p);
+    const to = join(dir, "cat", "out", "joined.bin");
+    await vfs.concat(uris, to);
+    expect(Buffer.from(await vfs.read(to)).equals(Buffer.concat(parts))).toBe(true);
+    for (const u of uris) expect(await vfs.exists(u)).toBe(false);
+    await expect(vfs.concat([join(dir, "cat", "nope")], to)).rejects.toThrow(/concat into .*joined\.bin: .*nope/);
+  });
+
   it("accepts file:// URIs and keeps their style in listings", async () => {
     const base = pathToFileURL(join(dir, "f")).href;
     await vfsFor(base).write(`${base}/x.bin`, new Uint8Array([7]));

@@ -4,7 +4,7 @@
  * gives; out-of-order chunks (within or across chunks) and duplicates the array forbids are refused, and
  * nothing becomes visible unless close() commits.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Datatype } from "../../src/datatype.js";
@@ -14,6 +14,7 @@ import { toColumn } from "../../src/write/columns.js";
 import { createArray } from "../../src/write/create-array.js";
 import { vfsFor } from "../../src/vfs/index.js";
 import { concatFragmentContents, type FragmentContent } from "../../src/write/fragment-builder.js";
+import { commitFragmentPieces, storeFragmentPiece } from "../../src/write/fragment-pieces.js";
 import { commitFragment } from "../../src/write/fragment-writer.js";
 import { GlobalOrderWriter } from "../../src/write/global-order-writer.js";
 import { writeSparse } from "../../src/write/sparse.js";
@@ -225,6 +226,48 @@ describe("GlobalOrderWriter", () => {
     const v = Float32Array.of(1, 2);
     expect(() => w.append({ feature_id: { codes: Uint32Array.of(0, 2), dictionary: ["A", "B"] }, g, v })).toThrow(/dimension "feature_id" \(string_ascii\): code 1 \(2\) is not an index into the dictionary of 2 values/);
     expect(() => w.append({ feature_id: { codes: Uint32Array.of(1, 0), dictionary: ["A", "B"] }, g, v })).toThrow(/not in global order: \(feature_id="A", g=1\) comes after \(feature_id="B", g=0\)/);
+  });
+
+  it("pieces stored apart (storeFragmentPiece) commit as the fragment their joined content gives, file for file", async () => {
+    const c = sortedCells();
+    const n = c.f.length;
+    const cut = 7 * 9;
+    const ranges = [[0, cut], [cut, 2 * cut], [2 * cut, n]];
+    const contents: FragmentContent[] = [];
+    const stored: string[] = [];
+    for (const [k, [a, b]] of ranges.entries()) {
+      const w = await GlobalOrderWriter.open(await makeArray());
+      w.append(chunk(c, a, b));
+      const content = w.content();
+      contents.push(content);
+      stored.push(join(dir, `piece-${seq}-${k}`));
+      await storeFragmentPiece(stored[k], content, vfsFor(dir));
+    }
+    const joined = await makeArray();
+    const schema = (await openArray(joined)).schema;
+    const a = await commitFragment(joined, schema, concatFragmentContents(contents, 7, "test"), { vfs: vfsFor(joined), timestamp: 5 });
+    const piecesUri = await makeArray();
+    const b = await commitFragmentPieces(piecesUri, (await openArray(piecesUri)).schema, stored, { vfs: vfsFor(piecesUri), timestamp: 5 });
+    const files = readdirSync(a.uri).sort();
+    expect(readdirSync(b.uri).sort()).toEqual(files);
+    // the metadata names the array's schema; the data files must be identical
+    for (const f of files.filter((x) => x !== "__fragment_metadata.tdb")) expect(readFileSync(join(b.uri, f)).equals(readFileSync(join(a.uri, f))), f).toBe(true);
+    await expectOneFragmentLikeOneWrite(piecesUri, c);
+  });
+
+  it("refuses stored pieces whose files are missing or cut short, naming the file, and commits nothing", async () => {
+    const c = sortedCells();
+    const w = await GlobalOrderWriter.open(await makeArray());
+    w.append(chunk(c, 0, 20));
+    const piece = join(dir, `piece-bad-${seq}`);
+    await storeFragmentPiece(piece, w.content(), vfsFor(dir));
+    const uri = await makeArray();
+    const schema = (await openArray(uri)).schema;
+    truncateSync(join(piece, "0.fixed"), 10);
+    await expect(commitFragmentPieces(uri, schema, [piece], { vfs: vfsFor(uri) })).rejects.toThrow(/fragment piece file .*piece-bad-\d+\/0\.fixed: 10 bytes, its description says \d+/);
+    rmSync(join(piece, "0.fixed"));
+    await expect(commitFragmentPieces(uri, schema, [piece], { vfs: vfsFor(uri) })).rejects.toThrow(/piece-bad-\d+\/0\.fixed: missing/);
+    expect(readdirSync(join(uri, "__fragments"))).toEqual([]);
   });
 
   it("refuses to commit an empty fragment or to write after close", async () => {
