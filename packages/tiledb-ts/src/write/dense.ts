@@ -92,6 +92,22 @@ class TileAssembler {
     if (this.validity) this.validity[this.k] = (src.validity as Uint8Array)[i];
     this.k++;
   }
+  /** Copies cells [from, to) of `src`: one copy per buffer (a one-dimensional write's tiles are runs). */
+  pushRun(src: Column, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    if (this.offsets) {
+      const o = src.varOffsets as Float64Array;
+      for (let i = from; i < to; i++) this.offsets[this.k + i - from] = BigInt(this.varLen + o[i] - o[from]);
+      this.parts.push((src.varData as Uint8Array).subarray(o[from], o[to]));
+      this.varLen += o[to] - o[from];
+    } else {
+      const cs = this.col.cellSize;
+      this.fixed.set((src.fixed as Uint8Array).subarray(from * cs, to * cs), this.k * cs);
+    }
+    if (this.validity) this.validity.set((src.validity as Uint8Array).subarray(from, to), this.k);
+    this.k += n;
+  }
   finish(): FieldTile {
     const tile: FieldTile = { fixed: this.fixed, cellCount: this.k };
     if (this.offsets) {
@@ -155,7 +171,18 @@ export function buildDenseFragment(schema: ArraySchema, write: DenseWrite, what 
     const full = cols.map((c) => new TileAssembler(c, cellsPerTile));
     const written = cols.map((c) => new TileAssembler(c, cellsPerTile));
     const off = new Array<number>(D).fill(0);
-    for (let c = 0; c < cellsPerTile; c++) {
+    if (D === 1) {
+      // one dimension: the tile is fill, a run of input cells, fill
+      const a = Math.max(start[0], sub[0][0]);
+      const b = Math.min(start[0] + ext[0] - 1, sub[0][1]);
+      for (let k = 0; k < cols.length; k++) {
+        for (let x = start[0]; x < a; x++) full[k].push(fills[k], 0);
+        full[k].pushRun(cols[k], a - sub[0][0], b - sub[0][0] + 1);
+        written[k].pushRun(cols[k], a - sub[0][0], b - sub[0][0] + 1);
+        for (let x = b + 1; x < start[0] + ext[0]; x++) full[k].push(fills[k], 0);
+      }
+    }
+    for (let c = D === 1 ? cellsPerTile : 0; c < cellsPerTile; c++) {
       let inside = true;
       let idx = 0;
       for (let d = 0; d < D; d++) {
