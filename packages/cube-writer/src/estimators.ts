@@ -68,11 +68,16 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   if (rows?.gene?.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: ${rows?.gene?.length ?? 0} genes for ${n} rows`);
   const nGroups = ctx.nObs.length;
   const nFeatures = ctx.featureIds.length;
-  const group = new Uint32Array(n);
-  const gene = new Uint32Array(n);
-  const rank = new Uint32Array(n);
+  // Uint32Array inputs are used as they are (read only); other inputs are copied.
+  const group = rows.obsGroup instanceof Uint32Array ? rows.obsGroup : new Uint32Array(n);
+  const gene = rows.gene instanceof Uint32Array ? rows.gene : new Uint32Array(n);
+  const copyGroup = group !== rows.obsGroup;
+  const copyGene = gene !== rows.gene;
+  const featureRank = ctx.featureRank;
   // Rows strictly in global order (feature rank, then group) need no sort and cannot repeat a (group, feature).
   let inOrder = true;
+  let prevRank = -1;
+  let prevGroup = -1;
   const inBatch = new Uint8Array(nGroups);
   const groups: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -80,17 +85,19 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     const f = rows.gene[i];
     if (!(Number.isInteger(g) && g >= 0 && g < nGroups)) throw new CubeWriterError("E_UNKNOWN_GROUP", `estimators batch row ${i}: obs_group_joinid ${g} is not one of the cube's ${nGroups} obs groups`);
     if (!(Number.isInteger(f) && f >= 0 && f < nFeatures)) throw new CubeWriterError("E_UNKNOWN_FEATURE", `estimators batch row ${i}: gene index ${f} is not one of the cube's ${nFeatures} features`);
-    if (ctx.groupWritten[g]) throw new CubeWriterError("E_GROUP_WRITTEN", `estimators batch row ${i}: obs group ${g} was already written; a batch must hold whole obs groups, each written once`);
     if (!inBatch[g]) {
+      if (ctx.groupWritten[g]) throw new CubeWriterError("E_GROUP_WRITTEN", `estimators batch row ${i}: obs group ${g} was already written; a batch must hold whole obs groups, each written once`);
       inBatch[g] = 1;
       groups.push(g);
     }
-    group[i] = g;
-    gene[i] = f;
-    const r = ctx.featureRank[f];
-    rank[i] = r;
-    if (i > 0 && (r < rank[i - 1] || (r === rank[i - 1] && g <= group[i - 1]))) inOrder = false;
+    if (copyGroup) group[i] = g;
+    if (copyGene) gene[i] = f;
+    const r = featureRank[f];
+    if (r < prevRank || (r === prevRank && g <= prevGroup)) inOrder = false;
+    prevRank = r;
+    prevGroup = g;
   }
+  const rank = inOrder ? null : Uint32Array.from(gene, (f) => featureRank[f]);
   if (!inOrder) {
     // (group, feature) as one number, sorted to find repeats
     const key = new Float64Array(n);
@@ -114,21 +121,21 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     if (!extraNames.includes(k)) throw new CubeWriterError("E_UNKNOWN_ESTIMATOR", `estimators batch: "${k}" is not an estimator of this cube (${ctx.estimatorNames.join(", ")})`);
   }
   for (const k of extraNames) values[k] = toF32(k, rows.extra?.[k], n);
-  // Extra estimators may be NaN: that is how Memento marks an estimate it cannot make (consumers drop it).
-  for (const name of ESTIMATOR_NAMES) {
-    const v = values[name];
-    for (let i = 0; i < n; i++) {
-      const x = v[i];
-      if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) {
-        throw new CubeWriterError("E_BAD_VALUE", `estimators batch: ${name} = ${x} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}) is ${Number.isNaN(x) ? "NaN" : "not a finite non-negative number"}`);
-      }
-    }
-  }
+  // One pass over the rows checks every rule. Extra estimators may be NaN: that is how Memento marks an
+  // estimate it cannot make (consumers drop it).
   const { sum, sumsq, n_obs, size_factor } = values;
   const firstRow = new Int32Array(nGroups).fill(-1);
+  const bad = (name: string, i: number, x: number) =>
+    new CubeWriterError("E_BAD_VALUE", `estimators batch: ${name} = ${x} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}) is ${Number.isNaN(x) ? "NaN" : "not a finite non-negative number"}`);
   for (let i = 0; i < n; i++) {
-    if (ctx.counts && sumsq[i] < sum[i]) {
-      throw new CubeWriterError("E_BAD_VALUE", `estimators batch: sumsq ${sumsq[i]} < sum ${sum[i]} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}); impossible for counts`);
+    const s1 = sum[i];
+    const s2 = sumsq[i];
+    if (!(s1 >= 0 && s1 !== Number.POSITIVE_INFINITY)) throw bad("sum", i, s1);
+    if (!(s2 >= 0 && s2 !== Number.POSITIVE_INFINITY)) throw bad("sumsq", i, s2);
+    if (!(size_factor[i] >= 0 && size_factor[i] !== Number.POSITIVE_INFINITY)) throw bad("size_factor", i, size_factor[i]);
+    if (!(n_obs[i] >= 0 && n_obs[i] !== Number.POSITIVE_INFINITY)) throw bad("n_obs", i, n_obs[i]);
+    if (ctx.counts && s2 < s1) {
+      throw new CubeWriterError("E_BAD_VALUE", `estimators batch: sumsq ${s2} < sum ${s1} for (obs group ${group[i]}, feature ${ctx.featureIds[gene[i]]}); impossible for counts`);
     }
     // n_obs counts the group's cells that have X data, as the reference does: at least 1, at most the group
     const g = group[i];
@@ -143,7 +150,7 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   }
   // Hand the rows over in the array's global order (feature_id bytes, then obs group) so the fragment
   // builder need not sort them.
-  if (inOrder) return { n, gene, group, values, groups };
+  if (rank === null) return { n, gene, group, values, groups };
   const perm = globalRowOrder(group, rank, nGroups, nFeatures);
   return { ...permuteRows({ n, gene, group, values }, perm, ctx.estimatorNames), groups };
 }
