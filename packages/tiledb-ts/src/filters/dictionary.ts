@@ -22,36 +22,23 @@ const dictStrings: VarStringForm = {
     for (let i = 0; i < n; i++) maxLen = Math.max(maxLen, ends[i] - starts[i]);
     const idW = byteSizeFor(n);
     const lenW = byteSizeFor(maxLen);
-    // Byte-exact keys: latin1 maps every byte to one code unit.
-    const ids = new Map<string, number>();
+    // Words are told apart by code when the caller has codes (a code is a word: no bytes touched), otherwise by
+    // byte-exact keys (latin1 maps every byte to one code unit).
+    const codes = step.varCodes;
+    const ranges = new ByteRanges(data);
+    const sameAsPrevious = codes ? (i: number) => codes[i] === codes[i - 1] : (i: number) => ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i]);
+    const keyOf = codes ? (i: number): number | string => codes[i] : (i: number): number | string => decoder.decode(data.subarray(starts[i], ends[i]));
+    const ids = new Map<number | string, number>();
     const words: number[] = [];
     const out = new Uint8Array(n * idW);
     let id = -1;
-    const codes = step.varCodes;
-    if (codes) {
-      // cells given as codes: a code is a word, so words are told apart without touching their bytes
-      const idOfCode = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        const c = codes[i];
-        if (i === 0 || c !== codes[i - 1]) {
-          id = idOfCode.get(c) ?? -1;
-          if (id < 0) {
-            id = words.length;
-            idOfCode.set(c, id);
-            words.push(i);
-          }
-        }
-        writeBE(out, i * idW, id, idW);
-      }
-    }
-    const ranges = new ByteRanges(data);
-    for (let i = codes ? n : 0; i < n; i++) {
-      // sorted tiles (string dimensions) repeat a word many times in a row: skip the decode and the lookup
-      if (i > 0 && ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i])) {
+    for (let i = 0; i < n; i++) {
+      // sorted tiles (string dimensions) repeat a word many times in a row: skip the lookup
+      if (i > 0 && sameAsPrevious(i)) {
         writeBE(out, i * idW, id, idW);
         continue;
       }
-      const key = decoder.decode(data.subarray(starts[i], ends[i]));
+      const key = keyOf(i);
       id = ids.get(key) ?? -1;
       if (id < 0) {
         id = words.length;
