@@ -76,21 +76,79 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
     while (r1 < nF && (rows === 0 || rows + rowsOfRank[r1] <= chunkRows)) rows += rowsOfRank[r1++];
     if (rows > 0) {
       const parts: RowColumns[] = [];
+      const runStarts: Uint32Array[] = []; // per part: where each rank's rows start in the chunk
+      let base = 0;
       for (const b of batches) {
         const from = b.rankStart[r];
         const to = b.rankStart[r1];
-        if (to > from) parts.push(await readStagedRows(ctx.vfs, b, from, to, ctx.estimatorNames));
+        if (to === from) continue;
+        parts.push(await readStagedRows(ctx.vfs, b, from, to, ctx.estimatorNames));
+        runStarts.push(Uint32Array.from(b.rankStart.subarray(r, r1 + 1), (x) => base + x - from));
+        base += to - from;
       }
       const chunk = concatRows(parts, ctx.estimatorNames);
-      const rank = new Uint32Array(chunk.n);
-      for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
-      let perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
-      if (at < rowFrom || at + rows > rowTo) perm = perm.subarray(Math.max(0, rowFrom - at), Math.min(rows, rowTo - at));
-      writer.append(estimatorCells(permuteRows({ ...chunk, n: perm.length }, perm, ctx.estimatorNames), ctx.featureRank, ctx.featureIdsByRank));
+      let perm: Uint32Array | null;
+      if (parts.length === 1) perm = null; // one batch's rows are in order already
+      else if (parts.length <= MERGE_MAX_PARTS) perm = mergedOrder(chunk.group, runStarts, r1 - r);
+      else {
+        const rank = new Uint32Array(chunk.n);
+        for (let i = 0; i < chunk.n; i++) rank[i] = ctx.featureRank[chunk.gene[i]] - r;
+        perm = globalRowOrder(chunk.group, rank, ctx.nGroups, r1 - r);
+      }
+      const lo = Math.max(0, rowFrom - at);
+      const hi = Math.min(rows, rowTo - at);
+      let ordered: RowColumns;
+      if (perm) ordered = permuteRows({ ...chunk, n: hi - lo }, perm.subarray(lo, hi), ctx.estimatorNames);
+      else ordered = lo === 0 && hi === rows ? chunk : sliceRows(chunk, lo, hi, ctx.estimatorNames);
+      writer.append(estimatorCells(ordered, ctx.featureRank, ctx.featureIdsByRank));
     }
     at += rows;
     r = r1;
   }
+}
+
+/** Up to this many batches in a chunk, their rows are merged rank by rank; more take two counting sorts. */
+const MERGE_MAX_PARTS = 8;
+
+/**
+ * The order of a chunk whose parts each hold their rows by (rank, group), groups differing between parts: rank by
+ * rank, the parts' runs merged by group (a scan of the parts' heads per row, cheaper than counting sorts for a few
+ * parts). `runStarts[p][q]` is where part p's rows of rank q start in the chunk.
+ */
+function mergedOrder(group: Uint32Array, runStarts: Uint32Array[], nRanks: number): Uint32Array {
+  const k = runStarts.length;
+  const out = new Uint32Array(group.length);
+  const pos = new Uint32Array(k);
+  const end = new Uint32Array(k);
+  let o = 0;
+  for (let q = 0; q < nRanks; q++) {
+    let live = 0;
+    for (let p = 0; p < k; p++) {
+      pos[p] = runStarts[p][q];
+      end[p] = runStarts[p][q + 1];
+      if (pos[p] < end[p]) live++;
+    }
+    while (live > 1) {
+      let best = -1;
+      let bestGroup = 0;
+      for (let p = 0; p < k; p++) {
+        if (pos[p] < end[p] && (best < 0 || group[pos[p]] < bestGroup)) {
+          best = p;
+          bestGroup = group[pos[p]];
+        }
+      }
+      out[o++] = pos[best]++;
+      if (pos[best] === end[best]) live--;
+    }
+    for (let p = 0; p < k; p++) while (pos[p] < end[p]) out[o++] = pos[p]++;
+  }
+  return out;
+}
+
+function sliceRows(rows: RowColumns, from: number, to: number, estimatorNames: readonly string[]): RowColumns {
+  const values: Record<string, Float32Array> = {};
+  for (const e of estimatorNames) values[e] = rows.values[e].subarray(from, to);
+  return { n: to - from, gene: rows.gene.subarray(from, to), group: rows.group.subarray(from, to), values };
 }
 
 function concatRows(parts: RowColumns[], estimatorNames: readonly string[]): RowColumns {

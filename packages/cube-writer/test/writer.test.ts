@@ -365,6 +365,55 @@ describe("staged batches", () => {
     expect(estimatorCells(cubes[1])).toBe(27000);
   });
 
+  it("any split of the groups into batches (merged rank by rank, or counting-sorted past 8 batches) gives the same cube", async () => {
+    // 20 groups of one cell, each with its own pseudo-random subset of 40 features
+    const G = 20;
+    const F = 40;
+    const labels = (g: number) => OBS_LOGICAL_DIMS.map((c, k) => (k === 4 ? `donor${g}` : `${c}-${g % 3}`));
+    const columns: Record<string, string[]> = {};
+    OBS_LOGICAL_DIMS.forEach((c, k) => {
+      columns[c] = Array.from({ length: G }, (_, g) => labels(g)[k]);
+    });
+    const cube = {
+      featureIds: Array.from({ length: F }, (_, f) => `ENSG${String((f * 17) % F).padStart(5, "0")}`),
+      obsGroups: { columns, nObs: new Array(G).fill(1) },
+      sizeFactors: { soma_joinid: Array.from({ length: G }, (_, g) => g), columns, approx_size_factor: Array.from({ length: G }, (_, g) => 1 + g / 8) },
+    };
+    const groupRows = (groups: number[]): EstimatorRows => {
+      const obsGroup: number[] = [];
+      const gene: number[] = [];
+      for (const g of groups) for (let f = 0; f < F; f++) if ((f * 7 + g * 13) % 5 < 3) {
+        obsGroup.push(g);
+        gene.push(f);
+      }
+      return {
+        obsGroup,
+        gene,
+        sum: gene.map((f, i) => f + obsGroup[i]),
+        sumsq: gene.map((f, i) => (f + obsGroup[i]) * 2),
+        sizeFactor: obsGroup.map((g) => 1 + g / 8),
+        nObs: obsGroup.map(() => 1),
+      };
+    };
+    const splits = [
+      [Array.from({ length: G }, (_, g) => g)],
+      [[0, 5, 10, 15], [1, 2, 3, 19], [4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18]],
+      Array.from({ length: 12 }, (_, b) => Array.from({ length: G }, (_, g) => g).filter((g) => (g * 7) % 12 === b)),
+    ];
+    const cubes: string[] = [];
+    for (const split of splits) {
+      const uri = fresh();
+      const w = await CubeWriter.create(uri, cube);
+      for (const groups of split) if (groups.length > 0) await w.writeBatch(groupRows(groups));
+      await w.finish({ expectedNObs: G, chunkRows: 37 });
+      cubes.push(uri);
+    }
+    for (const other of cubes.slice(1)) {
+      const r = spawnSync(python, [dumpCube, other, "--compare", cubes[0]], { encoding: "utf8" });
+      expect(r.stdout, r.stderr).toContain('"equal": true');
+    }
+  });
+
   it("a corrupt staged batch is named in the error", async () => {
     const uri = fresh();
     const w = await CubeWriter.create(uri, input());
