@@ -204,16 +204,13 @@ export function mbrRelation(r: DimRanges, lo: CoordValue, hi: CoordValue): "insi
     return any ? "partial" : "outside";
   }
   if (r.num) {
+    // ranges are sorted and disjoint: only the first range ending at or after lo can hold [lo, hi] or overlap it
     const l = Number(lo);
     const h = Number(hi);
     const n = r.num;
-    let any = false;
-    for (let k = 0; k < n.length; k += 2) {
-      if (l > n[k + 1] || h < n[k]) continue;
-      any = true;
-      if (l >= n[k] && h <= n[k + 1]) return "inside";
-    }
-    return any ? "partial" : "outside";
+    const k = 2 * firstRangeEndingAtOrAfter(n, l);
+    if (k >= n.length || h < n[k]) return "outside";
+    return l >= n[k] && h <= n[k + 1] ? "inside" : "partial";
   }
   const l = BigInt(lo as bigint);
   const h = BigInt(hi as bigint);
@@ -225,6 +222,18 @@ export function mbrRelation(r: DimRanges, lo: CoordValue, hi: CoordValue): "insi
     if (l >= b[k] && h <= b[k + 1]) return "inside";
   }
   return any ? "partial" : "outside";
+}
+
+/** Index of the first of the sorted, disjoint ranges [b[2j], b[2j+1]] with b[2j+1] >= v (their count if none). */
+function firstRangeEndingAtOrAfter(b: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = b.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (b[2 * mid + 1] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Clears `keep[i]` for every cell whose value on this dimension is in none of the ranges. */
@@ -253,8 +262,12 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
     const num = col.num;
     const w = col.words;
     const signed = col.kind === "i64";
-    // Cells come in runs along a dimension (global order): try the range the previous cell fell in first.
+    // Cells come in runs along a dimension (global order; a sparse matrix row repeats its row index once per
+    // stored value): a cell with the previous cell's value gets its answer, and the range the previous cell
+    // fell in (or the next one) is tried before a binary search.
     let last = 0;
+    let prevV = Number.NaN;
+    let prevHit = 0;
     for (let i = 0; i < n; i++) {
       if (!keep[i]) continue;
       let v: number;
@@ -263,23 +276,25 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
         const hiw = (w as Int32Array)[2 * i + 1];
         v = (signed ? hiw : hiw >>> 0) * 4294967296 + ((w as Int32Array)[2 * i] >>> 0);
       }
+      if (v === prevV) {
+        keep[i] = prevHit;
+        continue;
+      }
       let hit = 0;
       if (nr === 2) hit = v >= b[0] && v <= b[1] ? 1 : 0;
       else if (v >= b[last] && v <= b[last + 1]) hit = 1;
       else if (v > b[last + 1] && (last + 2 >= nr || v < b[last + 2])) hit = 0; // in the gap after it
-      else {
-        // binary search the range whose low is the last <= v
-        let lo = 0;
-        let hi = nr / 2 - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (b[2 * mid] <= v) lo = mid;
-          else hi = mid - 1;
-        }
-        hit = v >= b[2 * lo] && v <= b[2 * lo + 1] ? 1 : 0;
-        last = 2 * lo;
+      else if (last + 3 < nr && v >= b[last + 2] && v <= b[last + 3]) {
+        hit = 1;
+        last += 2;
+      } else {
+        const k = 2 * firstRangeEndingAtOrAfter(b, v);
+        hit = k < nr && v >= b[k] ? 1 : 0;
+        if (k < nr) last = k;
       }
       keep[i] = hit;
+      prevV = v;
+      prevHit = hit;
     }
     return;
   }

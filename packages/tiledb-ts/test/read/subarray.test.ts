@@ -68,6 +68,45 @@ describe("subarray ranges", () => {
     expect(words.filter((_, i) => sk[i])).toEqual(["a", "ab", "ENSG2"]);
   });
 
+  it("filters runs of repeated, mostly rising values (sparse matrix rows) against many ranges like a reference (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -3, max: 40 }), fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.tuple(fc.integer({ min: -2000, max: 2000 }), fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: -2000, max: 2000 }),
+        (steps, raw, start) => {
+          // values rise by small steps (sometimes fall back, as a data tile crossing into the next space tile does)
+          const values: bigint[] = [];
+          let v = start;
+          for (const [step, repeat] of steps) {
+            v += step;
+            for (let k = 0; k < repeat; k++) values.push(BigInt(v));
+          }
+          const ranges = raw.map(([lo, len]) => [BigInt(lo), BigInt(lo + len)] as [bigint, bigint]);
+          const keep = new Uint8Array(values.length).fill(1);
+          keep[0] = values.length > 1 ? 0 : 1; // cells already dropped stay dropped
+          const r = dimRanges(int64, ranges);
+          filterCells(i64Column(values), r, keep);
+          const inRanges = (x: bigint) => ranges.some(([lo, hi]) => x >= lo && x <= hi);
+          expect(Array.from(keep)).toEqual(values.map((x, i) => (i === 0 && values.length > 1 ? 0 : inRanges(x) ? 1 : 0)));
+          // and tile MBRs against the same ranges
+          for (const [lo, hi] of [[values[0], values[values.length - 1]], [BigInt(start), BigInt(start + 25)]]) {
+            const [a, b] = lo <= hi ? [lo, hi] : [hi, lo];
+            const covered = [];
+            for (let x = a; x <= b; x++) covered.push(inRanges(x));
+            // inside: within one range after overlapping ranges merge (partial is the safe answer otherwise)
+            const merged = r.num as Float64Array;
+            let inOne = false;
+            for (let k = 0; k < merged.length; k += 2) if (Number(a) >= merged[k] && Number(b) <= merged[k + 1]) inOne = true;
+            const want = inOne ? "inside" : covered.some(Boolean) ? "partial" : "outside";
+            expect(mbrRelation(r, a, b)).toBe(want);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("classifies tile MBRs as inside, outside or partly covered", () => {
     const r = dimRanges(int64, [[10n, 20n], [40n, 50n]]);
     expect(mbrRelation(r, 11n, 19n)).toBe("inside");
