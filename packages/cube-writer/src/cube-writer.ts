@@ -99,6 +99,8 @@ async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<v
 
 export class CubeWriter {
   private readonly featureRank: Uint32Array;
+  /** The var index of each feature rank. */
+  private readonly geneOfRank: Uint32Array;
   /** The estimators array's feature_id dictionary: the feature ids in byte order. */
   private readonly featureIdsByRank: Uint8Array[];
   private batches = 0;
@@ -117,6 +119,10 @@ export class CubeWriter {
     const featureBytes = encodeFeatureIds(featureIds);
     this.featureRank = featureRanks(featureBytes);
     this.featureIdsByRank = featureIdsByRank(featureBytes, this.featureRank);
+    this.geneOfRank = new Uint32Array(this.featureRank.length);
+    this.featureRank.forEach((r, g) => {
+      this.geneOfRank[r] = g;
+    });
   }
 
   get nObsGroups(): number {
@@ -281,7 +287,7 @@ export class CubeWriter {
   }
 
   private writeContext(chunkRows?: number): StagedWriteContext {
-    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
+    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, geneOfRank: this.geneOfRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
   }
 
   /**

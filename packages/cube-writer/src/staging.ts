@@ -4,16 +4,20 @@
  * fragment. `finish` streams them all into the estimators array as one fragment, in global order, instead of
  * encoding every batch and then decoding, merging and re-encoding them all to consolidate.
  *
- * File: "CUBESTG2", u32 header length, header JSON ({n, estimators, groups, features}) padded to 4 bytes,
- * u32[features + 1] first row of each feature rank (rows are sorted by feature rank, then group), then the
- * columns: gene index u32[n], obs group u32[n], and one float32[n] per estimator in header order.
+ * File: "CUBESTG3", u32 header length, header JSON ({n, estimators, groups, features}) padded to 4 bytes,
+ * u32[features + 1] first row of each feature rank (rows are sorted by feature rank, then group: a row's
+ * feature follows from its place), float32[groups] `size_factor` and float32[groups] `n_obs` per group in
+ * header order (per-group values, checked equal on all a group's rows), then the columns: obs group u32[n] and
+ * one float32[n] per other estimator in header order. Half the bytes of a row-per-value layout.
  */
 import { joinUri, type VFS } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
 import type { RowColumns, SortedRows } from "./estimators.js";
 import { STAGING_DIR } from "./layout.js";
 
-const MAGIC = "CUBESTG2";
+const MAGIC = "CUBESTG3";
+/** Estimators with one value per obs group, kept per group in the file. */
+const PER_GROUP = ["size_factor", "n_obs"] as const;
 const SUFFIX = ".batch";
 
 interface StagedHeader {
@@ -32,6 +36,13 @@ export interface StagedBatch {
   rankStart: Uint32Array;
   /** Byte offset of the first column. */
   columnsAt: number;
+  /** `size_factor` and `n_obs` of each group, by obs group id (other ids hold 0). */
+  perGroup: Record<(typeof PER_GROUP)[number], Float32Array>;
+}
+
+/** The estimators a staged file holds per row: all but the per-group ones. */
+function rowEstimators(estimatorNames: readonly string[]): string[] {
+  return estimatorNames.filter((e) => !(PER_GROUP as readonly string[]).includes(e));
 }
 
 /** The file's parts in order: the columns are written from the rows' own arrays, not copied into one buffer. */
@@ -47,7 +58,19 @@ function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank
   const rankStart = new Uint32Array(features + 1);
   for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.gene[i]] + 1]++;
   for (let r = 0; r < features; r++) rankStart[r + 1] += rankStart[r];
-  const cols = [rankStart, rows.gene, rows.group, ...estimatorNames.map((e) => rows.values[e])];
+  // each group's value from its first row (sortEstimatorRows checked they agree)
+  const slot = new Map(rows.groups.map((g, k) => [g, k]));
+  const perGroup = PER_GROUP.map(() => new Float32Array(rows.groups.length));
+  const seen = new Uint8Array(rows.groups.length);
+  for (let i = 0; i < rows.n; i++) {
+    const k = slot.get(rows.group[i]) as number;
+    if (seen[k]) continue;
+    seen[k] = 1;
+    PER_GROUP.forEach((e, j) => {
+      perGroup[j][k] = rows.values[e][i];
+    });
+  }
+  const cols = [rankStart, ...perGroup, rows.group, ...rowEstimators(estimatorNames).map((e) => rows.values[e])];
   return [head, ...cols.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
 }
 
@@ -77,13 +100,26 @@ async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string
   if (!Array.isArray(estimators) || estimators.join() !== estimatorNames.join()) throw bad(`it holds estimators ${estimators} where the cube has ${estimatorNames.join(",")}`);
   if (header.features !== features) throw bad(`it indexes ${header.features} features where the cube has ${features}`);
   const indexAt = 12 + headerLen;
-  const columnsAt = indexAt + 4 * (features + 1);
-  if (!Number.isInteger(n) || !Array.isArray(groups) || size !== columnsAt + 4 * n * (2 + estimators.length)) {
+  const groupsAt = indexAt + 4 * (features + 1);
+  const nGroups = Array.isArray(groups) ? groups.length : 0;
+  const columnsAt = groupsAt + 4 * PER_GROUP.length * nGroups;
+  if (!Number.isInteger(n) || !Array.isArray(groups) || !groups.every((g) => Number.isInteger(g) && g >= 0) || size !== columnsAt + 4 * n * (1 + rowEstimators(estimators).length)) {
     throw bad(`${size} bytes do not hold the ${n} rows its header announces`);
   }
   const rankStart = new Uint32Array(ownBuffer(await vfs.read(uri, indexAt, 4 * (features + 1))));
   if (rankStart[features] !== n) throw bad(`its rank index covers ${rankStart[features]} of ${n} rows`);
-  return { uri, n, groups, rankStart, columnsAt };
+  const table = new Float32Array(ownBuffer(await vfs.read(uri, groupsAt, 4 * PER_GROUP.length * nGroups)));
+  const maxGroup = groups.reduce((m: number, g: number) => Math.max(m, g), -1);
+  const perGroup = Object.fromEntries(
+    PER_GROUP.map((e, j) => {
+      const byId = new Float32Array(maxGroup + 1);
+      groups.forEach((g, k) => {
+        byId[g] = table[j * nGroups + k];
+      });
+      return [e, byId];
+    }),
+  ) as StagedBatch["perGroup"];
+  return { uri, n, groups, rankStart, columnsAt, perGroup };
 }
 
 /** Every whole staged batch (files left half-written by a crash end in .tmp and are ignored). */
@@ -100,13 +136,30 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer;
 }
 
-/** Rows [from, to) of a staged batch. */
-export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[]): Promise<RowColumns> {
+/** Rows [from, to) of a staged batch; `geneOfRank` gives each feature rank's var index. */
+export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[], geneOfRank: Uint32Array): Promise<RowColumns> {
   const n = to - from;
   const column = async (k: number) => ownBuffer(await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n));
+  const group = new Uint32Array(await column(0));
   const values: Record<string, Float32Array> = {};
-  for (let k = 0; k < estimatorNames.length; k++) values[estimatorNames[k]] = new Float32Array(await column(k + 2));
-  return { n, gene: new Uint32Array(await column(0)), group: new Uint32Array(await column(1)), values };
+  const perRow = rowEstimators(estimatorNames);
+  for (let k = 0; k < perRow.length; k++) values[perRow[k]] = new Float32Array(await column(k + 1));
+  for (const e of PER_GROUP) {
+    const byId = b.perGroup[e];
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = byId[group[i]];
+    values[e] = out;
+  }
+  // a row's feature is the rank whose run holds it
+  const gene = new Uint32Array(n);
+  let r = 0;
+  while (b.rankStart[r + 1] <= from) r++;
+  for (let i = from; i < to; r++) {
+    const end = Math.min(to, b.rankStart[r + 1]);
+    if (end > i) gene.fill(geneOfRank[r], i - from, end - from);
+    i = Math.max(i, end);
+  }
+  return { n, gene, group, values };
 }
 
 export async function removeStaging(vfs: VFS, cubeUri: string): Promise<void> {

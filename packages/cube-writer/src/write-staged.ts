@@ -15,6 +15,8 @@ export interface StagedWriteContext {
   vfs: VFS;
   estimatorNames: readonly string[];
   featureRank: Uint32Array;
+  /** The var index of each feature rank (featureRank's inverse). */
+  geneOfRank: Uint32Array;
   /** The feature ids in byte order (see featureIdsByRank). */
   featureIdsByRank: Uint8Array[];
   nGroups: number;
@@ -82,7 +84,7 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
         const from = b.rankStart[r];
         const to = b.rankStart[r1];
         if (to === from) continue;
-        parts.push(await readStagedRows(ctx.vfs, b, from, to, ctx.estimatorNames));
+        parts.push(await readStagedRows(ctx.vfs, b, from, to, ctx.estimatorNames, ctx.geneOfRank));
         runStarts.push(Uint32Array.from(b.rankStart.subarray(r, r1 + 1), (x) => base + x - from));
         base += to - from;
       }
