@@ -87,7 +87,10 @@ async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string
   const bad = (why: string) => new CubeWriterError("E_CORRUPT_STAGING", `staged estimators batch ${uri} is unreadable: ${why}`);
   const size = await vfs.size(uri);
   const head = size >= 12 ? await vfs.read(uri, 0, 12) : new Uint8Array(0);
-  if (head.byteLength < 12 || new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw bad("not a staged batch file");
+  const magic = head.byteLength < 12 ? "" : new TextDecoder().decode(head.subarray(0, 8));
+  if (magic !== MAGIC) {
+    throw bad(magic.startsWith("CUBESTG") ? `staged by another version of cube-writer (${magic}, this one reads ${MAGIC}); build the cube again` : "not a staged batch file");
+  }
   const headerLen = new DataView(head.buffer, head.byteOffset).getUint32(8, true);
   if (12 + headerLen > size) throw bad(`its ${headerLen}-byte header overruns the file`);
   let header: StagedHeader;

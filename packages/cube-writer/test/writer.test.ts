@@ -421,7 +421,14 @@ describe("staged batches", () => {
     const [name] = staged(uri);
     const path = join(uri, STAGING_DIR, name);
     writeFileSync(path, readFileSync(path).subarray(0, 200));
-    await expect(CubeWriter.open(uri)).rejects.toThrow(new RegExp(`staged estimators batch .*${name} is unreadable`));
+    await expect(CubeWriter.open(uri)).rejects.toThrow(new RegExp(`staged estimators batch .*${name} is unreadable: \\d+ bytes do not hold`));
     expect(await code(w.finish())).toBe("E_CORRUPT_STAGING");
+    // a batch staged by an earlier layout is named as such
+    const old = readFileSync(path);
+    old.set(new TextEncoder().encode("CUBESTG2"));
+    writeFileSync(path, old);
+    await expect(CubeWriter.open(uri)).rejects.toThrow(/staged by another version of cube-writer \(CUBESTG2, this one reads CUBESTG3\)/);
+    writeFileSync(path, "garbage");
+    await expect(CubeWriter.open(uri)).rejects.toThrow(/is unreadable: not a staged batch file/);
   });
 });
