@@ -28,7 +28,8 @@ export type TypedArray =
  * - `{ codes, dictionary }`: var cells as indices into a list of values (strings or byte arrays), as an Arrow
  *   dictionary vector holds them. With a dictionary in strictly ascending byte order, given as the same object
  *   on every call, the writer orders, tiles and dictionary-encodes cells by their codes and builds their bytes
- *   once per tile (see `CodeDictionary`); any other dictionary is expanded to bytes up front;
+ *   once per tile (see `CodeDictionary`); any other dictionary is expanded to bytes up front. A dictionary is
+ *   checked and packed the first time it is seen and remembered by identity: do not change it afterwards;
  * - any of these wrapped as `{ values, validity }` for nullable fields (validity: 1 = valid, 0 = null).
  */
 export type ColumnInput =
