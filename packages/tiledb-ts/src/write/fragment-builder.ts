@@ -120,8 +120,19 @@ export function appendTile(
   }
 }
 
+/** Which data files a field has: the fixed (or offsets) file always, the var and validity files when it needs them. */
+export type DataFileKind = "fixed" | "var" | "validity";
+
+/** The field's data files in file order, each with its encoded tiles and total size. */
+export function fieldDataFiles(f: FieldFiles): Array<{ kind: DataFileKind; parts: Uint8Array[]; size: number }> {
+  const out: Array<{ kind: DataFileKind; parts: Uint8Array[]; size: number }> = [{ kind: "fixed", parts: f.fixedParts, size: f.fileSize }];
+  if (f.isVar) out.push({ kind: "var", parts: f.varParts, size: f.varFileSize });
+  if (f.nullable) out.push({ kind: "validity", parts: f.validityParts, size: f.validityFileSize });
+  return out;
+}
+
 /** Data file names of field `index` (attributes `a<i>`, dimensions `d<i>`), as TileDB names them since format 9. */
-export function dataFileNames(files: FieldFiles, index: number): { fixed: string; var: string; validity: string } {
+export function dataFileNames(files: FieldFiles, index: number): Record<DataFileKind, string> {
   const base = `${files.isDim ? "d" : "a"}${index}`;
   return { fixed: `${base}.tdb`, var: `${base}_var.tdb`, validity: `${base}_validity.tdb` };
 }

@@ -9,33 +9,22 @@ import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { joinUri } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import { concatFragmentContents, type FieldFiles, type FragmentContent } from "./fragment-builder.js";
-import { type CommitOptions, type CommittedFragment, commitFragment } from "./fragment-writer.js";
+import { concatFragmentContents, type DataFileKind, type FragmentContent, fieldDataFiles } from "./fragment-builder.js";
+import { type CommitOptions, type CommittedFragment, commitFragment, type FieldFileWriter, writeFieldParts } from "./fragment-writer.js";
 
 const DESCRIPTION = "piece.bin";
 
-function pieceFiles(uri: string, index: number): { fixed: string; var: string; validity: string } {
-  return { fixed: joinUri(uri, `${index}.fixed`), var: joinUri(uri, `${index}.var`), validity: joinUri(uri, `${index}.validity`) };
+/** A piece's data file names for field `index`, inside the piece's folder. */
+function pieceFileNames(index: number): Record<DataFileKind, string> {
+  return { fixed: `${index}.fixed`, var: `${index}.var`, validity: `${index}.validity` };
 }
 
 /** Stores a piece (from GlobalOrderWriter.content) in the folder `uri`: its data files, then its description. */
 export async function storeFragmentPiece(uri: string, content: FragmentContent, vfs: VFS): Promise<void> {
-  await Promise.all(
-    content.fields.map(async (f, i) => {
-      const files = pieceFiles(uri, i);
-      await vfs.write(files.fixed, f.fixedParts);
-      if (f.isVar) await vfs.write(files.var, f.varParts);
-      if (f.nullable) await vfs.write(files.validity, f.validityParts);
-    }),
-  );
+  const write = writeFieldParts(vfs);
+  await Promise.all(content.fields.map((f, i) => write(f, i, pieceFileNames(i), uri)));
   const bare: FragmentContent = { ...content, fields: content.fields.map((f) => ({ ...f, fixedParts: [], varParts: [], validityParts: [] })) };
   await vfs.write(joinUri(uri, DESCRIPTION), serialize(bare));
-}
-
-/** Checks that a stored data file has the size its piece's description records. */
-async function expectSize(vfs: VFS, uri: string, size: number): Promise<void> {
-  const actual = (await vfs.exists(uri)) ? await vfs.size(uri) : -1;
-  if (actual !== size) throw new TileDBError("E_CORRUPT", `fragment piece file ${uri}: ${actual < 0 ? "missing" : `${actual} bytes`}, its description says ${size}`);
 }
 
 /**
@@ -54,12 +43,14 @@ export async function commitFragmentPieces(arrayUri: string, schema: ArraySchema
     }
     if (content.cellCount > 0) pieces.push({ uri, content });
   }
+  // every stored file must have the size its piece's description records
   for (const { uri, content } of pieces) {
     for (const [i, f] of content.fields.entries()) {
-      const files = pieceFiles(uri, i);
-      await expectSize(vfs, files.fixed, f.fileSize);
-      if (f.isVar) await expectSize(vfs, files.var, f.varFileSize);
-      if (f.nullable) await expectSize(vfs, files.validity, f.validityFileSize);
+      for (const file of fieldDataFiles(f)) {
+        const path = joinUri(uri, pieceFileNames(i)[file.kind]);
+        const actual = (await vfs.exists(path)) ? await vfs.size(path) : -1;
+        if (actual !== file.size) throw new TileDBError("E_CORRUPT", `fragment piece file ${path}: ${actual < 0 ? "missing" : `${actual} bytes`}, its description says ${file.size}`);
+      }
     }
   }
   const joined = concatFragmentContents(
@@ -67,11 +58,13 @@ export async function commitFragmentPieces(arrayUri: string, schema: ArraySchema
     Number(schema.capacity),
     `write to ${arrayUri}`,
   );
-  const moveField = async (f: FieldFiles, i: number, names: { fixed: string; var: string; validity: string }, dir: string) => {
-    const from = pieces.map((p) => pieceFiles(p.uri, i));
-    await vfs.concat(from.map((x) => x.fixed), joinUri(dir, names.fixed));
-    if (f.isVar) await vfs.concat(from.map((x) => x.var), joinUri(dir, names.var));
-    if (f.nullable) await vfs.concat(from.map((x) => x.validity), joinUri(dir, names.validity));
+  const moveField: FieldFileWriter = async (f, i, names, dir) => {
+    for (const { kind } of fieldDataFiles(f)) {
+      await vfs.concat(
+        pieces.map((p) => joinUri(p.uri, pieceFileNames(i)[kind])),
+        joinUri(dir, names[kind]),
+      );
+    }
   };
   return commitFragment(arrayUri, schema, joined, options, moveField);
 }

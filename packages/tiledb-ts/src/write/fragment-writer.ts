@@ -16,7 +16,7 @@ import { makeTimestampedName } from "../timestamped-name.js";
 import { joinUri } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
 import { concatParts } from "../filters/util.js";
-import { dataFileNames, type FieldFiles, type FragmentContent, type RawRange } from "./fragment-builder.js";
+import { dataFileNames, type FieldFiles, type FragmentContent, fieldDataFiles, type RawRange } from "./fragment-builder.js";
 
 
 export interface CommittedFragment {
@@ -238,10 +238,9 @@ export async function commitFragment(
   return { name, uri: dir, t1, t2, cellCount: content.cellCount, tileCount: content.tileCount };
 }
 
-function writeFieldParts(vfs: VFS): FieldFileWriter {
+/** Writes a field's data files from its encoded tiles, named by `names`, into `dir`. */
+export function writeFieldParts(vfs: VFS): FieldFileWriter {
   return async (f, _i, names, dir) => {
-    await vfs.write(joinUri(dir, names.fixed), f.fixedParts);
-    if (f.isVar) await vfs.write(joinUri(dir, names.var), f.varParts);
-    if (f.nullable) await vfs.write(joinUri(dir, names.validity), f.validityParts);
+    for (const file of fieldDataFiles(f)) await vfs.write(joinUri(dir, names[file.kind]), file.parts);
   };
 }
