@@ -47,11 +47,15 @@ export function cellBounds(dataLength: number, offsets: ArrayLike<number>, step:
   return { starts, ends };
 }
 
-/** uint64 little-endian offsets, as an offsets tile holds them. */
-export function offsetsToBytes(offsets: number[]): Uint8Array {
-  const out = new Uint8Array(offsets.length * 8);
+/** The first `n` (ascending) offsets as uint64 little-endian, as an offsets tile holds them. */
+export function offsetsToBytes(offsets: ArrayLike<number>, n = offsets.length): Uint8Array {
+  const out = new Uint8Array(n * 8);
   const u32 = new Uint32Array(out.buffer);
-  for (let i = 0; i < offsets.length; i++) {
+  if (n === 0 || offsets[n - 1] < 0x100000000) {
+    for (let i = 0; i < n; i++) u32[2 * i] = offsets[i]; // high words stay 0
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
     const v = offsets[i];
     u32[2 * i] = v % 0x100000000;
     u32[2 * i + 1] = Math.floor(v / 0x100000000);

@@ -123,21 +123,21 @@ export function prepareDictionary(f: FieldInfo, dictionary: ArrayLike<string> | 
 }
 
 /** The packed bytes and offsets of coded cells (runs of one code are written once and doubled). */
-export function expandCodes(codes: ArrayLike<number>, dict: CodeDictionary, from = 0, to = codes.length): { data: Uint8Array; offsets: Float64Array } {
-  const n = to - from;
+export function expandCodes(codes: ArrayLike<number>, dict: CodeDictionary): { data: Uint8Array; offsets: Float64Array } {
+  const n = codes.length;
   const d = dict.offsets;
   let total = 0;
-  for (let i = from; i < to; i++) total += d[codes[i] + 1] - d[codes[i]];
+  for (let i = 0; i < n; i++) total += d[codes[i] + 1] - d[codes[i]];
   const data = new Uint8Array(total);
   const offsets = new Float64Array(n + 1);
   let pos = 0;
-  for (let i = from; i < to; ) {
+  for (let i = 0; i < n; ) {
     const c = codes[i];
     const len = d[c + 1] - d[c];
     let end = i + 1;
-    while (end < to && codes[end] === c) end++;
+    while (end < n && codes[end] === c) end++;
     const start = pos;
-    for (let r = i; r < end; r++, pos += len) offsets[r - from] = pos;
+    for (let r = i; r < end; r++, pos += len) offsets[r] = pos;
     data.set(dict.data.subarray(d[c], d[c + 1]), start);
     for (let done = len, run = pos - start; done > 0 && done < run; done *= 2) data.copyWithin(start + done, start, start + Math.min(done, run - done));
     i = end;

@@ -170,7 +170,6 @@ export function buildDenseFragment(schema: ArraySchema, write: DenseWrite, what 
     const start = tileIdx.map((t, d) => domLo[d] + t * ext[d]);
     const full = cols.map((c) => new TileAssembler(c, cellsPerTile));
     const written = cols.map((c) => new TileAssembler(c, cellsPerTile));
-    const off = new Array<number>(D).fill(0);
     if (D === 1) {
       // one dimension: the tile is fill, a run of input cells, fill
       const a = Math.max(start[0], sub[0][0]);
@@ -181,24 +180,26 @@ export function buildDenseFragment(schema: ArraySchema, write: DenseWrite, what 
         written[k].pushRun(cols[k], a - sub[0][0], b - sub[0][0] + 1);
         for (let x = b + 1; x < start[0] + ext[0]; x++) full[k].push(fills[k], 0);
       }
-    }
-    for (let c = D === 1 ? cellsPerTile : 0; c < cellsPerTile; c++) {
-      let inside = true;
-      let idx = 0;
-      for (let d = 0; d < D; d++) {
-        const x = start[d] + off[d];
-        if (x < sub[d][0] || x > sub[d][1]) { inside = false; break; }
-        idx += (x - sub[d][0]) * inStride[d];
-      }
-      for (let a = 0; a < cols.length; a++) {
-        if (inside) {
-          full[a].push(cols[a], idx);
-          written[a].push(cols[a], idx);
-        } else full[a].push(fills[a], 0);
-      }
-      for (const d of cellDims) {
-        if (++off[d] < ext[d]) break;
-        off[d] = 0;
+    } else {
+      const off = new Array<number>(D).fill(0);
+      for (let c = 0; c < cellsPerTile; c++) {
+        let inside = true;
+        let idx = 0;
+        for (let d = 0; d < D; d++) {
+          const x = start[d] + off[d];
+          if (x < sub[d][0] || x > sub[d][1]) { inside = false; break; }
+          idx += (x - sub[d][0]) * inStride[d];
+        }
+        for (let a = 0; a < cols.length; a++) {
+          if (inside) {
+            full[a].push(cols[a], idx);
+            written[a].push(cols[a], idx);
+          } else full[a].push(fills[a], 0);
+        }
+        for (const d of cellDims) {
+          if (++off[d] < ext[d]) break;
+          off[d] = 0;
+        }
       }
     }
     for (let a = 0; a < cols.length; a++) {

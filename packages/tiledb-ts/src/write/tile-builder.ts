@@ -5,6 +5,7 @@
  */
 import { compareByteArrays } from "../binary.js";
 import { Datatype } from "../datatype.js";
+import { offsetsToBytes } from "../filters/var-strings.js";
 import { type CodeDictionary, type Column, expandCodes } from "./columns.js";
 
 export interface FieldTile {
@@ -65,11 +66,7 @@ export function gatherTile(col: Column, perm: Uint32Array, start: number, end: n
     // the tile's bytes are built from its codes (a run of one code is written once)
     const codes = inOrder ? col.codes.subarray(perm[start], perm[start] + n) : gatherCodes(col.codes, perm, start, end);
     const { data, offsets } = expandCodes(codes, col.dictionary as CodeDictionary);
-    const offs = new BigUint64Array(n);
-    const words = new Uint32Array(offs.buffer);
-    if (data.byteLength < 4294967296) for (let k = 0; k < n; k++) words[2 * k] = offsets[k];
-    else for (let k = 0; k < n; k++) offs[k] = BigInt(offsets[k]);
-    tile.fixed = new Uint8Array(offs.buffer);
+    tile.fixed = offsetsToBytes(offsets, n);
     tile.varData = data;
     tile.codes = codes;
   } else if (col.isVar && inOrder) {
