@@ -63,10 +63,7 @@ export async function startWorker(options: WorkerInit): Promise<void> {
   const rank = writer.featureOrder;
   const identity = options.geneOfVar === null && rank.every((r, g) => r === g);
   if (identity) return;
-  geneOfColumn = new Uint32Array(rank.length);
-  rank.forEach((r, g) => {
-    geneOfColumn![r] = g;
-  });
+  geneOfColumn = writer.featuresByRank;
   const geneOfVar = options.geneOfVar ?? Int32Array.from(rank, (_, g) => g);
   columnOfVar = Int32Array.from(geneOfVar, (g) => (g >= 0 ? rank[g] : -1));
 }

@@ -29,7 +29,7 @@ import {
 } from "@census-cube/tiledb-ts";
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
-import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureIdsByRank, featureRanks, sortEstimatorRows } from "./estimators.js";
+import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureRanks, sortEstimatorRows } from "./estimators.js";
 import {
   BUILD_RECORD_KEY,
   ESTIMATOR_NAMES,
@@ -118,11 +118,11 @@ export class CubeWriter {
   ) {
     const featureBytes = encodeFeatureIds(featureIds);
     this.featureRank = featureRanks(featureBytes);
-    this.featureIdsByRank = featureIdsByRank(featureBytes, this.featureRank);
     this.geneOfRank = new Uint32Array(this.featureRank.length);
     this.featureRank.forEach((r, g) => {
       this.geneOfRank[r] = g;
     });
+    this.featureIdsByRank = Array.from(this.geneOfRank, (g) => featureBytes[g]);
   }
 
   get nObsGroups(): number {
@@ -249,6 +249,11 @@ export class CubeWriter {
    */
   get featureOrder(): Uint32Array {
     return this.featureRank;
+  }
+
+  /** The feature (var index) at each rank: `featureOrder`'s inverse. */
+  get featuresByRank(): Uint32Array {
+    return this.geneOfRank;
   }
 
   /**

@@ -230,15 +230,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** The feature ids in byte order (rank r at index r). */
-export function featureIdsByRank(featureBytes: Uint8Array[], featureRank: Uint32Array): Uint8Array[] {
-  const out: Uint8Array[] = new Array(featureBytes.length);
-  featureRank.forEach((r, f) => {
-    out[r] = featureBytes[f];
-  });
-  return out;
-}
-
 export function encodeFeatureIds(featureIds: readonly string[]): Uint8Array[] {
   const seen = new Set<string>();
   return featureIds.map((id, i) => {

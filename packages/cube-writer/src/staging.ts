@@ -58,18 +58,17 @@ function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank
   const rankStart = new Uint32Array(features + 1);
   for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.gene[i]] + 1]++;
   for (let r = 0; r < features; r++) rankStart[r + 1] += rankStart[r];
-  // each group's value from its first row (sortEstimatorRows checked they agree)
-  const slot = new Map(rows.groups.map((g, k) => [g, k]));
-  const perGroup = PER_GROUP.map(() => new Float32Array(rows.groups.length));
-  const seen = new Uint8Array(rows.groups.length);
-  for (let i = 0; i < rows.n; i++) {
-    const k = slot.get(rows.group[i]) as number;
-    if (seen[k]) continue;
-    seen[k] = 1;
-    PER_GROUP.forEach((e, j) => {
-      perGroup[j][k] = rows.values[e][i];
-    });
-  }
+  // each group's value from any of its rows (sortEstimatorRows checked they agree)
+  const slotOf = new Int32Array(rows.groups.reduce((m, g) => Math.max(m, g), -1) + 1);
+  rows.groups.forEach((g, k) => {
+    slotOf[g] = k;
+  });
+  const perGroup = PER_GROUP.map((e) => {
+    const byRow = rows.values[e];
+    const out = new Float32Array(rows.groups.length);
+    for (let i = 0; i < rows.n; i++) out[slotOf[rows.group[i]]] = byRow[i];
+    return out;
+  });
   const cols = [rankStart, ...perGroup, rows.group, ...rowEstimators(estimatorNames).map((e) => rows.values[e])];
   return [head, ...cols.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
 }

@@ -17,7 +17,7 @@ export interface StagedWriteContext {
   featureRank: Uint32Array;
   /** The var index of each feature rank (featureRank's inverse). */
   geneOfRank: Uint32Array;
-  /** The feature ids in byte order (see featureIdsByRank). */
+  /** The feature ids in byte order (rank r at index r). */
   featureIdsByRank: Uint8Array[];
   nGroups: number;
   /** Rows per chunk (default CHUNK_ROWS); a chunk always holds whole features. */
