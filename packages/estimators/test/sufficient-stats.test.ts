@@ -107,6 +107,72 @@ describe("sufficient statistics are mergeable", () => {
     );
   });
 
+  it("adds each pair's values in arrival order, whatever the groups' interleaving (the same float sums)", () => {
+    fc.assert(
+      fc.property(
+        data,
+        // Magnitudes 2^53 apart: adding 1 to 2^53 is lost, adding it to 1 first is not.
+        fc.array(fc.constantFrom(2 ** 53, 2 ** 52, 1, 3, 0.5, 1.5), { minLength: 400, maxLength: 400 }),
+        fc.integer({ min: 1, max: 30 }),
+        (d, noise, batch) => {
+          // Values whose sums depend on their order: only arrival order per pair gives these sums.
+          let k = 0;
+          const real = d.cells.map((c) => c.map(([g]): [number, number] => [g, noise[k++ % noise.length]]));
+          const rd = { ...d, cells: real };
+          const sum = new Map<string, number>();
+          const sumsq = new Map<string, number>();
+          for (const [c, vals] of real.entries()) {
+            const g = d.cellGroup[c];
+            if (g < 0) continue;
+            for (const [gene, v] of vals) {
+              const key = `${g}/${gene}`;
+              sum.set(key, (sum.get(key) ?? 0) + v);
+              sumsq.set(key, (sumsq.get(key) ?? 0) + v * v);
+            }
+          }
+          const got = stats(rd, real.map((_, i) => i), batch).pairs;
+          expect(got.gene.length).toBe(sum.size);
+          for (let i = 0; i < got.gene.length; i++) {
+            const key = `${got.obsGroup[i]}/${got.gene[i]}`;
+            expect(got.sum[i]).toBe(sum.get(key));
+            expect(got.sumsq[i]).toBe(sumsq.get(key));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("recycle: a new accumulator reuses the zeroed rows of one whose groups were all taken, never of one with open groups", () => {
+    fc.assert(
+      fc.property(data, data, (d1, d2) => {
+        const all = (d: Data) => d.cells.map((_, i) => i);
+        const feed = (acc: SufficientStatsAccumulator, d: Data) => {
+          for (const [i, c] of d.cells.entries()) acc.add(Uint32Array.from(c, () => i), Uint32Array.from(c, (t) => t[0]), Float32Array.from(c, (t) => t[1]));
+        };
+        const options = (d: Data) => ({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, initialGroups: 1 });
+        const first = new SufficientStatsAccumulator(options(d1));
+        feed(first, d1);
+        const open = first.openGroups().length;
+        const firstBytes = first.memory().bytes;
+        // With its groups still open, `first` keeps its rows and its figures.
+        const beside = new SufficientStatsAccumulator({ ...options(d2), recycle: first });
+        feed(beside, d2);
+        expect(plain(beside.take())).toEqual(plain(stats(d2, all(d2))));
+        expect(plain(first.take())).toEqual(plain(stats(d1, all(d1))));
+        // Once taken, its rows move to the next accumulator over as many genes, which computes the same.
+        const next = new SufficientStatsAccumulator({ ...options(d2), recycle: first });
+        if (d2.nGenes === d1.nGenes && open > 0) {
+          const countedBytes = (d: Data) => Math.ceil(d.cellGroup.length / 32) * 4;
+          expect(next.memory().bytes).toBe(firstBytes - countedBytes(d1) + countedBytes(d2));
+        }
+        feed(next, d2);
+        expect(plain(next.take())).toEqual(plain(stats(d2, all(d2))));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("emits only pairs with a stored value, and counts each cell once", () => {
     const acc = new SufficientStatsAccumulator({
       nGenes: 4,
