@@ -204,6 +204,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
     minBatchCells: opts.minBatchSize,
     maxBatchCells: Number.MAX_SAFE_INTEGER,
     maxBatchGroups: maxGroupsPerBatch,
+    workers,
   });
 
   let geneOfVar: Int32Array | null = null;
@@ -234,8 +235,10 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     });
     try {
+      // Largest batches first, so the last ones to finish are short and no worker waits long for another.
+      const bySize = batches.slice().sort((a, b) => b.cells.length - a.cells.length || a.id - b.id);
       await Promise.all(
-        batches.map((b) => {
+        bySize.map((b) => {
           const task: BatchTask = {
             id: b.id,
             joinids: Float64Array.from(b.cells, (i) => planJoinids[i]),

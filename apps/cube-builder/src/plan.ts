@@ -19,17 +19,25 @@ export interface Batch {
 
 /** A batch past this many times the minimum closes even where its groups interleave with the next ones. */
 const SPREAD_LIMIT = 4;
+/** ... unless the input is big enough for each worker to get this many batches of more cells than that. */
+const BATCHES_PER_WORKER = 2;
 
 export interface PlanOptions {
   /**
    * A batch is closed once it holds at least this many cells (the reference's MIN_BATCH_SIZE) and the next
-   * group does not interleave with its cells (or it holds SPREAD_LIMIT times as many).
+   * group does not interleave with its cells (or it holds many more: see `workers`).
    */
   minBatchCells: number;
   /** A group is not added to a non-empty batch that would then exceed this many cells. */
   maxBatchCells: number;
   /** Nor to a batch that already holds this many groups (each open group costs a row of accumulators). */
   maxBatchGroups?: number;
+  /**
+   * Workers that will share the batches (default 1). Where groups interleave (a Census dataset), every batch
+   * holding some of them decodes the whole stretch of X, so such a batch grows to SPREAD_LIMIT times the minimum
+   * or to BATCHES_PER_WORKER batches per worker's share of the cells, whichever is more.
+   */
+  workers?: number;
 }
 
 /**
@@ -62,6 +70,7 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
     .filter((g) => size[g] > 0)
     .sort((a, b) => firstCell[a] - firstCell[b]);
 
+  const spreadCells = Math.max(SPREAD_LIMIT * opts.minBatchCells, Math.ceil(n / (BATCHES_PER_WORKER * (opts.workers ?? 1))));
   const batchOfGroup = new Int32Array(nGroups).fill(-1);
   const maxGroups = opts.maxBatchGroups ?? Number.POSITIVE_INFINITY;
   const batchCells: number[] = [];
@@ -73,8 +82,8 @@ export function planBatches(joinids: Float64Array, groupOfCell: Uint32Array, nGr
   for (const g of order) {
     // A batch that has its cells closes where the next group does not interleave with it, so batches own
     // disjoint joinid stretches and no X tile is decoded by two batches (groups of a Census dataset interleave
-    // within it); a batch of SPREAD_LIMIT times the minimum closes anyway, to keep the workers busy.
-    const enough = cells >= opts.minBatchCells && (firstCell[g] > batchEnd || cells >= SPREAD_LIMIT * opts.minBatchCells);
+    // within it); a batch of spreadCells closes anyway, to keep the workers busy.
+    const enough = cells >= opts.minBatchCells && (firstCell[g] > batchEnd || cells >= spreadCells);
     if (cells > 0 && (enough || cells + size[g] > opts.maxBatchCells || nGroupsInBatch >= maxGroups)) {
       batchCells.push(cells);
       current++;

@@ -53,6 +53,8 @@ let writer: CubeWriter | null = null;
  */
 let columnOfVar: Int32Array | null = null;
 let geneOfColumn: Uint32Array | null = null;
+/** The previous task's accumulator: its zeroed rows are reused (see AccumulatorOptions.recycle). */
+let lastAccumulator: SufficientStatsAccumulator | undefined;
 
 /** Start-up hook: runs once in each new worker before its first task. */
 export async function startWorker(options: WorkerInit): Promise<void> {
@@ -95,7 +97,8 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     cellSizeFactor[c] = task.sizeFactor[i];
   }
   const nGroups = new Set(task.groupOfCell).size;
-  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups });
+  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups, recycle: lastAccumulator });
+  lastAccumulator = acc;
   const X = xArray;
   const extras = extraEstimatorNames(init.estimators);
   const kept = extras.length > 0 ? new BatchValues() : null;

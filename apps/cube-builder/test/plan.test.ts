@@ -23,14 +23,18 @@ describe("planBatches", () => {
     expect(batches[1].ranges).toEqual([[8, 9]]);
   });
 
-  it("closes interleaved batches at four times the minimum, to keep workers busy", () => {
+  it("closes interleaved batches at four times the minimum or two batches per worker, whichever is larger", () => {
     // four groups interleaved cell by cell over 40 cells: no clean boundary
     const { joinids, groupOfCell } = sample(Array.from({ length: 40 }, (_, i) => i % 4), [0]);
-    const batches = planBatches(joinids, groupOfCell, 4, { minBatchCells: 2, maxBatchCells: 100 });
-    expect(batches.map((b) => b.cells.length)).toEqual([10, 10, 10, 10]);
+    const sizes = (minBatchCells: number, workers?: number) =>
+      planBatches(joinids, groupOfCell, 4, { minBatchCells, maxBatchCells: 100, workers }).map((b) => b.cells.length);
+    // many workers: four times the minimum (8 cells) closes each batch after its first group
+    expect(sizes(2, 10)).toEqual([10, 10, 10, 10]);
+    // one worker (the default): half of the cells per batch, as each batch decodes the whole interleaved stretch
+    expect(sizes(2)).toEqual([20, 20]);
+    expect(sizes(2, 1)).toEqual([20, 20]);
     // below four times the minimum they stay together
-    const together = planBatches(joinids, groupOfCell, 4, { minBatchCells: 20, maxBatchCells: 100 });
-    expect(together.map((b) => b.cells.length)).toEqual([40]);
+    expect(sizes(20, 10)).toEqual([40]);
   });
 
   it("rejects unsorted joinids and out-of-range groups", () => {
