@@ -69,12 +69,6 @@ export class SufficientStatsAccumulator {
   private slotNObs: Float64Array = new Float64Array(0);
   private slotSizeFactor: Float64Array = new Float64Array(0);
   private maxOpen = 0;
-  /** One batch's runs (values of one cell): where each starts and ends, its group's slot, and the add order. */
-  private runStart = new Uint32Array(0);
-  private runEnd = new Uint32Array(0);
-  private runSlot = new Uint32Array(0);
-  private runOrder = new Uint32Array(0);
-
   constructor(options: AccumulatorOptions) {
     const { nGenes, cellGroup, cellSizeFactor } = options;
     if (!Number.isInteger(nGenes) || nGenes < 1) {
@@ -169,21 +163,14 @@ export class SufficientStatsAccumulator {
     this.addLoop(cv.view, cv.stride, gv.view, gv.stride, values, n);
   }
 
-  /**
-   * Two passes: the first finds each run of one cell's values, counts the cell and notes its group's slot; the
-   * second adds the runs slot by slot. X comes in tiles of 2048 cells x 2048 genes, and a tile's cells belong to
-   * many groups: in arrival order every run lands in another group's row (a cache and TLB miss per value), slot by
-   * slot the runs of one group and gene tile hit the same 48 KB of its row. The sort is stable, so each
-   * (group, gene) still adds its values in arrival order (the same float sums).
-   */
   private addLoop(cells: Uint32Array, cs: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, n: number): void {
     const nGenes = this.nGenes;
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
     const offset = this.cellOffset;
-    let runs = 0;
     let i = 0;
     while (i < n) {
+      // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
       const cell = cells[i * cs];
       const c = cell - offset;
       if (!(c >= 0 && c < nCells)) {
@@ -208,43 +195,12 @@ export class SufficientStatsAccumulator {
         this.slotNObs[slot] += 1;
         this.slotSizeFactor[slot] += this.cellSizeFactor[c];
       }
+      if (!addRun(this.rows, slot * nGenes, genes, gs, values, i, end, nGenes)) checkRun(genes, gs, values, i, end, nGenes, cell);
       this.slotValues[slot] += end - i;
-      if (runs === this.runStart.length) this.growRuns();
-      this.runStart[runs] = i;
-      this.runEnd[runs] = end;
-      this.runSlot[runs] = slot;
-      runs++;
       i = end;
-    }
-    // Counting sort of the runs by slot (stable).
-    const first = new Uint32Array(this.capacity + 1);
-    for (let r = 0; r < runs; r++) first[this.runSlot[r] + 1]++;
-    for (let s = 0; s < this.capacity; s++) first[s + 1] += first[s];
-    const order = this.runOrder;
-    for (let r = 0; r < runs; r++) order[first[this.runSlot[r]]++] = r;
-    for (let k = 0; k < runs; k++) {
-      const r = order[k];
-      const start = this.runStart[r];
-      const end = this.runEnd[r];
-      if (!addRun(this.rows, this.runSlot[r] * nGenes, genes, gs, values, start, end, nGenes)) {
-        // Name the first bad value in arrival order (the batch is rejected; rows may hold part of it).
-        for (let q = 0; q < runs; q++) checkRun(genes, gs, values, this.runStart[q], this.runEnd[q], nGenes, cells[this.runStart[q] * cs]);
-      }
     }
   }
 
-  private growRuns(): void {
-    const size = Math.max(1024, this.runStart.length * 2);
-    const grow = (a: Uint32Array) => {
-      const b = new Uint32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.runStart = grow(this.runStart);
-    this.runEnd = grow(this.runEnd);
-    this.runSlot = grow(this.runSlot);
-    this.runOrder = new Uint32Array(size);
-  }
 
   /**
    * Emit the given open groups (all open groups if omitted) and free their rows. Pairs come by (group, gene),
@@ -299,36 +255,18 @@ export class SufficientStatsAccumulator {
   }
 
   /**
-   * Pairs by (gene, group), a block of genes at a time: each group's stretch of the block is read as one short
-   * sequential burst (reading gene by gene across hundreds of rows would miss the cache on every slot), once to
-   * count the block's pairs per gene and once to move them to their places. Returns the number of pairs.
+   * Gene by gene across the groups' rows: every slot is visited, but the rows are read as a few sequential
+   * streams (about half of all slots hold a pair in Census-like batches). Returns the number of pairs.
    */
   private emitByGene(present: number[], slots: number[], pairs: SufficientStats["pairs"]): number {
     const at = Float64Array.from(slots, (slot) => slot * this.nGenes * FIELDS);
     const rows = this.rows;
     const nSlots = at.length;
-    // The block's stretches of all rows should stay in the L2 cache between the two passes.
-    const block = Math.max(8, Math.min(1024, Math.floor(2 ** 18 / (Math.max(1, nSlots) * FIELDS * 8))));
-    const next = new Uint32Array(block);
     let p = 0;
-    for (let j0 = 0; j0 < this.nGenes; j0 += block) {
-      const width = Math.min(block, this.nGenes - j0);
-      next.fill(0);
+    for (let j = 0, off = 0; j < this.nGenes; j++, off += FIELDS) {
       for (let gi = 0; gi < nSlots; gi++) {
-        const base = at[gi] + j0 * FIELDS;
-        for (let t = 0, k = base + 2; t < width; t++, k += FIELDS) if (rows[k] !== 0) next[t]++;
-      }
-      // next[t]: where gene j0 + t's first pair goes; groups ascend within it as slots are visited in group order.
-      for (let t = 0; t < width; t++) {
-        const count = next[t];
-        next[t] = p;
-        p += count;
-      }
-      for (let gi = 0; gi < nSlots; gi++) {
-        const base = at[gi] + j0 * FIELDS;
-        for (let t = 0, k = base; t < width; t++, k += FIELDS) {
-          if (rows[k + 2] !== 0) next[t] = this.emitPair(pairs, next[t], present[gi], j0 + t, k);
-        }
+        const k = at[gi] + off;
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
       }
     }
     return p;
