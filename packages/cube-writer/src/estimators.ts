@@ -4,7 +4,6 @@
  * for counts, and one `n_obs` and `size_factor` per group, `n_obs` at most the group's cell count (the reference
  * counts only the group's cells that have X data).
  */
-import type { Cells } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
 import { ESTIMATOR_NAMES } from "./layout.js";
 
@@ -157,60 +156,46 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
 
 /** The rows in the order `perm` gives. */
 export function permuteRows(rows: RowColumns, perm: Uint32Array, estimatorNames: readonly string[]): RowColumns {
-  const n = rows.n;
-  const gene = new Uint32Array(n);
-  const group = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    gene[k] = rows.gene[perm[k]];
-    group[k] = rows.group[perm[k]];
-  }
+  const n = perm.length;
   const values: Record<string, Float32Array> = {};
-  for (const e of estimatorNames) {
-    const src = rows.values[e];
-    const out = new Float32Array(n);
-    for (let k = 0; k < n; k++) out[k] = src[perm[k]];
-    values[e] = out;
-  }
-  return { n, gene, group, values };
+  for (const e of estimatorNames) values[e] = gather(rows.values[e], perm, new Float32Array(n));
+  return { n, gene: gather(rows.gene, perm, new Uint32Array(n)), group: gather(rows.group, perm, new Uint32Array(n)), values };
+}
+
+/** `out[k] = src[perm[k]]` for every k of perm; returns out. */
+export function gather<T extends Uint32Array | Float32Array>(src: T, perm: Uint32Array, out: T): T {
+  for (let k = 0; k < perm.length; k++) out[k] = src[perm[k]];
+  return out;
 }
 
 /**
- * The cells of a sparse write of the estimators array for rows given as feature indices: `feature_id` as codes
- * into the feature ids in byte order (`byRank`, the same array on every call), so the writer orders, tiles and
- * dictionary-encodes rows by code and builds each tile's strings once.
+ * The rows' order in the estimators array's global order: by feature rank (`rank[i] - rankBase`, in [0, nRanks)),
+ * then group (stable). Two counting passes over precomputed keys; the group pass is skipped when rows already
+ * come by group. With `scratch` (two arrays of at least the rows' length) the order is one of them.
  */
-export function estimatorCells(rows: RowColumns, featureRank: Uint32Array, byRank: readonly Uint8Array[]): Cells {
-  const { n, gene } = rows;
-  const codes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = featureRank[gene[i]];
-  return { feature_id: { codes, dictionary: byRank as Uint8Array[] }, obs_group_joinid: rows.group, ...rows.values };
-}
-
-/**
- * The rows' order in the estimators array's global order: by feature rank, then group (stable). Two counting
- * passes over precomputed keys; the group pass is skipped when rows already come by group.
- */
-export function globalRowOrder(group: Uint32Array, rank: Uint32Array, nGroups: number, nRanks: number): Uint32Array {
+export function globalRowOrder(group: Uint32Array, rank: Uint32Array, nGroups: number, nRanks: number, rankBase = 0, scratch?: [Uint32Array, Uint32Array]): Uint32Array {
   const n = group.length;
-  let order: Uint32Array = new Uint32Array(n);
+  let [order, spare] = scratch ? [scratch[0].subarray(0, n), scratch[1].subarray(0, n)] : [new Uint32Array(n), new Uint32Array(n)];
   for (let i = 0; i < n; i++) order[i] = i;
   let byGroup = true;
   for (let i = 1; i < n && byGroup; i++) if (group[i] < group[i - 1]) byGroup = false;
-  if (!byGroup) order = countingSortBy(order, group, nGroups);
-  return countingSortBy(order, rank, nRanks);
+  if (!byGroup) {
+    countingSortBy(order, group, 0, nGroups, spare);
+    [order, spare] = [spare, order];
+  }
+  countingSortBy(order, rank, rankBase, nRanks, spare);
+  return spare;
 }
 
-/** Stable counting sort of `order` by key[i] in [0, buckets). */
-function countingSortBy(order: Uint32Array, key: Uint32Array, buckets: number): Uint32Array {
+/** Stable counting sort of `order` by key[i] - base in [0, buckets), into `out`. */
+function countingSortBy(order: Uint32Array, key: Uint32Array, base: number, buckets: number, out: Uint32Array): void {
   const count = new Uint32Array(buckets + 1);
-  for (let k = 0; k < order.length; k++) count[key[order[k]] + 1]++;
+  for (let k = 0; k < order.length; k++) count[key[order[k]] - base + 1]++;
   for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
-  const out = new Uint32Array(order.length);
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
-    out[count[key[i]]++] = i;
+    out[count[key[i] - base]++] = i;
   }
-  return out;
 }
 
 /** Rank of each feature id in byte order (the order of the ascii feature_id dimension). */

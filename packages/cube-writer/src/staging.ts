@@ -12,7 +12,7 @@
  */
 import { joinUri, type VFS } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
-import type { RowColumns, SortedRows } from "./estimators.js";
+import type { SortedRows } from "./estimators.js";
 import { STAGING_DIR } from "./layout.js";
 
 const MAGIC = "CUBESTG3";
@@ -138,30 +138,36 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer;
 }
 
-/** Rows [from, to) of a staged batch; `geneOfRank` gives each feature rank's var index. */
-export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[], geneOfRank: Uint32Array): Promise<RowColumns> {
+/** Columns a chunk of staged rows is read into (reused from chunk to chunk): feature rank, obs group, estimators. */
+export interface RankedRows {
+  rank: Uint32Array;
+  group: Uint32Array;
+  /** Every estimator of the cube, by name. */
+  values: Record<string, Float32Array>;
+}
+
+/** Rows [from, to) of a staged batch into `out` at row `at`, each row's feature as its rank. */
+export async function readStagedRows(vfs: VFS, b: StagedBatch, from: number, to: number, estimatorNames: readonly string[], out: RankedRows, at: number): Promise<void> {
   const n = to - from;
-  const column = async (k: number) => ownBuffer(await vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n));
-  const group = new Uint32Array(await column(0));
-  const values: Record<string, Float32Array> = {};
+  const bytes = (a: Uint32Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset + 4 * at, 4 * n);
+  const column = (k: number, into: Uint32Array | Float32Array) => vfs.read(b.uri, b.columnsAt + 4 * (b.n * k + from), 4 * n, bytes(into));
+  await column(0, out.group);
   const perRow = rowEstimators(estimatorNames);
-  for (let k = 0; k < perRow.length; k++) values[perRow[k]] = new Float32Array(await column(k + 1));
+  for (let k = 0; k < perRow.length; k++) await column(k + 1, out.values[perRow[k]]);
+  const group = out.group;
   for (const e of PER_GROUP) {
     const byId = b.perGroup[e];
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = byId[group[i]];
-    values[e] = out;
+    const dst = out.values[e];
+    for (let i = at; i < at + n; i++) dst[i] = byId[group[i]];
   }
   // a row's feature is the rank whose run holds it
-  const gene = new Uint32Array(n);
   let r = 0;
   while (b.rankStart[r + 1] <= from) r++;
   for (let i = from; i < to; r++) {
     const end = Math.min(to, b.rankStart[r + 1]);
-    if (end > i) gene.fill(geneOfRank[r], i - from, end - from);
+    if (end > i) out.rank.fill(r, at + i - from, at + end - from);
     i = Math.max(i, end);
   }
-  return { n, gene, group, values };
 }
 
 export async function removeStaging(vfs: VFS, cubeUri: string): Promise<void> {

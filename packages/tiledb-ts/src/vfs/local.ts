@@ -91,7 +91,7 @@ export class LocalVFS implements VFS {
    * Reads synchronously: tiles are read from the page cache as a rule, and an asynchronous read costs a
    * thread-pool round trip and several promises per call (open, read, close), more CPU than copying a tile.
    */
-  async read(uri: string, offset?: number, length?: number): Promise<Uint8Array> {
+  async read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array> {
     let fd: number;
     try {
       fd = openSync(localPath(uri), "r");
@@ -102,7 +102,8 @@ export class LocalVFS implements VFS {
       const start = offset ?? 0;
       const len = length ?? fstatSync(fd).size - start;
       if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
-      const out = new Uint8Array(len);
+      if (into && into.byteLength < len) throw new TileDBError("E_IO", `read ${uri}: ${len} bytes do not fit the ${into.byteLength}-byte buffer given`);
+      const out = into ? into.subarray(0, len) : new Uint8Array(len);
       let got = 0;
       while (got < len) {
         const bytesRead = readSync(fd, out, got, len - got, start + got);

@@ -10,8 +10,12 @@ export interface VFS {
   exists(uri: string): Promise<boolean>;
   isDir(uri: string): Promise<boolean>;
   size(uri: string): Promise<number>;
-  /** Bytes [offset, offset + length) of the file; the whole file when both are omitted. */
-  read(uri: string, offset?: number, length?: number): Promise<Uint8Array>;
+  /**
+   * Bytes [offset, offset + length) of the file; the whole file when both are omitted. With `into`, the bytes
+   * go to its start (it must hold them) and a view of them is returned: a caller reading many ranges reuses one
+   * buffer instead of a new one per range.
+   */
+  read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * Creates or replaces the file (parents are created) with `data`, or with the parts of a list one after
    * another (a backend writes them without joining them first where it can).

@@ -22,6 +22,8 @@ export class GlobalOrderWriter {
   private pendingCount = 0;
   private closed = false;
   private readonly what: string;
+  /** 0, 1, 2, ...: appended cells are tiled in the order given (kept, as chunks are large and many). */
+  private identity: Uint32Array = new Uint32Array(0);
 
   private constructor(
     readonly arrayUri: string,
@@ -75,7 +77,8 @@ export class GlobalOrderWriter {
       // full tiles straight from the chunk's columns; at least one cell stays pending for the next check
       const rest = n - from;
       const full = rest - (((rest - 1) % cap) + 1);
-      this.tiler.add(dims, attrs, keys, identityPermutation(n), from, from + full);
+      if (this.identity.length < n) this.identity = identityPermutation(n);
+      this.tiler.add(dims, attrs, keys, this.identity, from, from + full);
       this.pending = tailCells(cols, from + full, n);
       this.pendingCount = n - from - full;
     }
