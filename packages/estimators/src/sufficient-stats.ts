@@ -42,6 +42,13 @@ export interface AccumulatorOptions {
   recycle?: SufficientStatsAccumulator;
 }
 
+/** Values placed per pass of `add` (see addLoop), and the scratch they are placed in (shared: one thread). */
+const ADD_SLICE = 1 << 16;
+let sliceAt: Uint32Array | undefined;
+let sliceValue: Float64Array | undefined;
+/** Row positions are kept as uint32: the rows of all open groups hold fewer numbers than this. */
+const MAX_ROW_NUMBERS = 2 ** 32;
+
 /** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
 const FIELDS = 3;
 /** Bytes an open group holds per gene: the three float64 fields (what a caller budgets per (group, gene)). */
@@ -131,6 +138,9 @@ export class SufficientStatsAccumulator {
 
   private grow(capacity: number): void {
     if (capacity <= this.capacity) return;
+    if (capacity * this.nGenes * FIELDS > MAX_ROW_NUMBERS) {
+      throw new EstimatorsError("INVALID_ARGUMENT", `${capacity} open groups of ${this.nGenes} genes exceed the accumulator's ${MAX_ROW_NUMBERS} numbers of rows: take groups sooner`);
+    }
     const grow64 = (a: Float64Array, w: number) => {
       if (a.length === capacity * w) return a;
       const b = new Float64Array(capacity * w);
@@ -163,44 +173,61 @@ export class SufficientStatsAccumulator {
     this.addLoop(cv.view, cv.stride, gv.view, gv.stride, values, n);
   }
 
+  /**
+   * Two passes per slice of at most ADD_SLICE values: the first finds each run's group row and checks the values,
+   * noting where each lands; the second only adds. The second loop is so short that the processor keeps many
+   * of its cache misses (one per value: rows are far larger than any cache) in flight at once: 15 instead of 30
+   * ns a value in a microbenchmark of Census-like tiles into 626 open groups. Each pair still gets its values
+   * in arrival order.
+   */
   private addLoop(cells: Uint32Array, cs: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, n: number): void {
     const nGenes = this.nGenes;
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
     const offset = this.cellOffset;
-    let i = 0;
-    while (i < n) {
-      // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
-      const cell = cells[i * cs];
-      const c = cell - offset;
-      if (!(c >= 0 && c < nCells)) {
-        throw new EstimatorsError(
-          "INDEX_OUT_OF_RANGE",
-          `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
-        );
-      }
-      let end = i + 1;
-      while (end < n && cells[end * cs] === cell) end++;
-      const group = cellGroup[c];
-      if (group < 0) {
-        checkRun(genes, gs, values, i, end, nGenes, cell);
+    sliceAt ??= new Uint32Array(ADD_SLICE);
+    sliceValue ??= new Float64Array(ADD_SLICE);
+    const at = sliceAt;
+    const value = sliceValue;
+    for (let from = 0; from < n; from += ADD_SLICE) {
+      const to = Math.min(n, from + ADD_SLICE);
+      let m = 0;
+      let i = from;
+      while (i < to) {
+        // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
+        const cell = cells[i * cs];
+        const c = cell - offset;
+        if (!(c >= 0 && c < nCells)) {
+          throw new EstimatorsError(
+            "INDEX_OUT_OF_RANGE",
+            `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
+          );
+        }
+        let end = i + 1;
+        while (end < to && cells[end * cs] === cell) end++;
+        const group = cellGroup[c];
+        if (group < 0) {
+          checkRun(genes, gs, values, i, end, nGenes, cell);
+          i = end;
+          continue;
+        }
+        let slot = this.slotOf.get(group);
+        if (slot === undefined) slot = this.openSlot(group);
+        const bit = 1 << (c & 31);
+        if ((this.counted[c >>> 5] & bit) === 0) {
+          this.counted[c >>> 5] |= bit;
+          this.slotNObs[slot] += 1;
+          this.slotSizeFactor[slot] += this.cellSizeFactor[c];
+        }
+        const placed = placeRun(at, value, m, slot * nGenes, genes, gs, values, i, end, nGenes);
+        if (placed < 0) checkRun(genes, gs, values, i, end, nGenes, cell);
+        m = placed;
+        this.slotValues[slot] += end - i;
         i = end;
-        continue;
       }
-      let slot = this.slotOf.get(group);
-      if (slot === undefined) slot = this.openSlot(group);
-      const bit = 1 << (c & 31);
-      if ((this.counted[c >>> 5] & bit) === 0) {
-        this.counted[c >>> 5] |= bit;
-        this.slotNObs[slot] += 1;
-        this.slotSizeFactor[slot] += this.cellSizeFactor[c];
-      }
-      if (!addRun(this.rows, slot * nGenes, genes, gs, values, i, end, nGenes)) checkRun(genes, gs, values, i, end, nGenes, cell);
-      this.slotValues[slot] += end - i;
-      i = end;
+      addPlaced(this.rows, at, value, m);
     }
   }
-
 
   /**
    * Emit the given open groups (all open groups if omitted) and free their rows. Pairs come by (group, gene),
@@ -288,13 +315,15 @@ export class SufficientStatsAccumulator {
 }
 
 /**
- * The hot loop: scatter-add one cell's values [start, end) into its group's row. False at the first invalid
- * gene or value (the caller then reports it; rows may hold a partial run, as the batch is rejected anyway).
+ * First pass over one cell's values [start, end): each value and where its (group, gene) fields start in the rows,
+ * appended at `m`. Returns the new count, or -1 at the first invalid gene or value (the caller then reports it).
  * Nothing records which genes were touched: a branch on "first value of this pair" mispredicts about every
  * other value in half-filled rows, and emission finds the pairs by scanning the rows instead.
  */
-function addRun(
-  rows: Float64Array,
+function placeRun(
+  at: Uint32Array,
+  value: Float64Array,
+  m: number,
   base: number,
   genes: Uint32Array,
   gs: number,
@@ -302,17 +331,26 @@ function addRun(
   start: number,
   end: number,
   nGenes: number,
-): boolean {
-  for (let i = start, gi = start * gs; i < end; i++, gi += gs) {
+): number {
+  for (let i = start, gi = start * gs; i < end; i++, gi += gs, m++) {
     const g = genes[gi];
     const v = values[i];
-    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return false;
-    const k = (base + g) * FIELDS;
+    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return -1;
+    at[m] = (base + g) * FIELDS;
+    value[m] = v;
+  }
+  return m;
+}
+
+/** The hot loop, second pass: add the placed values. */
+function addPlaced(rows: Float64Array, at: Uint32Array, value: Float64Array, m: number): void {
+  for (let j = 0; j < m; j++) {
+    const k = at[j];
+    const v = value[j];
     rows[k] += v;
     rows[k + 1] += v * v;
     rows[k + 2] += 1;
   }
-  return true;
 }
 
 /** Validate one run of values (for cells outside the query, and to name the first bad value). */

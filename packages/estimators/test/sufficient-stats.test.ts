@@ -143,6 +143,21 @@ describe("sufficient statistics are mergeable", () => {
     );
   });
 
+  it("one add of more values than a pass places (runs straddling its slices) equals many small adds", () => {
+    // 150 cells of 1,500 values each: 225,000 values in one add, past several 65,536-value passes
+    const nGenes = 3000;
+    const nCells = 150;
+    const d: Data = {
+      nGenes,
+      cellGroup: Int32Array.from({ length: nCells }, (_, c) => (c % 11 === 10 ? -1 : c % 7)),
+      sizeFactor: Float64Array.from({ length: nCells }, (_, c) => 1 + c / 64),
+      cells: Array.from({ length: nCells }, (_, c) => Array.from({ length: 1500 }, (_, j): [number, number] => [(j * 2 + c) % nGenes, 1 + ((c * 31 + j) % 97) / 4])),
+    };
+    const all = Array.from({ length: nCells }, (_, c) => c);
+    expect(plain(stats(d, all, 1_000_000))).toEqual(plain(stats(d, all, 7)));
+    expect(stats(d, all, 1_000_000).pairs.gene.length).toBeGreaterThan(0);
+  });
+
   it("recycle: a new accumulator reuses the zeroed rows of one whose groups were all taken, never of one with open groups", () => {
     fc.assert(
       fc.property(data, data, (d1, d2) => {
