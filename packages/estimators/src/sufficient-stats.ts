@@ -148,7 +148,12 @@ export class SufficientStatsAccumulator {
       if (this.slotOf.size > 0) b.set(a);
       return b;
     };
+    const fresh = this.rows.length;
     this.rows = grow64(this.rows, this.nGenes * FIELDS);
+    // Write the new rows once now: a new array's pages are mapped on first touch, and the adds read before they
+    // write, so each page would fault twice (mapped to the zero page on the read, copied on the write); one
+    // sequential write faults each page once.
+    if (this.rows.length > fresh) this.rows.fill(0, this.slotOf.size > 0 ? fresh : 0);
     this.slotValues = grow64(this.slotValues, 1);
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
