@@ -237,16 +237,18 @@ export class SufficientStatsAccumulator {
   /**
    * Emit the given open groups (all open groups if omitted) and free their rows. Pairs come by (group, gene),
    * or with `order: "gene"` by (gene, group): the order of an array keyed by (gene, group), whose writer then
-   * need not sort them (`mergeSufficientStats` needs the default order).
+   * need not sort them (`mergeSufficientStats` needs the default order). With `reuse`, an earlier result the
+   * caller is done with, the pairs are written into its arrays where they are large enough (a caller taking
+   * batch after batch then does not have fresh arrays faulted in and zeroed each time).
    */
-  take(groups?: Iterable<number>, options: { order?: "group" | "gene" } = {}): SufficientStats {
+  take(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: SufficientStats } = {}): SufficientStats {
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
     // Outputs sized for the most pairs the groups can have, then cut to the pairs found.
     let bound = 0;
     for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nGenes);
-    const out = emptyStats(this.nGenes, present.length, bound);
+    const out = emptyStats(this.nGenes, present.length, bound, options.reuse?.pairs);
     present.forEach((g, gi) => {
       const slot = slots[gi];
       out.groups.obsGroup[gi] = g;
@@ -378,18 +380,27 @@ function checkRun(
   }
 }
 
-function emptyStats(nGenes: number, nGroups: number, nPairs: number): SufficientStats {
+/** Pair arrays (not zeroed when reused) for `nPairs` pairs; `reuse`'s arrays where large enough. */
+function emptyStats(nGenes: number, nGroups: number, nPairs: number, reuse?: SufficientStats["pairs"]): SufficientStats {
   return {
     nGenes,
     groups: { obsGroup: new Uint32Array(nGroups), nObs: new Float64Array(nGroups), sizeFactor: new Float64Array(nGroups) },
     pairs: {
-      obsGroup: new Uint32Array(nPairs),
-      gene: new Uint32Array(nPairs),
-      sum: new Float64Array(nPairs),
-      sumsq: new Float64Array(nPairs),
-      nnz: new Uint32Array(nPairs),
+      obsGroup: room(Uint32Array, nPairs, reuse?.obsGroup),
+      gene: room(Uint32Array, nPairs, reuse?.gene),
+      sum: room(Float64Array, nPairs, reuse?.sum),
+      sumsq: room(Float64Array, nPairs, reuse?.sumsq),
+      nnz: room(Uint32Array, nPairs, reuse?.nnz),
     },
   };
+}
+
+type NumberArray = Uint32Array | Float32Array | Float64Array;
+
+/** `n` elements over the whole buffer of `old` when it holds them (its contents are overwritten), else a new array. */
+function room<T extends NumberArray>(type: { new (n: number): T; new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number, old?: T): T {
+  if (old && old.buffer instanceof ArrayBuffer && old.buffer.byteLength >= n * type.BYTES_PER_ELEMENT) return new type(old.buffer, 0, n);
+  return new type(n);
 }
 
 function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
@@ -438,18 +449,25 @@ export function mergeSufficientStats(parts: readonly SufficientStats[]): Suffici
   return acc;
 }
 
-/** Expand statistics to cube rows: each pair gets its group's `n_obs` and `size_factor`, all as float32. */
-export function toCubeRows(stats: SufficientStats): CubeRows {
+/**
+ * Expand statistics to cube rows: each pair gets its group's `n_obs` and `size_factor`, all as float32. With
+ * `reuse`, earlier rows the caller is done with, their arrays are overwritten where large enough.
+ */
+export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   const { groups, pairs } = stats;
   const n = pairs.gene.length;
   const rows: CubeRows = {
-    obsGroup: pairs.obsGroup.slice(),
-    gene: pairs.gene.slice(),
-    sum: Float32Array.from(pairs.sum),
-    sumsq: Float32Array.from(pairs.sumsq),
-    sizeFactor: new Float32Array(n),
-    nObs: new Float32Array(n),
+    obsGroup: room(Uint32Array, n, reuse?.obsGroup),
+    gene: room(Uint32Array, n, reuse?.gene),
+    sum: room(Float32Array, n, reuse?.sum),
+    sumsq: room(Float32Array, n, reuse?.sumsq),
+    sizeFactor: room(Float32Array, n, reuse?.sizeFactor),
+    nObs: room(Float32Array, n, reuse?.nObs),
   };
+  rows.obsGroup.set(pairs.obsGroup);
+  rows.gene.set(pairs.gene);
+  rows.sum.set(pairs.sum);
+  rows.sumsq.set(pairs.sumsq);
   // Group totals by group id (pairs may come in either order take gives).
   let maxGroup = -1;
   for (let gi = 0; gi < groups.obsGroup.length; gi++) maxGroup = Math.max(maxGroup, groups.obsGroup[gi]);

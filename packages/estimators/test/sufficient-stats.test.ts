@@ -158,6 +158,45 @@ describe("sufficient statistics are mergeable", () => {
     expect(stats(d, all, 1_000_000).pairs.gene.length).toBeGreaterThan(0);
   });
 
+  it("take and toCubeRows with reuse write into an earlier result's arrays and give the same values", () => {
+    fc.assert(
+      fc.property(data, data, (a, b) => {
+        const first = stats(a, a.cells.map((_, i) => i), 5, "gene");
+        const firstRows = toCubeRows(first);
+        const firstValues = plain(first); // first's arrays are overwritten below
+        const accB = new SufficientStatsAccumulator({ nGenes: b.nGenes, cellGroup: b.cellGroup, cellSizeFactor: b.sizeFactor });
+        const cells: number[] = [];
+        const genes: number[] = [];
+        const values: number[] = [];
+        b.cells.forEach((vals, c) => {
+          for (const [g, v] of vals) {
+            cells.push(c);
+            genes.push(g);
+            values.push(v);
+          }
+        });
+        accB.add(Uint32Array.from(cells), Uint32Array.from(genes), Float32Array.from(values));
+        const reused = accB.take(undefined, { order: "gene", reuse: first });
+        const expected = stats(b, b.cells.map((_, i) => i), 5, "gene");
+        expect(plain(reused)).toEqual(plain(expected));
+        expect(plain(toCubeRows(reused, firstRows))).toEqual(plain(toCubeRows(expected)));
+        // the same data again needs the same room: the arrays are the earlier ones
+        const again = stats(a, a.cells.map((_, i) => i), 5, "gene");
+        const accA = new SufficientStatsAccumulator({ nGenes: a.nGenes, cellGroup: a.cellGroup, cellSizeFactor: a.sizeFactor });
+        a.cells.forEach((vals, c) => {
+          accA.add(Uint32Array.from(vals, () => c), Uint32Array.from(vals, ([g]) => g), Float32Array.from(vals, ([, v]) => v));
+        });
+        const into = accA.take(undefined, { order: "gene", reuse: again });
+        expect(plain(into)).toEqual(firstValues);
+        if (first.pairs.sum.length > 0) {
+          expect(into.pairs.sum.buffer).toBe(again.pairs.sum.buffer);
+          expect(toCubeRows(into, firstRows).sum.buffer).toBe(firstRows.sum.buffer);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("recycle: a new accumulator reuses the zeroed rows of one whose groups were all taken, never of one with open groups", () => {
     fc.assert(
       fc.property(data, data, (d1, d2) => {
