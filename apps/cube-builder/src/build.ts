@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { CubeWriter, type LabelColumn, STAGING_DIR } from "@census-cube/cube-writer";
-import { ACCUMULATOR_BYTES_PER_GENE, OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
+import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri, setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
@@ -196,10 +196,13 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   const planSizeFactors = Float64Array.from(todoIdx, (i) => sizeFactors[i]);
   const nGenes = featureIds.length;
   const workers = opts.maxWorkers;
-  // Each worker's share of the budget bounds how many groups one batch may hold open.
-  const perWorker = Math.max(opts.memoryBudget / workers, WORKER_BASE_BYTES * 2);
+  // Each worker's share of the budget (what this process holds now is set aside) bounds how many groups one batch
+  // may hold open: a row per group, and the arrays its pairs are emitted into.
+  const parentBytes = process.memoryUsage().rss;
+  const perWorker = Math.max((opts.memoryBudget - parentBytes) / workers, WORKER_BASE_BYTES * 2);
   const readBudget = Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4));
-  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / (nGenes * ACCUMULATOR_BYTES_PER_GENE)));
+  const groupBytes = nGenes * (ACCUMULATOR_BYTES_PER_GENE + EMIT_BYTES_PER_GENE);
+  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / groupBytes));
   const batches = planBatches(planJoinids, planGroups, groups.nGroups, {
     minBatchCells: opts.minBatchSize,
     maxBatchCells: Number.MAX_SAFE_INTEGER,
@@ -228,15 +231,19 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
     const executor = new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
       taskModule: new URL("./worker-tasks.js", import.meta.url),
       maxWorkers: Math.min(workers, batches.length),
-      // Resources are bytes: a batch needs a worker's base, read buffers and one accumulator row per group.
-      maxResources: opts.memoryBudget,
+      // Resources are bytes: a batch needs a worker's base, read buffers, and per group a row and emission arrays.
+      maxResources: Math.max(1, opts.memoryBudget - parentBytes),
       workerStartup: { task: "startWorker", args: [init] },
       // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
       execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     });
     try {
-      // Largest batches first, so the last ones to finish are short and no worker waits long for another.
-      const bySize = batches.slice().sort((a, b) => b.cells.length - a.cells.length || a.id - b.id);
+      // Largest batches first (most groups, then most cells), so the last ones to finish are short and no worker
+      // waits long for another, and a worker's rows, sized by its first batch, are reused whole by the next ones.
+      const bySize = batches.slice().sort((a, b) => b.groups.length - a.groups.length || b.cells.length - a.cells.length || a.id - b.id);
+      // A worker keeps its rows and emission arrays for its next batch (see worker-tasks), sized for the largest
+      // batch it ran: every batch is counted as the largest.
+      const taskBytes = WORKER_BASE_BYTES + readBudget + batches.reduce((m, b) => Math.max(m, b.groups.length), 0) * groupBytes;
       await Promise.all(
         bySize.map((b) => {
           const task: BatchTask = {
@@ -246,8 +253,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
             sizeFactor: Float64Array.from(b.cells, (i) => planSizeFactors[i]),
             ranges: b.ranges,
           };
-          const bytes = WORKER_BASE_BYTES + readBudget + b.groups.length * nGenes * ACCUMULATOR_BYTES_PER_GENE;
-          return executor.submit(bytes, "buildBatch", [task]).then((r: BatchResult) => {
+          return executor.submit(taskBytes, "buildBatch", [task]).then((r: BatchResult) => {
             rows += r.rows;
             nnz += r.nnz;
             progress.batchDone(r.cells, r.nnz);

@@ -35,6 +35,7 @@ export {
   mergeSufficientStats,
   type SufficientStats,
   ACCUMULATOR_BYTES_PER_GENE,
+  EMIT_BYTES_PER_GENE,
   SufficientStatsAccumulator,
   toCubeRows,
 } from "./sufficient-stats.js";

@@ -53,6 +53,12 @@ const MAX_ROW_NUMBERS = 2 ** 32;
 const FIELDS = 3;
 /** Bytes an open group holds per gene: the three float64 fields (what a caller budgets per (group, gene)). */
 export const ACCUMULATOR_BYTES_PER_GENE = FIELDS * 8;
+/**
+ * Bytes per (group, gene) that emitting a group can take besides its row: `take`'s pair arrays (group, gene, nnz as
+ * uint32, sum and sumsq as float64) sized for every gene of the group at most, and `toCubeRows`'s six float32/uint32
+ * columns for each pair.
+ */
+export const EMIT_BYTES_PER_GENE = 28 + 24;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
