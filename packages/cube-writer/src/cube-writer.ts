@@ -292,7 +292,7 @@ export class CubeWriter {
   }
 
   private writeContext(chunkRows?: number): StagedWriteContext {
-    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, geneOfRank: this.geneOfRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
+    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
   }
 
   /**

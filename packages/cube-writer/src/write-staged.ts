@@ -15,8 +15,6 @@ export interface StagedWriteContext {
   vfs: VFS;
   estimatorNames: readonly string[];
   featureRank: Uint32Array;
-  /** The var index of each feature rank (featureRank's inverse). */
-  geneOfRank: Uint32Array;
   /** The feature ids in byte order (rank r at index r). */
   featureIdsByRank: Uint8Array[];
   nGroups: number;
