@@ -151,15 +151,15 @@ export class SufficientStatsAccumulator {
       if (a.length === capacity * w) return a;
       const b = new Float64Array(capacity * w);
       // With no group open every row is zero: copying would only touch the new pages.
-      if (this.slotOf.size > 0) b.set(a);
+      const copied = this.slotOf.size > 0 ? a.length : 0;
+      if (copied > 0) b.set(a);
+      // Write the rest once now: a new array's pages are mapped on first touch, and the adds read before they
+      // write, so each page would fault twice (mapped to the zero page on the read, copied on the write); one
+      // sequential write faults each page once.
+      b.fill(0, copied);
       return b;
     };
-    const fresh = this.rows.length;
     this.rows = grow64(this.rows, this.nGenes * FIELDS);
-    // Write the new rows once now: a new array's pages are mapped on first touch, and the adds read before they
-    // write, so each page would fault twice (mapped to the zero page on the read, copied on the write); one
-    // sequential write faults each page once.
-    if (this.rows.length > fresh) this.rows.fill(0, this.slotOf.size > 0 ? fresh : 0);
     this.slotValues = grow64(this.slotValues, 1);
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
