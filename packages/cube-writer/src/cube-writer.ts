@@ -105,6 +105,8 @@ export class CubeWriter {
   private readonly featureIdsByRank: Uint8Array[];
   private batches = 0;
   private rowsWritten = 0;
+  /** For the staged batches and fragment pieces: written once, read once, kept out of the page cache. */
+  private readonly scratch: VFS;
 
   private constructor(
     readonly cubeUri: string,
@@ -123,6 +125,7 @@ export class CubeWriter {
       this.geneOfRank[r] = g;
     });
     this.featureIdsByRank = Array.from(this.geneOfRank, (g) => featureBytes[g]);
+    this.scratch = vfs.uncached?.() ?? vfs;
   }
 
   get nObsGroups(): number {
@@ -273,7 +276,7 @@ export class CubeWriter {
     const sorted = sortEstimatorRows(rows, ctx);
     if (sorted.n === 0) return 0;
     try {
-      await writeStagedBatch(this.vfs, this.cubeUri, sorted, this.estimatorNames, this.featureRank);
+      await writeStagedBatch(this.scratch, this.cubeUri, sorted, this.estimatorNames, this.featureRank);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
@@ -285,14 +288,14 @@ export class CubeWriter {
 
   /** The staged batches not yet in the array (see isStale). */
   private async liveStaged(): Promise<StagedBatch[]> {
-    const staged = await listStagedBatches(this.vfs, this.cubeUri, this.estimatorNames, this.featureIds.length);
+    const staged = await listStagedBatches(this.scratch, this.cubeUri, this.estimatorNames, this.featureIds.length);
     if (staged.length === 0) return staged;
     const inArray = await arrayGroups(await openArray(joinUri(this.cubeUri, ESTIMATORS_ARRAY), { vfs: this.vfs }), this.nObs.length);
     return staged.filter((b) => !isStale(b, inArray));
   }
 
   private writeContext(chunkRows?: number): StagedWriteContext {
-    return { vfs: this.vfs, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
+    return { vfs: this.vfs, scratch: this.scratch, estimatorNames: this.estimatorNames, featureRank: this.featureRank, featureIdsByRank: this.featureIdsByRank, nGroups: this.nObs.length, chunkRows };
   }
 
   /**
@@ -310,7 +313,7 @@ export class CubeWriter {
   /** Encodes one piece of the staged write and stores it in the folder `outUri` (nothing becomes visible). */
   async encodeStagedPart(part: StagedPart, outUri: string, options: { chunkRows?: number } = {}): Promise<void> {
     const content = await encodeStagedPart(joinUri(this.cubeUri, ESTIMATORS_ARRAY), part, this.writeContext(options.chunkRows));
-    await storeFragmentPiece(outUri, content, this.vfs);
+    await storeFragmentPiece(outUri, content, this.scratch);
   }
 
   /** Joins the encoded pieces (in order) into one estimators fragment, commits it and drops the staged batches. */
@@ -318,11 +321,11 @@ export class CubeWriter {
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
     try {
       const schema = (await openArray(estUri, { vfs: this.vfs })).schema;
-      await commitFragmentPieces(estUri, schema, uris, { vfs: this.vfs, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
+      await commitFragmentPieces(estUri, schema, uris, { vfs: this.scratch, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
-    await removeStaging(this.vfs, this.cubeUri);
+    await removeStaging(this.scratch, this.cubeUri);
   }
 
   /**
@@ -333,7 +336,7 @@ export class CubeWriter {
   private async writeStaged(oneFragment: boolean, chunkRows?: number): Promise<void> {
     const live = await this.liveStaged();
     if (live.length === 0) {
-      await removeStaging(this.vfs, this.cubeUri); // stale batches only
+      await removeStaging(this.scratch, this.cubeUri); // stale batches only
       return;
     }
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
@@ -344,7 +347,7 @@ export class CubeWriter {
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
-    await removeStaging(this.vfs, this.cubeUri);
+    await removeStaging(this.scratch, this.cubeUri);
   }
 
   /**

@@ -12,7 +12,10 @@ import { type RankedRows, readStagedRows, type StagedBatch } from "./staging.js"
 export const CHUNK_ROWS = 1 << 21;
 
 export interface StagedWriteContext {
+  /** Where the fragment goes. */
   vfs: VFS;
+  /** Where the staged batches are read from (see CubeWriter's scratch). */
+  scratch: VFS;
   estimatorNames: readonly string[];
   featureRank: Uint32Array;
   /** The feature ids in byte order (rank r at index r). */
@@ -93,7 +96,7 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
       const from = b.rankStart[r0];
       const to = b.rankStart[r1];
       if (to === from) continue;
-      await readStagedRows(ctx.vfs, b, from, to, names, read, base);
+      await readStagedRows(ctx.scratch, b, from, to, names, read, base);
       runStarts.push(Uint32Array.from(b.rankStart.subarray(r0, r1 + 1), (x) => base + x - from));
       base += to - from;
     }

@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TileDBError } from "../errors.js";
+import { appendFilesDirect, readFileDirect, ShortFileError, writeFileDirect } from "./direct-io.js";
 import type { VFS, VfsEntry } from "./vfs.js";
 
 /** Converts `file://` URIs and plain paths to a filesystem path; other schemes are not ours. */
@@ -33,9 +34,20 @@ const CONCAT_BUFFER = 8 * 2 ** 20;
 
 /**
  * The local filesystem backend. Entry URIs keep the caller's style: a `file://` base gives `file://` children,
- * a plain path gives plain paths, so URIs compare equal to what the caller passed.
+ * a plain path gives plain paths, so URIs compare equal to what the caller passed. With `direct`, reads,
+ * writes and appends bypass the page cache where the filesystem allows (see direct-io.ts): `uncached()`.
  */
 export class LocalVFS implements VFS {
+  private direct?: LocalVFS;
+
+  constructor(private readonly options: { direct?: boolean } = {}) {}
+
+  uncached(): VFS {
+    if (this.options.direct) return this;
+    this.direct ??= new LocalVFS({ direct: true });
+    return this.direct;
+  }
+
   private child(base: string, name: string): string {
     if (base.startsWith("file://")) return pathToFileURL(join(localPath(base), name)).href;
     return join(base, name);
@@ -92,6 +104,23 @@ export class LocalVFS implements VFS {
    * thread-pool round trip and several promises per call (open, read, close), more CPU than copying a tile.
    */
   async read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (this.options.direct) {
+      const start = offset ?? 0;
+      const buffer = (len: number) => {
+        if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
+        if (into && into.byteLength < len) throw new TileDBError("E_IO", `read ${uri}: ${len} bytes do not fit the ${into.byteLength}-byte buffer given`);
+        return into ? into.subarray(0, len) : new Uint8Array(len);
+      };
+      let got: Uint8Array | false;
+      try {
+        got = readFileDirect(localPath(uri), start, length, buffer);
+      } catch (err) {
+        if (err instanceof TileDBError) throw err;
+        if (err instanceof ShortFileError) throw new TileDBError("E_IO", `read ${uri}: ${err.message}`);
+        throw ioError("read", uri, err);
+      }
+      if (got !== false) return got;
+    }
     let fd: number;
     try {
       fd = openSync(localPath(uri), "r");
@@ -125,6 +154,7 @@ export class LocalVFS implements VFS {
     const p = localPath(uri);
     try {
       await mkdir(dirname(p), { recursive: true });
+      if (this.options.direct && writeFileDirect(p, data instanceof Uint8Array ? [data] : data)) return;
       if (data instanceof Uint8Array) {
         await writeFile(p, data);
         return;
@@ -153,6 +183,11 @@ export class LocalVFS implements VFS {
       }
       // the first source becomes the file; the others are appended a buffer at a time
       await rename(localPath(sources[0]), target);
+      const rest = sources.slice(1).map(localPath);
+      if (this.options.direct && appendFilesDirect(target, rest)) {
+        for (const s of rest) await rm(s, { force: true });
+        return;
+      }
       const fd = openSync(target, "a");
       try {
         const buf = new Uint8Array(CONCAT_BUFFER);

@@ -30,6 +30,11 @@ export interface VFS {
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */
   remove(uri: string): Promise<void>;
+  /**
+   * The same storage for scratch files, written once and read back once: a backend with a cache bypasses it
+   * there, so they do not fill it (local files: O_DIRECT). Optional; without it, use the VFS itself.
+   */
+  uncached?(): VFS;
 }
 
 export interface VfsEntry {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,55 @@ describe("LocalVFS", () => {
     expect(Buffer.from(await vfs.read(to)).equals(Buffer.concat(parts))).toBe(true);
     for (const u of uris) expect(await vfs.exists(u)).toBe(false);
     await expect(vfs.concat([join(dir, "cat", "nope")], to)).rejects.toThrow(/concat into .*joined\.bin: .*nope/);
+  });
+
+  it("bypasses the page cache when uncached: unaligned parts, offsets and lengths, appends onto a partial block", async () => {
+    const direct = vfs.uncached();
+    expect(direct.uncached?.()).toBe(direct);
+    const bytes = new Uint8Array(9 * 2 ** 20 + 4097).map((_, i) => (i * 7 + (i >> 12)) & 255); // over one 8 MiB bounce buffer
+    const parts = [bytes.subarray(0, 3), bytes.subarray(3, 5000), new Uint8Array(0), bytes.subarray(5000)];
+    const uri = join(dir, "direct", "d.bin");
+    await direct.write(uri, parts);
+    expect(await vfs.size(uri)).toBe(bytes.byteLength);
+    expect(Buffer.from(await vfs.read(uri)).equals(Buffer.from(bytes))).toBe(true);
+    for (const [offset, length] of [[0, 1], [4095, 2], [4096, 4096], [12345, 8 * 2 ** 20 + 3], [bytes.byteLength - 5, 5]]) {
+      expect(Buffer.from(await direct.read(uri, offset, length)).equals(Buffer.from(bytes.subarray(offset, offset + length)))).toBe(true);
+    }
+    const into = new Uint8Array(100);
+    const view = await direct.read(uri, 7, 50, into);
+    expect(view.buffer).toBe(into.buffer);
+    expect([...view]).toEqual([...bytes.subarray(7, 57)]);
+    expect(Buffer.from(await direct.read(uri)).equals(Buffer.from(bytes))).toBe(true);
+    await expect(direct.read(uri, bytes.byteLength - 2, 10)).rejects.toThrow(/d\.bin: file too short/);
+    await expect(direct.read(join(dir, "direct", "missing.bin"))).rejects.toThrow(/missing\.bin/);
+    // appends: onto a file ending mid-block, then onto one ending on a block
+    const a = join(dir, "direct", "a.bin");
+    const b = join(dir, "direct", "b.bin");
+    const c = join(dir, "direct", "c.bin");
+    await direct.write(a, [bytes.subarray(0, 5000)]);
+    await direct.write(b, [bytes.subarray(5000, 8192)]);
+    await direct.write(c, [bytes.subarray(8192)]);
+    const joined = join(dir, "direct", "joined.bin");
+    await direct.concat([a, b, c], joined);
+    expect(Buffer.from(await vfs.read(joined)).equals(Buffer.from(bytes))).toBe(true);
+    for (const u of [a, b, c]) expect(await vfs.exists(u)).toBe(false);
+    await direct.write(uri, [Uint8Array.of(1, 2)]); // replaces, not appends
+    expect([...(await vfs.read(uri))]).toEqual([1, 2]);
+  });
+
+  it.runIf(existsSync("/dev/shm"))("falls back to cached I/O where the filesystem refuses direct I/O (tmpfs)", async () => {
+    const shm = await mkdtemp("/dev/shm/tiledb-ts-vfs-");
+    try {
+      const direct = vfs.uncached();
+      const [a, b] = [join(shm, "a.bin"), join(shm, "b.bin")];
+      await direct.write(a, [Uint8Array.of(1, 2, 3)]);
+      await direct.write(b, Uint8Array.of(4));
+      expect([...(await direct.read(a, 1, 2))]).toEqual([2, 3]);
+      await direct.concat([a, b], join(shm, "j.bin"));
+      expect([...(await direct.read(join(shm, "j.bin")))]).toEqual([1, 2, 3, 4]);
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
   });
 
   it("accepts file:// URIs and keeps their style in listings", async () => {
