@@ -97,6 +97,12 @@ async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<v
   await vfs.rename(`${uri}.tmp`, uri);
 }
 
+/** A failed estimators write: the writer's own errors (bad staging) as they are, others as E_WRITE. */
+function estimatorsWriteError(cubeUri: string, e: unknown): CubeWriterError {
+  if (e instanceof CubeWriterError) return e;
+  return new CubeWriterError("E_WRITE", `cannot write the estimators of ${cubeUri}: ${(e as Error).message}`, { cause: e });
+}
+
 export class CubeWriter {
   private readonly featureRank: Uint32Array;
   /** The var index of each feature rank. */
@@ -323,7 +329,7 @@ export class CubeWriter {
       const schema = (await openArray(estUri, { vfs: this.vfs })).schema;
       await commitFragmentPieces(estUri, schema, uris, { vfs: this.scratch, timestamp: await nextFragmentTimestamp(estUri, this.vfs) });
     } catch (e) {
-      throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
+      throw estimatorsWriteError(this.cubeUri, e);
     }
     await removeStaging(this.scratch, this.cubeUri);
   }
@@ -345,7 +351,7 @@ export class CubeWriter {
       if (oneFragment) await writeStagedFragment(estUri, live, ctx);
       else for (const b of live) await writeStagedFragment(estUri, [b], ctx);
     } catch (e) {
-      throw new CubeWriterError("E_WRITE", `cannot write the estimators of ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
+      throw estimatorsWriteError(this.cubeUri, e);
     }
     await removeStaging(this.scratch, this.cubeUri);
   }

@@ -169,32 +169,32 @@ export function gather<T extends Uint32Array | Float32Array>(src: T, perm: Uint3
 }
 
 /**
- * The rows' order in the estimators array's global order: by feature rank (`rank[i] - rankBase`, in [0, nRanks)),
- * then group (stable). Two counting passes over precomputed keys; the group pass is skipped when rows already
- * come by group. With `scratch` (two arrays of at least the rows' length) the order is one of them.
+ * The rows' order in the estimators array's global order: by feature rank (in [0, nRanks)), then group
+ * (stable). Two counting passes; the group pass is skipped when rows already come by group.
  */
-export function globalRowOrder(group: Uint32Array, rank: Uint32Array, nGroups: number, nRanks: number, rankBase = 0, scratch?: [Uint32Array, Uint32Array]): Uint32Array {
+export function globalRowOrder(group: Uint32Array, rank: Uint32Array, nGroups: number, nRanks: number): Uint32Array {
   const n = group.length;
-  let [order, spare] = scratch ? [scratch[0].subarray(0, n), scratch[1].subarray(0, n)] : [new Uint32Array(n), new Uint32Array(n)];
+  let order = new Uint32Array(n);
+  let spare = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let byGroup = true;
   for (let i = 1; i < n && byGroup; i++) if (group[i] < group[i - 1]) byGroup = false;
   if (!byGroup) {
-    countingSortBy(order, group, 0, nGroups, spare);
+    countingSortBy(order, group, nGroups, spare);
     [order, spare] = [spare, order];
   }
-  countingSortBy(order, rank, rankBase, nRanks, spare);
+  countingSortBy(order, rank, nRanks, spare);
   return spare;
 }
 
-/** Stable counting sort of `order` by key[i] - base in [0, buckets), into `out`. */
-function countingSortBy(order: Uint32Array, key: Uint32Array, base: number, buckets: number, out: Uint32Array): void {
+/** Stable counting sort of `order` by key[i] in [0, buckets), into `out`. */
+function countingSortBy(order: Uint32Array, key: Uint32Array, buckets: number, out: Uint32Array): void {
   const count = new Uint32Array(buckets + 1);
-  for (let k = 0; k < order.length; k++) count[key[order[k]] - base + 1]++;
+  for (let k = 0; k < order.length; k++) count[key[order[k]] + 1]++;
   for (let b = 0; b < buckets; b++) count[b + 1] += count[b];
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
-    out[count[key[i] - base]++] = i;
+    out[count[key[i]]++] = i;
   }
 }
 

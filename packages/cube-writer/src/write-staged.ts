@@ -4,8 +4,9 @@
  * (feature bytes, then group) and appended to one GlobalOrderWriter, so memory is bounded by the chunk, not
  * by the cube.
  */
-import { type Cells, type FragmentContent, GlobalOrderWriter, type VFS } from "@census-cube/tiledb-ts";
-import { gather, globalRowOrder } from "./estimators.js";
+import { type Cells, type FragmentContent, GlobalOrderWriter, uriBaseName, type VFS } from "@census-cube/tiledb-ts";
+import { CubeWriterError } from "./errors.js";
+import { gather } from "./estimators.js";
 import { type RankedRows, readStagedRows, type StagedBatch } from "./staging.js";
 
 /** Rows per appended chunk by default (~30 bytes each in memory, twice over while sorting and tiling). */
@@ -88,7 +89,7 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
   const capacity = chunks.reduce((m, c) => Math.max(m, c[3]), 0);
   const read = rankedRows(capacity, names);
   const ordered = batches.length > 1 ? rankedRows(capacity, names) : read;
-  const scratch: [Uint32Array, Uint32Array] = [new Uint32Array(capacity), new Uint32Array(capacity)];
+  const order = new Uint32Array(capacity);
   for (const [r0, r1, first, rows] of chunks) {
     const runStarts: Uint32Array[] = []; // per batch with rows here: where each rank's rows start in the chunk
     let base = 0;
@@ -107,11 +108,12 @@ async function appendStagedRows(writer: GlobalOrderWriter, part: StagedPart, ctx
       continue;
     }
     const group = read.group.subarray(0, rows);
-    const perm = (
-      runStarts.length <= MERGE_MAX_PARTS
-        ? mergedOrder(group, runStarts, r1 - r0, scratch[0])
-        : globalRowOrder(group, read.rank.subarray(0, rows), ctx.nGroups, r1 - r0, r0, scratch)
-    ).subarray(lo, hi);
+    const merged = rankGroupOrder(group, runStarts, r1 - r0, ctx.nGroups, order);
+    if (merged.length !== rows) {
+      const files = batches.map((b) => uriBaseName(b.uri)).join(", ");
+      throw new CubeWriterError("E_CORRUPT_STAGING", `staged estimators batches ${files} hold ${rows - merged.length} (feature, obs group) rows twice`);
+    }
+    const perm = merged.subarray(lo, hi);
     gather(read.rank, perm, ordered.rank);
     gather(read.group, perm, ordered.group);
     for (const e of names) gather(read.values[e], perm, ordered.values[e]);
@@ -134,39 +136,43 @@ function estimatorCells(rows: RankedRows, from: number, to: number, byRank: read
   return { feature_id: { codes: rows.rank.subarray(from, to), dictionary: byRank as Uint8Array[] }, obs_group_joinid: rows.group.subarray(from, to), ...values };
 }
 
-/** Up to this many batches in a chunk, their rows are merged rank by rank; more take two counting sorts. */
-const MERGE_MAX_PARTS = 8;
-
 /**
- * The order of a chunk whose parts each hold their rows by (rank, group), groups differing between parts: rank by
- * rank, the parts' runs merged by group (a scan of the parts' heads per row, cheaper than counting sorts for a few
- * parts). `runStarts[p][q]` is where part p's rows of rank q start in the chunk. Written to the start of `out`.
+ * The order of a chunk whose parts each hold their rows by (rank, group), groups differing between parts
+ * (`runStarts[p][q]` is where part p's rows of rank q start in the chunk): rank by rank, every part's rows are
+ * marked in a bitmap over the obs groups, a few kB that stay in cache, and read back in group order. Written to
+ * the start of `out`.
  */
-function mergedOrder(group: Uint32Array, runStarts: Uint32Array[], nRanks: number, out: Uint32Array): Uint32Array {
-  const k = runStarts.length;
-  const pos = new Uint32Array(k);
-  const end = new Uint32Array(k);
+function rankGroupOrder(group: Uint32Array, runStarts: Uint32Array[], nRanks: number, nGroups: number, out: Uint32Array): Uint32Array {
+  const rowOf = new Uint32Array(nGroups);
+  const bits = new Int32Array((nGroups + 31) >>> 5);
   let o = 0;
   for (let q = 0; q < nRanks; q++) {
-    let live = 0;
-    for (let p = 0; p < k; p++) {
-      pos[p] = runStarts[p][q];
-      end[p] = runStarts[p][q + 1];
-      if (pos[p] < end[p]) live++;
-    }
-    while (live > 1) {
-      let best = -1;
-      let bestGroup = 0;
-      for (let p = 0; p < k; p++) {
-        if (pos[p] < end[p] && (best < 0 || group[pos[p]] < bestGroup)) {
-          best = p;
-          bestGroup = group[pos[p]];
-        }
+    let lo = bits.length;
+    let hi = -1;
+    for (const starts of runStarts) {
+      const from = starts[q];
+      const to = starts[q + 1];
+      if (from === to) continue;
+      // a run is sorted by group: its first and last rows bound the words it marks
+      lo = Math.min(lo, group[from] >>> 5);
+      hi = Math.max(hi, group[to - 1] >>> 5);
+      for (let i = from; i < to; i++) {
+        const g = group[i];
+        rowOf[g] = i;
+        bits[g >>> 5] |= 1 << (g & 31);
       }
-      out[o++] = pos[best]++;
-      if (pos[best] === end[best]) live--;
     }
-    for (let p = 0; p < k; p++) while (pos[p] < end[p]) out[o++] = pos[p]++;
+    for (let w = lo; w <= hi; w++) {
+      let x = bits[w];
+      if (x === 0) continue;
+      bits[w] = 0;
+      const base = w << 5;
+      while (x !== 0) {
+        const low = x & -x;
+        out[o++] = rowOf[base + 31 - Math.clz32(low)];
+        x ^= low;
+      }
+    }
   }
-  return out.subarray(0, group.length);
+  return out.subarray(0, o);
 }
