@@ -234,6 +234,9 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       // Resources are bytes: a batch needs a worker's base, read buffers, and per group a row and emission arrays.
       maxResources: Math.max(1, opts.memoryBudget - parentBytes),
       workerStartup: { task: "startWorker", args: [init] },
+      // Workers live for the whole build: each keeps its rows, emission arrays and compiled code from batch to
+      // batch (see worker-tasks), which a replacement would fault in and warm up again.
+      maxTasksPerWorker: Number.POSITIVE_INFINITY,
       // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
       execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     });

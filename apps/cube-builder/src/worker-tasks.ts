@@ -82,6 +82,10 @@ function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { 
 /** Encodes one piece of the final estimators fragment (see CubeWriter.stagedParts) into `outUri`. */
 export async function encodePart(part: StagedPart, outUri: string): Promise<void> {
   if (!writer) throw new Error("worker was not started (startWorker did not run)");
+  // the batches are done: their rows and arrays go back to the system before the encode allocates its own
+  lastAccumulator = undefined;
+  lastStats = undefined;
+  lastRows = undefined;
   await writer.encodeStagedPart(part, outUri);
 }
 
