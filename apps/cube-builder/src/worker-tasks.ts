@@ -4,7 +4,7 @@
  */
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
 import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
-import { type CubeRows, type SufficientStats, SufficientStatsAccumulator, toCubeRows } from "@census-cube/estimators";
+import { type CubeRows, SufficientStatsAccumulator } from "@census-cube/estimators";
 import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
 import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
@@ -55,8 +55,7 @@ let columnOfVar: Int32Array | null = null;
 let geneOfColumn: Uint32Array | null = null;
 /** The previous task's accumulator: its zeroed rows are reused (see AccumulatorOptions.recycle). */
 let lastAccumulator: SufficientStatsAccumulator | undefined;
-/** The previous task's pairs and cube rows, written once: their arrays are reused by the next task. */
-let lastStats: SufficientStats | undefined;
+/** The previous task's cube rows, written once: their arrays are reused by the next task. */
 let lastRows: CubeRows | undefined;
 
 /** Start-up hook: runs once in each new worker before its first task. */
@@ -84,7 +83,6 @@ export async function encodePart(part: StagedPart, outUri: string): Promise<void
   if (!writer) throw new Error("worker was not started (startWorker did not run)");
   // the batches are done: their rows and arrays go back to the system before the encode allocates its own
   lastAccumulator = undefined;
-  lastStats = undefined;
   lastRows = undefined;
   await writer.encodeStagedPart(part, outUri);
 }
@@ -141,13 +139,11 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     if (kept) kept.add(cells, 2, Uint32Array.from(col, (c) => geneOfColumn![c]), 1, data);
   }
   // Pairs by (column, group) are the estimators array's order (feature, then group): staged as they come.
-  const stats = acc.take(undefined, { order: "gene", reuse: lastStats });
+  const cubeRows = acc.takeCubeRows(undefined, { order: "gene", reuse: lastRows });
   if (geneOfColumn !== null) {
-    const gene = stats.pairs.gene;
+    const gene = cubeRows.gene;
     for (let i = 0; i < gene.length; i++) gene[i] = geneOfColumn[gene[i]];
   }
-  const cubeRows = toCubeRows(stats, lastRows);
-  lastStats = stats;
   lastRows = cubeRows;
   const extra = kept?.estimators(
     cubeRows,

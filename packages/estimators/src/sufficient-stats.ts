@@ -54,11 +54,10 @@ const FIELDS = 3;
 /** Bytes an open group holds per gene: the three float64 fields (what a caller budgets per (group, gene)). */
 export const ACCUMULATOR_BYTES_PER_GENE = FIELDS * 8;
 /**
- * Bytes per (group, gene) that emitting a group can take besides its row: `take`'s pair arrays (group, gene, nnz as
- * uint32, sum and sumsq as float64) sized for every gene of the group at most, and `toCubeRows`'s six float32/uint32
- * columns for each pair.
+ * Bytes per (group, gene) that emitting a group with `takeCubeRows` can take besides its row: six 4-byte columns
+ * per pair, sized for every gene of the group at most (`take`'s float64 pairs take 28, and `toCubeRows` 24 more).
  */
-export const EMIT_BYTES_PER_GENE = 28 + 24;
+export const EMIT_BYTES_PER_GENE = 24;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
@@ -248,27 +247,56 @@ export class SufficientStatsAccumulator {
    * batch after batch then does not have fresh arrays faulted in and zeroed each time).
    */
   take(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: SufficientStats } = {}): SufficientStats {
+    const reuse = options.reuse?.pairs;
+    const { totals, pairs } = this.emit(groups, options.order, (n) => ({
+      obsGroup: room(Uint32Array, n, reuse?.obsGroup),
+      gene: room(Uint32Array, n, reuse?.gene),
+      sum: room(Float64Array, n, reuse?.sum),
+      sumsq: room(Float64Array, n, reuse?.sumsq),
+      nnz: room(Uint32Array, n, reuse?.nnz),
+    }));
+    return { nGenes: this.nGenes, groups: totals, pairs: pairs as SufficientStats["pairs"] };
+  }
+
+  /**
+   * `toCubeRows(take(groups, options))` without the float64 pairs in between: the groups are emitted straight
+   * into float32 cube rows (half the memory per pair, one pass fewer), rounded as `toCubeRows` rounds.
+   */
+  takeCubeRows(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: CubeRows } = {}): CubeRows {
+    const reuse = options.reuse;
+    const { totals, pairs } = this.emit(groups, options.order, (n) => ({
+      obsGroup: room(Uint32Array, n, reuse?.obsGroup),
+      gene: room(Uint32Array, n, reuse?.gene),
+      sum: room(Float32Array, n, reuse?.sum),
+      sumsq: room(Float32Array, n, reuse?.sumsq),
+    }));
+    const n = pairs.gene.length;
+    const rows: CubeRows = { ...(pairs as Omit<CubeRows, "sizeFactor" | "nObs">), sizeFactor: room(Float32Array, n, reuse?.sizeFactor), nObs: room(Float32Array, n, reuse?.nObs) };
+    spreadGroupTotals(totals, rows);
+    return rows;
+  }
+
+  /** Emits the groups' pairs into the arrays `alloc` gives for at most n pairs (cut to those found), frees their rows. */
+  private emit(groups: Iterable<number> | undefined, order: "group" | "gene" | undefined, alloc: (n: number) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
     // Outputs sized for the most pairs the groups can have, then cut to the pairs found.
     let bound = 0;
     for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nGenes);
-    const out = emptyStats(this.nGenes, present.length, bound, options.reuse?.pairs);
-    present.forEach((g, gi) => {
-      const slot = slots[gi];
-      out.groups.obsGroup[gi] = g;
-      out.groups.nObs[gi] = this.slotNObs[slot];
-      out.groups.sizeFactor[gi] = this.slotSizeFactor[slot];
+    const out = alloc(bound);
+    const totals = { obsGroup: Uint32Array.from(present), nObs: new Float64Array(present.length), sizeFactor: new Float64Array(present.length) };
+    slots.forEach((slot, gi) => {
+      totals.nObs[gi] = this.slotNObs[slot];
+      totals.sizeFactor[gi] = this.slotSizeFactor[slot];
     });
-    const nPairs = options.order === "gene" ? this.emitByGene(present, slots, out.pairs) : this.emitByGroup(present, slots, out.pairs);
-    const p = out.pairs;
-    out.pairs = {
-      obsGroup: p.obsGroup.subarray(0, nPairs),
-      gene: p.gene.subarray(0, nPairs),
-      sum: p.sum.subarray(0, nPairs),
-      sumsq: p.sumsq.subarray(0, nPairs),
-      nnz: p.nnz.subarray(0, nPairs),
+    const nPairs = order === "gene" ? this.emitByGene(present, slots, out) : this.emitByGroup(present, slots, out);
+    const pairs: PairColumns = {
+      obsGroup: out.obsGroup.subarray(0, nPairs),
+      gene: out.gene.subarray(0, nPairs),
+      sum: out.sum.subarray(0, nPairs),
+      sumsq: out.sumsq.subarray(0, nPairs),
+      nnz: out.nnz?.subarray(0, nPairs),
     };
     for (let gi = 0; gi < present.length; gi++) {
       const slot = slots[gi];
@@ -278,11 +306,11 @@ export class SufficientStatsAccumulator {
       this.slotOf.delete(present[gi]);
       this.freeSlots.push(slot);
     }
-    return out;
+    return { totals, pairs };
   }
 
   /** Each group's row in gene order (a sequential scan); returns the number of pairs. */
-  private emitByGroup(present: number[], slots: number[], pairs: SufficientStats["pairs"]): number {
+  private emitByGroup(present: number[], slots: number[], pairs: PairColumns): number {
     const rows = this.rows;
     let p = 0;
     for (let gi = 0; gi < present.length; gi++) {
@@ -298,7 +326,7 @@ export class SufficientStatsAccumulator {
    * Gene by gene across the groups' rows: every slot is visited, but the rows are read as a few sequential
    * streams (about half of all slots hold a pair in Census-like batches). Returns the number of pairs.
    */
-  private emitByGene(present: number[], slots: number[], pairs: SufficientStats["pairs"]): number {
+  private emitByGene(present: number[], slots: number[], pairs: PairColumns): number {
     const at = Float64Array.from(slots, (slot) => slot * this.nGenes * FIELDS);
     const rows = this.rows;
     const nSlots = at.length;
@@ -313,13 +341,13 @@ export class SufficientStatsAccumulator {
   }
 
   /** Moves one (group, gene) pair to output position `p` and zeroes its slot; returns the next position. */
-  private emitPair(pairs: SufficientStats["pairs"], p: number, group: number, gene: number, k: number): number {
+  private emitPair(pairs: PairColumns, p: number, group: number, gene: number, k: number): number {
     const rows = this.rows;
     pairs.obsGroup[p] = group;
     pairs.gene[p] = gene;
     pairs.sum[p] = rows[k];
     pairs.sumsq[p] = rows[k + 1];
-    pairs.nnz[p] = rows[k + 2];
+    if (pairs.nnz) pairs.nnz[p] = rows[k + 2];
     rows[k] = 0;
     rows[k + 1] = 0;
     rows[k + 2] = 0;
@@ -386,19 +414,22 @@ function checkRun(
   }
 }
 
-/** Pair arrays (not zeroed when reused) for `nPairs` pairs; `reuse`'s arrays where large enough. */
-function emptyStats(nGenes: number, nGroups: number, nPairs: number, reuse?: SufficientStats["pairs"]): SufficientStats {
+/** Zeroed statistics for `nGroups` groups and `nPairs` pairs. */
+function emptyStats(nGenes: number, nGroups: number, nPairs: number): SufficientStats {
   return {
     nGenes,
     groups: { obsGroup: new Uint32Array(nGroups), nObs: new Float64Array(nGroups), sizeFactor: new Float64Array(nGroups) },
-    pairs: {
-      obsGroup: room(Uint32Array, nPairs, reuse?.obsGroup),
-      gene: room(Uint32Array, nPairs, reuse?.gene),
-      sum: room(Float64Array, nPairs, reuse?.sum),
-      sumsq: room(Float64Array, nPairs, reuse?.sumsq),
-      nnz: room(Uint32Array, nPairs, reuse?.nnz),
-    },
+    pairs: { obsGroup: new Uint32Array(nPairs), gene: new Uint32Array(nPairs), sum: new Float64Array(nPairs), sumsq: new Float64Array(nPairs), nnz: new Uint32Array(nPairs) },
   };
+}
+
+/** Where emission writes (group, gene, sum, sumsq[, nnz]) per pair: float64 statistics or float32 cube rows. */
+interface PairColumns {
+  obsGroup: Uint32Array;
+  gene: Uint32Array;
+  sum: Float64Array | Float32Array;
+  sumsq: Float64Array | Float32Array;
+  nnz?: Uint32Array;
 }
 
 type NumberArray = Uint32Array | Float32Array | Float64Array;
@@ -474,17 +505,21 @@ export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   rows.gene.set(pairs.gene);
   rows.sum.set(pairs.sum);
   rows.sumsq.set(pairs.sumsq);
-  // Group totals by group id (pairs may come in either order take gives).
+  spreadGroupTotals(groups, rows);
+  return rows;
+}
+
+/** Each row's group `n_obs` and `size_factor` (rows may come in either order take gives). */
+function spreadGroupTotals(groups: SufficientStats["groups"], rows: CubeRows): void {
   let maxGroup = -1;
   for (let gi = 0; gi < groups.obsGroup.length; gi++) maxGroup = Math.max(maxGroup, groups.obsGroup[gi]);
   const indexOf = new Int32Array(maxGroup + 1).fill(-1);
   for (let gi = 0; gi < groups.obsGroup.length; gi++) indexOf[groups.obsGroup[gi]] = gi;
-  for (let k = 0; k < n; k++) {
-    const g = pairs.obsGroup[k];
+  for (let k = 0; k < rows.obsGroup.length; k++) {
+    const g = rows.obsGroup[k];
     const gi = g < indexOf.length ? indexOf[g] : -1;
-    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
+    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${rows.gene[k]}) has no group totals`);
     rows.sizeFactor[k] = groups.sizeFactor[gi];
     rows.nObs[k] = groups.nObs[gi];
   }
-  return rows;
 }

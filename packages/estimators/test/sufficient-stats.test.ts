@@ -36,6 +36,11 @@ const data: fc.Arbitrary<Data> = fc
 
 /** Feed the given cells (in the given order), one batch per `batchSize` stored values. */
 function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gene"): SufficientStats {
+  return filled(d, cellIds, batchSize).take(undefined, { order });
+}
+
+/** An accumulator fed the cells' values `batchSize` at a time. */
+function filled(d: Data, cellIds: number[], batchSize = 7): SufficientStatsAccumulator {
   const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor });
   const cells: number[] = [];
   const genes: number[] = [];
@@ -54,7 +59,7 @@ function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gen
       Float32Array.from(values.slice(s, s + batchSize)),
     );
   }
-  return acc.take(undefined, { order });
+  return acc;
 }
 
 /** Typed arrays as plain arrays, for deep equality. */
@@ -198,6 +203,24 @@ describe("sufficient statistics are mergeable", () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("takeCubeRows equals toCubeRows(take()) for any groups and order, and writes into earlier rows' arrays", () => {
+    fc.assert(
+      fc.property(data, fc.constantFrom<"group" | "gene">("group", "gene"), fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }), (d, order, some) => {
+        const all = d.cells.map((_, i) => i);
+        const [viaPairs, direct] = [filled(d, all), filled(d, all)];
+        // a subset of the groups first, then the rest
+        const first = direct.takeCubeRows(some, { order });
+        expect(plainRows(first)).toEqual(plainRows(toCubeRows(viaPairs.take(some, { order }))));
+        const firstLength = first.sum.length;
+        const rest = direct.takeCubeRows(undefined, { order, reuse: first });
+        expect(plainRows(rest)).toEqual(plainRows(toCubeRows(viaPairs.take(undefined, { order }))));
+        if (rest.sum.length > 0 && rest.sum.length <= firstLength) expect(rest.sum.buffer).toBe(first.sum.buffer);
+        expect(direct.openGroups()).toEqual([]);
+      }),
+      { numRuns: 200 },
     );
   });
 
