@@ -29,6 +29,13 @@ function ioError(op: string, uri: string, err: unknown): TileDBError {
   );
 }
 
+/** Where a read of `len` bytes at `start` goes: the start of the caller's `into`, or a new buffer. */
+function readBuffer(uri: string, start: number, len: number, into?: Uint8Array): Uint8Array {
+  if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
+  if (into && into.byteLength < len) throw new TileDBError("E_IO", `read ${uri}: ${len} bytes do not fit the ${into.byteLength}-byte buffer given`);
+  return into ? into.subarray(0, len) : new Uint8Array(len);
+}
+
 /** Bytes copied per system call when appending one file to another. */
 const CONCAT_BUFFER = 8 * 2 ** 20;
 
@@ -105,15 +112,9 @@ export class LocalVFS implements VFS {
    */
   async read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array> {
     if (this.options.direct) {
-      const start = offset ?? 0;
-      const buffer = (len: number) => {
-        if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
-        if (into && into.byteLength < len) throw new TileDBError("E_IO", `read ${uri}: ${len} bytes do not fit the ${into.byteLength}-byte buffer given`);
-        return into ? into.subarray(0, len) : new Uint8Array(len);
-      };
       let got: Uint8Array | false;
       try {
-        got = readFileDirect(localPath(uri), start, length, buffer);
+        got = readFileDirect(localPath(uri), offset ?? 0, length, (len) => readBuffer(uri, offset ?? 0, len, into));
       } catch (err) {
         if (err instanceof TileDBError) throw err;
         if (err instanceof ShortFileError) throw new TileDBError("E_IO", `read ${uri}: ${err.message}`);
@@ -130,9 +131,7 @@ export class LocalVFS implements VFS {
     try {
       const start = offset ?? 0;
       const len = length ?? fstatSync(fd).size - start;
-      if (start < 0 || len < 0) throw new TileDBError("E_IO", `read ${uri}: invalid range offset=${start} length=${len}`);
-      if (into && into.byteLength < len) throw new TileDBError("E_IO", `read ${uri}: ${len} bytes do not fit the ${into.byteLength}-byte buffer given`);
-      const out = into ? into.subarray(0, len) : new Uint8Array(len);
+      const out = readBuffer(uri, start, len, into);
       let got = 0;
       while (got < len) {
         const bytesRead = readSync(fd, out, got, len - got, start + got);

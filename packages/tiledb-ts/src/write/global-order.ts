@@ -14,10 +14,13 @@ import { radixGlobalOrder } from "./radix-order.js";
 /** Compares cells i and j: negative, zero or positive. */
 export type CellCompare = (i: number, j: number) => number;
 
+/** Coordinates as numbers, exactly: the column itself for types up to 32 bits and float64. */
+export type NumericKey = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
 interface DimKey {
   dim: Dimension;
   /** Exactly representable coordinates (numbers); undefined when bigint comparison is needed. */
-  num?: Float64Array;
+  num?: NumericKey;
   big?: BigInt64Array | BigUint64Array;
   /** Space tile index per cell for dimensions with a tile extent. */
   tile?: Float64Array;
@@ -28,18 +31,21 @@ interface DimKey {
   codes?: Uint32Array;
 }
 
-/** Reads a fixed dimension column as numbers (exact) or bigints. */
-export function dimValues(col: Column): { num?: Float64Array; big?: BigInt64Array | BigUint64Array } {
+/**
+ * Reads a fixed dimension column as numbers (exact) or bigints. Types up to 32 bits and float64 are viewed in
+ * place (every value is exact as a number); a copy per appended chunk would be fresh memory every time.
+ */
+export function dimValues(col: Column): { num?: NumericKey; big?: BigInt64Array | BigUint64Array } {
   const buf = (col.fixed as Uint8Array).buffer;
   const n = col.cellCount;
   switch (col.type) {
-    case Datatype.INT8: return { num: Float64Array.from(new Int8Array(buf, 0, n)) };
-    case Datatype.UINT8: return { num: Float64Array.from(new Uint8Array(buf, 0, n)) };
-    case Datatype.INT16: return { num: Float64Array.from(new Int16Array(buf, 0, n)) };
-    case Datatype.UINT16: return { num: Float64Array.from(new Uint16Array(buf, 0, n)) };
-    case Datatype.INT32: return { num: Float64Array.from(new Int32Array(buf, 0, n)) };
-    case Datatype.UINT32: return { num: Float64Array.from(new Uint32Array(buf, 0, n)) };
-    case Datatype.FLOAT32: return { num: Float64Array.from(new Float32Array(buf, 0, n)) };
+    case Datatype.INT8: return { num: new Int8Array(buf, 0, n) };
+    case Datatype.UINT8: return { num: new Uint8Array(buf, 0, n) };
+    case Datatype.INT16: return { num: new Int16Array(buf, 0, n) };
+    case Datatype.UINT16: return { num: new Uint16Array(buf, 0, n) };
+    case Datatype.INT32: return { num: new Int32Array(buf, 0, n) };
+    case Datatype.UINT32: return { num: new Uint32Array(buf, 0, n) };
+    case Datatype.FLOAT32: return { num: new Float32Array(buf, 0, n) };
     case Datatype.FLOAT64: return { num: new Float64Array(buf, 0, n) };
     default: {
       const big = col.type === Datatype.UINT64 ? new BigUint64Array(buf, 0, n) : new BigInt64Array(buf, 0, n);
@@ -63,7 +69,7 @@ function toNum(v: number | bigint | null): number {
 }
 
 /** Rejects coordinates outside the dimension's domain (and NaN), naming the dimension, cell and value. */
-export function checkDomain(dim: Dimension, key: { num?: Float64Array; big?: BigInt64Array | BigUint64Array }): void {
+export function checkDomain(dim: Dimension, key: { num?: NumericKey; big?: BigInt64Array | BigUint64Array }): void {
   if (!dim.domain) return;
   const [lo, hi] = dim.domain;
   if (key.num) {

@@ -6,19 +6,19 @@
  */
 import { ByteRanges } from "../binary.js";
 import type { ArraySchema } from "../schema.js";
-import { type DimKey, identityPermutation } from "./global-order.js";
+import { type DimKey, identityPermutation, type NumericKey } from "./global-order.js";
 
 /** Most buckets of one counting pass (a 64 KiB-entry count table stays cache-friendly). */
 const DIGIT_BITS = 16;
 
 /** The sort keys, most significant first, as arrays of integers, or null when some key is not an integer. */
-function integerKeys(schema: ArraySchema, keys: DimKey[], n: number): Float64Array[] | null {
+function integerKeys(schema: ArraySchema, keys: DimKey[], n: number): NumericKey[] | null {
   if (schema.cellOrder === "hilbert" && keys.length > 1) return null;
-  const out: Float64Array[] = [];
+  const out: NumericKey[] = [];
   const tiled = (schema.tileOrder === "col-major" ? [...keys].reverse() : keys).filter((k) => k.tile);
   for (const k of tiled) out.push(k.tile as Float64Array);
   for (const k of schema.cellOrder === "col-major" ? [...keys].reverse() : keys) {
-    if (k.codes) out.push(Float64Array.from(k.codes)); // ranks already: codes of an ascending dictionary
+    if (k.codes) out.push(k.codes); // ranks already: codes of an ascending dictionary
     else if (k.bytes) out.push(stringRanks(k.bytes, k.offsets as Float64Array, n));
     else if (k.num) {
       const a = k.num;
