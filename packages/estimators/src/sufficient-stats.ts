@@ -264,32 +264,31 @@ export class SufficientStatsAccumulator {
    */
   takeCubeRows(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: CubeRows } = {}): CubeRows {
     const reuse = options.reuse;
-    const { totals, pairs } = this.emit(groups, options.order, (n) => ({
+    const { pairs } = this.emit(groups, options.order, (n, ofGroup) => ({
       obsGroup: room(Uint32Array, n, reuse?.obsGroup),
       gene: room(Uint32Array, n, reuse?.gene),
       sum: room(Float32Array, n, reuse?.sum),
       sumsq: room(Float32Array, n, reuse?.sumsq),
+      totals: { sizeFactor: room(Float32Array, n, reuse?.sizeFactor), nObs: room(Float32Array, n, reuse?.nObs), ofGroup },
     }));
-    const n = pairs.gene.length;
-    const rows: CubeRows = { ...(pairs as Omit<CubeRows, "sizeFactor" | "nObs">), sizeFactor: room(Float32Array, n, reuse?.sizeFactor), nObs: room(Float32Array, n, reuse?.nObs) };
-    spreadGroupTotals(totals, rows);
-    return rows;
+    const { obsGroup, gene, sum, sumsq, totals } = pairs;
+    return { obsGroup, gene, sum: sum as Float32Array, sumsq: sumsq as Float32Array, sizeFactor: totals!.sizeFactor, nObs: totals!.nObs };
   }
 
   /** Emits the groups' pairs into the arrays `alloc` gives for at most n pairs (cut to those found), frees their rows. */
-  private emit(groups: Iterable<number> | undefined, order: "group" | "gene" | undefined, alloc: (n: number) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
+  private emit(groups: Iterable<number> | undefined, order: "group" | "gene" | undefined, alloc: (n: number, totals: SufficientStats["groups"]) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
     // Outputs sized for the most pairs the groups can have, then cut to the pairs found.
     let bound = 0;
     for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nGenes);
-    const out = alloc(bound);
     const totals = { obsGroup: Uint32Array.from(present), nObs: new Float64Array(present.length), sizeFactor: new Float64Array(present.length) };
     slots.forEach((slot, gi) => {
       totals.nObs[gi] = this.slotNObs[slot];
       totals.sizeFactor[gi] = this.slotSizeFactor[slot];
     });
+    const out = alloc(bound, totals);
     const nPairs = order === "gene" ? this.emitByGene(present, slots, out) : this.emitByGroup(present, slots, out);
     const pairs: PairColumns = {
       obsGroup: out.obsGroup.subarray(0, nPairs),
@@ -297,6 +296,7 @@ export class SufficientStatsAccumulator {
       sum: out.sum.subarray(0, nPairs),
       sumsq: out.sumsq.subarray(0, nPairs),
       nnz: out.nnz?.subarray(0, nPairs),
+      totals: out.totals && { sizeFactor: out.totals.sizeFactor.subarray(0, nPairs), nObs: out.totals.nObs.subarray(0, nPairs), ofGroup: totals },
     };
     for (let gi = 0; gi < present.length; gi++) {
       const slot = slots[gi];
@@ -316,7 +316,7 @@ export class SufficientStatsAccumulator {
     for (let gi = 0; gi < present.length; gi++) {
       const at = slots[gi] * this.nGenes * FIELDS;
       for (let j = 0, k = at; j < this.nGenes; j++, k += FIELDS) {
-        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], gi, j, k);
       }
     }
     return p;
@@ -334,20 +334,24 @@ export class SufficientStatsAccumulator {
     for (let j = 0, off = 0; j < this.nGenes; j++, off += FIELDS) {
       for (let gi = 0; gi < nSlots; gi++) {
         const k = at[gi] + off;
-        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], j, k);
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], gi, j, k);
       }
     }
     return p;
   }
 
   /** Moves one (group, gene) pair to output position `p` and zeroes its slot; returns the next position. */
-  private emitPair(pairs: PairColumns, p: number, group: number, gene: number, k: number): number {
+  private emitPair(pairs: PairColumns, p: number, group: number, gi: number, gene: number, k: number): number {
     const rows = this.rows;
     pairs.obsGroup[p] = group;
     pairs.gene[p] = gene;
     pairs.sum[p] = rows[k];
     pairs.sumsq[p] = rows[k + 1];
     if (pairs.nnz) pairs.nnz[p] = rows[k + 2];
+    if (pairs.totals) {
+      pairs.totals.sizeFactor[p] = pairs.totals.ofGroup.sizeFactor[gi];
+      pairs.totals.nObs[p] = pairs.totals.ofGroup.nObs[gi];
+    }
     rows[k] = 0;
     rows[k + 1] = 0;
     rows[k + 2] = 0;
@@ -423,13 +427,17 @@ function emptyStats(nGenes: number, nGroups: number, nPairs: number): Sufficient
   };
 }
 
-/** Where emission writes (group, gene, sum, sumsq[, nnz]) per pair: float64 statistics or float32 cube rows. */
+/**
+ * Where emission writes per pair: (group, gene, sum, sumsq) and either the pair's nnz (float64 statistics) or
+ * its group's `size_factor` and `n_obs` (float32 cube rows), from the emitted groups' totals in emission order.
+ */
 interface PairColumns {
   obsGroup: Uint32Array;
   gene: Uint32Array;
   sum: Float64Array | Float32Array;
   sumsq: Float64Array | Float32Array;
   nnz?: Uint32Array;
+  totals?: { sizeFactor: Float32Array; nObs: Float32Array; ofGroup: SufficientStats["groups"] };
 }
 
 type NumberArray = Uint32Array | Float32Array | Float64Array;
