@@ -11,9 +11,13 @@ export interface IndexView {
 
 /**
  * View 64-bit integer indices through their low 32-bit words (little-endian), after checking every
- * high word is 0 — so the hot loop reads plain numbers with no BigInt conversion.
+ * high word is 0 — so the hot loop reads plain numbers with no BigInt conversion. With `checkHigh: false` the
+ * caller checks the high words (`view[i * 2 + 1]`) itself, in a pass it makes anyway.
  */
-export function indexView(name: string, a: IndexArray): IndexView {
+export function indexView(name: string, a: IndexArray, options: { checkHigh?: boolean } = {}): IndexView {
+  if ((a instanceof BigInt64Array || a instanceof BigUint64Array) && options.checkHigh === false) {
+    return { view: new Uint32Array(a.buffer, a.byteOffset, a.length * 2), stride: 2 };
+  }
   if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
     const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
     // OR the high words together (no branch per value); look for the culprit only when one is set

@@ -178,8 +178,9 @@ export class SufficientStatsAccumulator {
         `batch arrays differ in length: cells ${cells.length}, genes ${genes.length}, values ${n}`,
       );
     }
-    const cv = indexView("cells", cells);
-    const gv = indexView("genes", genes);
+    // 64-bit indices: their high words are checked in the add's own passes, not in one more pass each
+    const cv = indexView("cells", cells, { checkHigh: false });
+    const gv = indexView("genes", genes, { checkHigh: false });
     this.addLoop(cv.view, cv.stride, gv.view, gv.stride, values, n);
   }
 
@@ -207,14 +208,14 @@ export class SufficientStatsAccumulator {
         // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
         const cell = cells[i * cs];
         const c = cell - offset;
-        if (!(c >= 0 && c < nCells)) {
+        if (!(c >= 0 && c < nCells) || (cs === 2 && cells[i * 2 + 1] !== 0)) {
           throw new EstimatorsError(
             "INDEX_OUT_OF_RANGE",
-            `cells[${i}] is ${cell}: outside the ${nCells} cells starting at joinid ${offset}`,
+            `cells[${i}] is ${wideIndex(cells, cs, i)}: outside the ${nCells} cells starting at joinid ${offset}`,
           );
         }
         let end = i + 1;
-        while (end < to && cells[end * cs] === cell) end++;
+        while (end < to && cells[end * cs] === cell && (cs === 1 || cells[end * 2 + 1] === 0)) end++;
         const group = cellGroup[c];
         if (group < 0) {
           checkRun(genes, gs, values, i, end, nGenes, cell);
@@ -380,7 +381,7 @@ function placeRun(
   for (let i = start, gi = start * gs; i < end; i++, gi += gs, m++) {
     const g = genes[gi];
     const v = values[i];
-    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY)) return -1;
+    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY) || (gs === 2 && genes[gi + 1] !== 0)) return -1;
     at[m] = (base + g) * FIELDS;
     value[m] = v;
   }
@@ -399,6 +400,12 @@ function addPlaced(rows: Float64Array, at: Uint32Array, value: Float64Array, m: 
 }
 
 /** Validate one run of values (for cells outside the query, and to name the first bad value). */
+/** Element i of an index view as a number (its two words when the view is of 64-bit indices), for messages. */
+function wideIndex(view: Uint32Array, stride: number, i: number): number | bigint {
+  if (stride === 1) return view[i];
+  return (BigInt(view[i * 2 + 1] | 0) << 32n) + BigInt(view[i * 2]);
+}
+
 function checkRun(
   genes: Uint32Array,
   gs: number,
@@ -411,7 +418,7 @@ function checkRun(
   for (let i = start; i < end; i++) {
     const g = genes[i * gs];
     const v = values[i];
-    if (!(g < nGenes)) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${g}: must be in [0, ${nGenes})`);
+    if (!(g < nGenes) || (gs === 2 && genes[i * 2 + 1] !== 0)) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${wideIndex(genes, gs, i)}: must be in [0, ${nGenes})`);
     if (!(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
       throw new EstimatorsError("INVALID_COUNT", `values[${i}] (cell ${cell}, gene ${g}) is ${v}: counts must be finite and >= 0`);
     }

@@ -13,6 +13,20 @@ import { byteSizeFor, cellBounds, offsetsToBytes, readBE, writeBE } from "./var-
 
 const decoder = new TextDecoder("latin1");
 
+/** The ids as big-endian integers of `width` bytes each (a loop per width: the tile's hot path). */
+function bigEndianIds(ids: Uint32Array, width: 1 | 2 | 4 | 8): Uint8Array {
+  const n = ids.length;
+  const out = new Uint8Array(n * width);
+  if (width === 1) out.set(ids);
+  else if (width === 2) {
+    for (let i = 0; i < n; i++) {
+      out[2 * i] = ids[i] >>> 8;
+      out[2 * i + 1] = ids[i];
+    }
+  } else for (let i = 0; i < n; i++) writeBE(out, i * width, ids[i], width);
+  return out;
+}
+
 const dictStrings: VarStringForm = {
   forward(data, offsets, step) {
     const { starts, ends } = cellBounds(data.byteLength, offsets, step);
@@ -26,27 +40,26 @@ const dictStrings: VarStringForm = {
     // byte-exact keys (latin1 maps every byte to one code unit).
     const codes = step.varCodes;
     const ranges = new ByteRanges(data);
-    const sameAsPrevious = codes ? (i: number) => codes[i] === codes[i - 1] : (i: number) => ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i]);
     const keyOf = codes ? (i: number): number | string => codes[i] : (i: number): number | string => decoder.decode(data.subarray(starts[i], ends[i]));
     const ids = new Map<number | string, number>();
     const words: number[] = [];
-    const out = new Uint8Array(n * idW);
+    const wordOf = new Uint32Array(n);
     let id = -1;
     for (let i = 0; i < n; i++) {
       // sorted tiles (string dimensions) repeat a word many times in a row: skip the lookup
-      if (i > 0 && sameAsPrevious(i)) {
-        writeBE(out, i * idW, id, idW);
-        continue;
+      const same = i > 0 && (codes ? codes[i] === codes[i - 1] : ranges.equal(starts[i - 1], ends[i - 1], starts[i], ends[i]));
+      if (!same) {
+        const key = keyOf(i);
+        id = ids.get(key) ?? -1;
+        if (id < 0) {
+          id = words.length;
+          ids.set(key, id);
+          words.push(i);
+        }
       }
-      const key = keyOf(i);
-      id = ids.get(key) ?? -1;
-      if (id < 0) {
-        id = words.length;
-        ids.set(key, id);
-        words.push(i);
-      }
-      writeBE(out, i * idW, id, idW);
+      wordOf[i] = id;
     }
+    const out = bigEndianIds(wordOf, idW);
     let dictSize = 0;
     for (const i of words) dictSize += lenW + (ends[i] - starts[i]);
     const sizes = u32Bytes([0, 1, data.byteLength, out.byteLength, n * 8]);
