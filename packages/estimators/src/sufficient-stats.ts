@@ -520,21 +520,17 @@ export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   rows.gene.set(pairs.gene);
   rows.sum.set(pairs.sum);
   rows.sumsq.set(pairs.sumsq);
-  spreadGroupTotals(groups, rows);
-  return rows;
-}
-
-/** Each row's group `n_obs` and `size_factor` (rows may come in either order take gives). */
-function spreadGroupTotals(groups: SufficientStats["groups"], rows: CubeRows): void {
+  // Group totals by group id (pairs may come in either order take gives).
   let maxGroup = -1;
   for (let gi = 0; gi < groups.obsGroup.length; gi++) maxGroup = Math.max(maxGroup, groups.obsGroup[gi]);
   const indexOf = new Int32Array(maxGroup + 1).fill(-1);
   for (let gi = 0; gi < groups.obsGroup.length; gi++) indexOf[groups.obsGroup[gi]] = gi;
-  for (let k = 0; k < rows.obsGroup.length; k++) {
-    const g = rows.obsGroup[k];
+  for (let k = 0; k < n; k++) {
+    const g = pairs.obsGroup[k];
     const gi = g < indexOf.length ? indexOf[g] : -1;
-    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${rows.gene[k]}) has no group totals`);
+    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
     rows.sizeFactor[k] = groups.sizeFactor[gi];
     rows.nObs[k] = groups.nObs[gi];
   }
+  return rows;
 }

@@ -79,14 +79,13 @@ class DirectSink {
     }
   }
 
-  /** Writes what is left (its last block padded), cuts the file there and returns its length. */
-  end(): number {
+  /** Writes what is left (its last block padded) and cuts the file at its true length. */
+  end(): void {
     const length = this.at + this.fill;
     const padded = Math.ceil(this.fill / BLOCK) * BLOCK;
     this.buf.fill(0, this.fill, padded);
     this.writeOut(padded);
     ftruncateSync(this.fd, length);
-    return length;
   }
 
   /** Writes the whole blocks in the buffer and keeps the bytes after them for the next. */
