@@ -39,6 +39,26 @@ function readBuffer(uri: string, start: number, len: number, into?: Uint8Array):
 /** Bytes copied per system call when appending one file to another. */
 const CONCAT_BUFFER = 8 * 2 ** 20;
 
+/** Appends the files at `sources` to the file at `target`, a buffer at a time. */
+function appendFiles(target: string, sources: readonly string[]): void {
+  const fd = openSync(target, "a");
+  try {
+    const buf = new Uint8Array(CONCAT_BUFFER);
+    for (const s of sources) {
+      const src = openSync(s, "r");
+      try {
+        for (let n = readSync(src, buf, 0, buf.byteLength, null); n > 0; n = readSync(src, buf, 0, buf.byteLength, null)) {
+          for (let done = 0; done < n; ) done += writeSync(fd, buf, done, n - done);
+        }
+      } finally {
+        closeSync(src);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The local filesystem backend. Entry URIs keep the caller's style: a `file://` base gives `file://` children,
  * a plain path gives plain paths, so URIs compare equal to what the caller passed. With `direct`, reads,
@@ -183,27 +203,8 @@ export class LocalVFS implements VFS {
       // the first source becomes the file; the others are appended a buffer at a time
       await rename(localPath(sources[0]), target);
       const rest = sources.slice(1).map(localPath);
-      if (this.options.direct && appendFilesDirect(target, rest)) {
-        for (const s of rest) await rm(s, { force: true });
-        return;
-      }
-      const fd = openSync(target, "a");
-      try {
-        const buf = new Uint8Array(CONCAT_BUFFER);
-        for (const s of sources.slice(1)) {
-          const src = openSync(localPath(s), "r");
-          try {
-            for (let n = readSync(src, buf, 0, buf.byteLength, null); n > 0; n = readSync(src, buf, 0, buf.byteLength, null)) {
-              for (let done = 0; done < n; ) done += writeSync(fd, buf, done, n - done);
-            }
-          } finally {
-            closeSync(src);
-          }
-        }
-      } finally {
-        closeSync(fd);
-      }
-      for (const s of sources.slice(1)) await rm(localPath(s), { force: true });
+      if (!(this.options.direct && appendFilesDirect(target, rest))) appendFiles(target, rest);
+      for (const s of rest) await rm(s, { force: true });
     } catch (err) {
       throw ioError(`concat into ${to}:`, sources.join(", "), err);
     }
