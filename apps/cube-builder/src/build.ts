@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { CubeWriter, type LabelColumn, STAGING_DIR } from "@census-cube/cube-writer";
-import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
+import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, OBS_GROUP_COLUMNS, PENDING_BYTES_PER_VALUE, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri, setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
@@ -201,8 +201,11 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   const parentBytes = process.memoryUsage().rss;
   const perWorker = Math.max((opts.memoryBudget - parentBytes) / workers, WORKER_BASE_BYTES * 2);
   const readBudget = Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4));
+  // X values a worker holds back so that a group's cells are added together (a sixteenth of its share, 2^20-2^24).
+  const pendingValues = Math.max(2 ** 20, Math.min(2 ** 24, Math.floor(perWorker / 16 / PENDING_BYTES_PER_VALUE)));
+  const pendingBytes = pendingValues * PENDING_BYTES_PER_VALUE;
   const groupBytes = nGenes * (ACCUMULATOR_BYTES_PER_GENE + EMIT_BYTES_PER_GENE);
-  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget) / groupBytes));
+  const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget - pendingBytes) / groupBytes));
   const batches = planBatches(planJoinids, planGroups, groups.nGroups, {
     minBatchCells: opts.minBatchSize,
     maxBatchCells: Number.MAX_SAFE_INTEGER,
@@ -219,7 +222,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       geneOfVar![Number(v)] = i;
     });
   }
-  const init: WorkerInit = { xUri, cubeUri, cube: writer.state(), geneOfVar, readBudget, estimators: opts.estimators, zstdLevelCap: opts.zstdLevelCap };
+  const init: WorkerInit = { xUri, cubeUri, cube: writer.state(), geneOfVar, readBudget, pendingValues, estimators: opts.estimators, zstdLevelCap: opts.zstdLevelCap };
   log.info(
     { batches: batches.length, workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch, readBudget },
     `${batches.length} batches on up to ${workers} workers, budget ${formatBytes(opts.memoryBudget)}`,
@@ -231,7 +234,8 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
     const executor = new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
       taskModule: new URL("./worker-tasks.js", import.meta.url),
       maxWorkers: Math.min(workers, batches.length),
-      // Resources are bytes: a batch needs a worker's base, read buffers, and per group a row and emission arrays.
+      // Resources are bytes: a batch needs a worker's base, read buffers, held-back values, and per group a row and
+      // emission arrays.
       maxResources: Math.max(1, opts.memoryBudget - parentBytes),
       workerStartup: { task: "startWorker", args: [init] },
       // Workers live for the whole build: each keeps its rows, emission arrays and compiled code from batch to
@@ -246,7 +250,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
       const bySize = batches.slice().sort((a, b) => b.groups.length - a.groups.length || b.cells.length - a.cells.length || a.id - b.id);
       // A worker keeps its rows and emission arrays for its next batch (see worker-tasks), sized for the largest
       // batch it ran: every batch is counted as the largest.
-      const taskBytes = WORKER_BASE_BYTES + readBudget + batches.reduce((m, b) => Math.max(m, b.groups.length), 0) * groupBytes;
+      const taskBytes = WORKER_BASE_BYTES + readBudget + pendingBytes + batches.reduce((m, b) => Math.max(m, b.groups.length), 0) * groupBytes;
       await Promise.all(
         bySize.map((b) => {
           const task: BatchTask = {

@@ -18,6 +18,8 @@ export interface WorkerInit {
   geneOfVar: Int32Array | null;
   /** Bytes of decoded X tiles a task holds at once. */
   readBudget: number;
+  /** X values the accumulator holds back to add a group's cells together (see SufficientStatsAccumulator). */
+  pendingValues: number;
   /** Every estimator the cube holds; extras beyond the additive four make tasks keep their X values. */
   estimators: string[];
   /** Highest zstd level to compress with (null: the schema's). */
@@ -102,7 +104,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     cellSizeFactor[c] = task.sizeFactor[i];
   }
   const nGroups = new Set(task.groupOfCell).size;
-  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups, recycle: lastAccumulator });
+  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups, recycle: lastAccumulator, pendingValues: init.pendingValues });
   lastAccumulator = acc;
   const X = xArray;
   const extras = extraEstimatorNames(init.estimators);

@@ -36,6 +36,8 @@ export {
   type SufficientStats,
   ACCUMULATOR_BYTES_PER_GENE,
   EMIT_BYTES_PER_GENE,
+  DEFAULT_PENDING_VALUES,
   SufficientStatsAccumulator,
   toCubeRows,
 } from "./sufficient-stats.js";
+export { PENDING_BYTES_PER_VALUE } from "./pending-values.js";

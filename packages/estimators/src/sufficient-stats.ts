@@ -1,5 +1,6 @@
 import { EstimatorsError } from "./errors.js";
 import { type IndexArray, indexView } from "./indices.js";
+import { PendingValues } from "./pending-values.js";
 
 /**
  * Additive statistics of a set of cells, mergeable across batches and workers.
@@ -40,12 +41,16 @@ export interface AccumulatorOptions {
    * instead of new ones being allocated, whose every page the kernel would fault in and zero once more.
    */
   recycle?: SufficientStatsAccumulator;
+  /**
+   * Values held back before they are added to the rows (default DEFAULT_PENDING_VALUES; 6 to PENDING_BYTES_PER_VALUE
+   * bytes each): the more, the more of a group's cells are added together while its row is in cache.
+   */
+  pendingValues?: number;
 }
 
-/** Values placed per pass of `add` (see addLoop), and the scratch they are placed in (shared: one thread). */
-const ADD_SLICE = 1 << 16;
-let sliceAt: Uint32Array | undefined;
-let sliceValue: Float64Array | undefined;
+/** Values an accumulator holds back before adding them to its rows, unless told otherwise. */
+export const DEFAULT_PENDING_VALUES = 1 << 20;
+
 /** Row positions are kept as uint32: the rows of all open groups hold fewer numbers than this. */
 const MAX_ROW_NUMBERS = 2 ** 32;
 
@@ -63,8 +68,10 @@ export const EMIT_BYTES_PER_GENE = 24;
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
  *
  * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
- * plus one bit per cell for "already counted". A group is open from its first value until `take` emits it, so
- * a builder streaming X in joinid order keeps only the groups whose cells it has not finished.
+ * plus one bit per cell for "already counted", plus the buffer of values held back (`pendingValues`): they are
+ * added to the rows group by group when it fills and before groups are taken, so that a group's row is in cache
+ * while its cells are added. A group is open from its first value until `take` emits it, so a builder streaming X
+ * in joinid order keeps only the groups whose cells it has not finished.
  */
 export class SufficientStatsAccumulator {
   readonly nGenes: number;
@@ -81,6 +88,7 @@ export class SufficientStatsAccumulator {
   private slotNObs: Float64Array = new Float64Array(0);
   private slotSizeFactor: Float64Array = new Float64Array(0);
   private maxOpen = 0;
+  private pending: PendingValues;
   constructor(options: AccumulatorOptions) {
     const { nGenes, cellGroup, cellSizeFactor } = options;
     if (!Number.isInteger(nGenes) || nGenes < 1) {
@@ -97,23 +105,33 @@ export class SufficientStatsAccumulator {
     this.cellSizeFactor = cellSizeFactor;
     this.cellOffset = options.cellOffset ?? 0;
     this.counted = new Uint32Array(Math.ceil(cellGroup.length / 32));
+    const pendingValues = options.pendingValues ?? DEFAULT_PENDING_VALUES;
+    if (!Number.isInteger(pendingValues) || pendingValues < 1 || pendingValues >= 2 ** 32) {
+      throw new EstimatorsError("INVALID_ARGUMENT", `pendingValues is ${pendingValues}: must be a positive integer below 2^32`);
+    }
     const recycled = options.recycle?.releaseRows(nGenes);
+    this.pending = recycled?.pending.fits(pendingValues, nGenes) ? recycled.pending : new PendingValues(pendingValues, nGenes);
     if (recycled) {
-      this.rows = recycled;
+      this.rows = recycled.rows;
       this.capacity = 0;
-      this.grow(recycled.length / (nGenes * FIELDS));
+      this.grow(recycled.rows.length / (nGenes * FIELDS));
     }
     this.grow(Math.max(1, options.initialGroups ?? 4, this.capacity));
   }
 
-  /** Hands over the rows when every group was taken (they are all zero then), leaving this accumulator empty. */
-  private releaseRows(nGenes: number): Float64Array | null {
+  /**
+   * Hands over the rows and the pending buffer when every group was taken (the rows are all zero then, the buffer
+   * empty), leaving this accumulator empty.
+   */
+  private releaseRows(nGenes: number): { rows: Float64Array; pending: PendingValues } | null {
     if (nGenes !== this.nGenes || this.slotOf.size > 0 || this.capacity === 0) return null;
     const rows = this.rows;
     this.rows = new Float64Array(0);
     this.capacity = 0;
     this.freeSlots = [];
-    return rows;
+    const pending = this.pending;
+    this.pending = new PendingValues(0, 1);
+    return { rows, pending };
   }
 
   /** Groups with values not yet emitted, ascending. */
@@ -124,7 +142,7 @@ export class SufficientStatsAccumulator {
   /** Bytes held by the dense rows now, and the most groups ever open at once. */
   memory(): { bytes: number; openGroups: number; maxOpenGroups: number } {
     return {
-      bytes: this.capacity * this.nGenes * ACCUMULATOR_BYTES_PER_GENE + this.counted.byteLength,
+      bytes: this.capacity * this.nGenes * ACCUMULATOR_BYTES_PER_GENE + this.counted.byteLength + this.pending.bytes,
       openGroups: this.slotOf.size,
       maxOpenGroups: this.maxOpen,
     };
@@ -185,59 +203,66 @@ export class SufficientStatsAccumulator {
   }
 
   /**
-   * Two passes per slice of at most ADD_SLICE values: the first finds each run's group row and checks the values,
-   * noting where each lands; the second only adds. The second loop is so short that the processor keeps many
-   * of its cache misses (one per value: rows are far larger than any cache) in flight at once: 15 instead of 30
-   * ns a value in a microbenchmark of Census-like tiles into 626 open groups. Each pair still gets its values
-   * in arrival order.
+   * Copies the batch's values into the pending buffer, checking them, run by run (a run: consecutive values of one
+   * cell), and counts each cell towards its group's totals in arrival order. Runs of cells outside the query are
+   * checked and dropped. A full buffer is added to the rows first (see `flush`).
    */
   private addLoop(cells: Uint32Array, cs: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, n: number): void {
-    const nGenes = this.nGenes;
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
+    const nGenes = this.nGenes;
     const offset = this.cellOffset;
-    sliceAt ??= new Uint32Array(ADD_SLICE);
-    sliceValue ??= new Float64Array(ADD_SLICE);
-    const at = sliceAt;
-    const value = sliceValue;
-    for (let from = 0; from < n; from += ADD_SLICE) {
-      const to = Math.min(n, from + ADD_SLICE);
-      let m = 0;
-      let i = from;
-      while (i < to) {
-        // Cold part, once per run of one cell's values: find the cell's group row, count the cell once.
-        const cell = cells[i * cs];
-        const c = cell - offset;
-        if (!(c >= 0 && c < nCells) || (cs === 2 && cells[i * 2 + 1] !== 0)) {
-          throw new EstimatorsError(
-            "INDEX_OUT_OF_RANGE",
-            `cells[${i}] is ${wideIndex(cells, cs, i)}: outside the ${nCells} cells starting at joinid ${offset}`,
-          );
-        }
-        let end = i + 1;
-        while (end < to && cells[end * cs] === cell && (cs === 1 || cells[end * 2 + 1] === 0)) end++;
-        const group = cellGroup[c];
-        if (group < 0) {
-          checkRun(genes, gs, values, i, end, nGenes, cell);
-          i = end;
-          continue;
-        }
-        let slot = this.slotOf.get(group);
-        if (slot === undefined) slot = this.openSlot(group);
-        const bit = 1 << (c & 31);
-        if ((this.counted[c >>> 5] & bit) === 0) {
-          this.counted[c >>> 5] |= bit;
-          this.slotNObs[slot] += 1;
-          this.slotSizeFactor[slot] += this.cellSizeFactor[c];
-        }
-        const placed = placeRun(at, value, m, slot * nGenes, genes, gs, values, i, end, nGenes);
-        if (placed < 0) checkRun(genes, gs, values, i, end, nGenes, cell);
-        m = placed;
-        this.slotValues[slot] += end - i;
-        i = end;
-      }
-      addPlaced(this.rows, at, value, m);
+    const pending = this.pending;
+    if (values instanceof Float64Array && !pending.wide) {
+      // float64 counts need not fit the float32 the buffer holds
+      this.flush();
+      pending.widen();
     }
+    const bad = (at: number): never => {
+      checkRun(genes, gs, values, at, at + 1, nGenes, cells[at * cs]);
+      throw new Error(`unreachable: genes[${at}] and values[${at}] were refused, then passed the check`);
+    };
+    let i = 0;
+    while (i < n) {
+      const cell = cells[i * cs];
+      const c = cell - offset;
+      if (!(c >= 0 && c < nCells) || (cs === 2 && cells[i * 2 + 1] !== 0)) {
+        throw new EstimatorsError(
+          "INDEX_OUT_OF_RANGE",
+          `cells[${i}] is ${wideIndex(cells, cs, i)}: outside the ${nCells} cells starting at joinid ${offset}`,
+        );
+      }
+      let end = i + 1;
+      while (end < n && cells[end * cs] === cell && (cs === 1 || cells[end * 2 + 1] === 0)) end++;
+      const group = cellGroup[c];
+      if (group < 0) {
+        checkRun(genes, gs, values, i, end, nGenes, cell);
+        i = end;
+        continue;
+      }
+      let slot = this.slotOf.get(group);
+      if (slot === undefined) slot = this.openSlot(group);
+      const bit = 1 << (c & 31);
+      if ((this.counted[c >>> 5] & bit) === 0) {
+        this.counted[c >>> 5] |= bit;
+        this.slotNObs[slot] += 1;
+        this.slotSizeFactor[slot] += this.cellSizeFactor[c];
+      }
+      this.slotValues[slot] += end - i;
+      while (i < end) {
+        i = pending.append(slot, genes, gs, values, i, end, nGenes, bad);
+        if (i < end) this.flush();
+      }
+    }
+  }
+
+  /**
+   * Adds the pending values to the rows, group row by group row: all of a group's pending cells are added one
+   * after the other, so its row (nGenes x 24 bytes) stays in cache while they are, where in arrival order almost
+   * every value would miss on rows far larger than any cache. Each pair still gets its values in arrival order.
+   */
+  private flush(): void {
+    if (!this.pending.isEmpty) this.pending.addTo(this.rows, this.nGenes, FIELDS);
   }
 
   /**
@@ -278,6 +303,7 @@ export class SufficientStatsAccumulator {
 
   /** Emits the groups' pairs into the arrays `alloc` gives for at most n pairs (cut to those found), frees their rows. */
   private emit(groups: Iterable<number> | undefined, order: "group" | "gene" | undefined, alloc: (n: number, totals: SufficientStats["groups"]) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
+    this.flush();
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
@@ -360,52 +386,13 @@ export class SufficientStatsAccumulator {
   }
 }
 
-/**
- * First pass over one cell's values [start, end): each value and where its (group, gene) fields start in the rows,
- * appended at `m`. Returns the new count, or -1 at the first invalid gene or value (the caller then reports it).
- * Nothing records which genes were touched: a branch on "first value of this pair" mispredicts about every
- * other value in half-filled rows, and emission finds the pairs by scanning the rows instead.
- */
-function placeRun(
-  at: Uint32Array,
-  value: Float64Array,
-  m: number,
-  base: number,
-  genes: Uint32Array,
-  gs: number,
-  values: Float32Array | Float64Array,
-  start: number,
-  end: number,
-  nGenes: number,
-): number {
-  for (let i = start, gi = start * gs; i < end; i++, gi += gs, m++) {
-    const g = genes[gi];
-    const v = values[i];
-    if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY) || (gs === 2 && genes[gi + 1] !== 0)) return -1;
-    at[m] = (base + g) * FIELDS;
-    value[m] = v;
-  }
-  return m;
-}
-
-/** The hot loop, second pass: add the placed values. */
-function addPlaced(rows: Float64Array, at: Uint32Array, value: Float64Array, m: number): void {
-  for (let j = 0; j < m; j++) {
-    const k = at[j];
-    const v = value[j];
-    rows[k] += v;
-    rows[k + 1] += v * v;
-    rows[k + 2] += 1;
-  }
-}
-
-/** Validate one run of values (for cells outside the query, and to name the first bad value). */
 /** Element i of an index view as a number (its two words when the view is of 64-bit indices), for messages. */
 function wideIndex(view: Uint32Array, stride: number, i: number): number | bigint {
   if (stride === 1) return view[i];
   return (BigInt(view[i * 2 + 1] | 0) << 32n) + BigInt(view[i * 2]);
 }
 
+/** Validate one run of values (for cells outside the query, and to name the first bad value). */
 function checkRun(
   genes: Uint32Array,
   gs: number,

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type CubeRows,
+  DEFAULT_PENDING_VALUES,
   EstimatorsError,
   mergeSufficientStats,
   type SufficientStats,
@@ -35,13 +36,16 @@ const data: fc.Arbitrary<Data> = fc
   );
 
 /** Feed the given cells (in the given order), one batch per `batchSize` stored values. */
-function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gene"): SufficientStats {
-  return filled(d, cellIds, batchSize).take(undefined, { order });
+function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gene", pendingValues?: number): SufficientStats {
+  return filled(d, cellIds, batchSize, pendingValues).take(undefined, { order });
 }
 
-/** An accumulator fed the cells' values `batchSize` at a time. */
-function filled(d: Data, cellIds: number[], batchSize = 7): SufficientStatsAccumulator {
-  const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor });
+/**
+ * An accumulator fed the cells' values `batchSize` at a time. `pendingValues: 1` gives the smallest buffer of held
+ * values (4 chunks): values are then added to the rows mid-batch and mid-cell whenever a fifth group comes.
+ */
+function filled(d: Data, cellIds: number[], batchSize = 7, pendingValues?: number): SufficientStatsAccumulator {
+  const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, pendingValues });
   const cells: number[] = [];
   const genes: number[] = [];
   const values: number[] = [];
@@ -139,12 +143,15 @@ describe("sufficient statistics are mergeable", () => {
               sumsq.set(key, (sumsq.get(key) ?? 0) + v * v);
             }
           }
-          const got = stats(rd, real.map((_, i) => i), batch).pairs;
-          expect(got.gene.length).toBe(sum.size);
-          for (let i = 0; i < got.gene.length; i++) {
-            const key = `${got.obsGroup[i]}/${got.gene[i]}`;
-            expect(got.sum[i]).toBe(sum.get(key));
-            expect(got.sumsq[i]).toBe(sumsq.get(key));
+          // held back whole, or added to the rows whenever the smallest buffer runs out of chunks
+          for (const pendingValues of [undefined, 1]) {
+            const got = stats(rd, real.map((_, i) => i), batch, undefined, pendingValues).pairs;
+            expect(got.gene.length).toBe(sum.size);
+            for (let i = 0; i < got.gene.length; i++) {
+              const key = `${got.obsGroup[i]}/${got.gene[i]}`;
+              expect(got.sum[i]).toBe(sum.get(key));
+              expect(got.sumsq[i]).toBe(sumsq.get(key));
+            }
           }
         },
       ),
@@ -152,8 +159,9 @@ describe("sufficient statistics are mergeable", () => {
     );
   });
 
-  it("one add of more values than a pass places (runs straddling its slices) equals many small adds", () => {
-    // 150 cells of 1,500 values each: 225,000 values in one add, past several 65,536-value passes
+  it("values held back in a buffer far smaller than the batch (cells straddling its chunks) equal many small adds", () => {
+    // 150 cells of 1,500 values each in 7 groups: 225,000 values in one add; the smallest buffer holds 4 chunks of
+    // 2,048 values, so it is added to the rows mid-cell, and whenever a fifth group comes
     const nGenes = 3000;
     const nCells = 150;
     const d: Data = {
@@ -163,8 +171,18 @@ describe("sufficient statistics are mergeable", () => {
       cells: Array.from({ length: nCells }, (_, c) => Array.from({ length: 1500 }, (_, j): [number, number] => [(j * 2 + c) % nGenes, 1 + ((c * 31 + j) % 97) / 4])),
     };
     const all = Array.from({ length: nCells }, (_, c) => c);
+    expect(plain(stats(d, all, 1_000_000, undefined, 1))).toEqual(plain(stats(d, all, 7)));
     expect(plain(stats(d, all, 1_000_000))).toEqual(plain(stats(d, all, 7)));
     expect(stats(d, all, 1_000_000).pairs.gene.length).toBeGreaterThan(0);
+  });
+
+  it("float64 values after float32 ones are held as float64 (counts float32 cannot hold are summed exactly)", () => {
+    const acc = new SufficientStatsAccumulator({ nGenes: 2, cellGroup: Int32Array.of(0, 0), cellSizeFactor: Float64Array.of(1, 1) });
+    acc.add(Uint32Array.of(0), Uint32Array.of(1), Float32Array.of(3));
+    acc.add(Uint32Array.of(1), Uint32Array.of(1), Float64Array.of(2 ** 24 + 1));
+    const { pairs } = acc.take();
+    expect(Array.from(pairs.sum)).toEqual([2 ** 24 + 4]);
+    expect(Array.from(pairs.sumsq)).toEqual([9 + (2 ** 24 + 1) ** 2]);
   });
 
   it("take and toCubeRows with reuse write into an earlier result's arrays and give the same values", () => {
@@ -279,7 +297,8 @@ describe("sufficient statistics are mergeable", () => {
     expect(Array.from(rows.sum)).toEqual([5]);
     expect(Array.from(rows.nObs)).toEqual([1]);
     expect(acc.memory().maxOpenGroups).toBe(2);
-    expect(acc.memory().bytes).toBe(2 * 4 * 24 + 4);
+    // two rows of 4 genes, one word of counted-cell bits, the pending buffer (uint16 genes, float32 values)
+    expect(acc.memory().bytes).toBe(2 * 4 * 24 + 4 + DEFAULT_PENDING_VALUES * 6);
   });
 
   it("rejects bad input with a clear error", () => {
