@@ -51,6 +51,10 @@ export interface AccumulatorOptions {
 /** Values an accumulator holds back before adding them to its rows, unless told otherwise. */
 export const DEFAULT_PENDING_VALUES = 1 << 20;
 
+/** Bytes of rows `emitByGene` reads ahead per block of genes: about half of a core's L2 cache. */
+const EMIT_BLOCK_BYTES = 512 << 10;
+let emitReadSink = 0;
+
 /** Row positions are kept as uint32: the rows of all open groups hold fewer numbers than this. */
 const MAX_ROW_NUMBERS = 2 ** 32;
 
@@ -350,20 +354,35 @@ export class SufficientStatsAccumulator {
   }
 
   /**
-   * Gene by gene across the groups' rows: every slot is visited, but the rows are read as a few sequential
-   * streams (about half of all slots hold a pair in Census-like batches). Returns the number of pairs.
+   * Gene by gene across the groups' rows, in blocks of genes: each row's part of a block is first read as one
+   * sequential stream (hundreds of rows read in step, gene by gene, are more streams than the processor's
+   * prefetchers follow), then the block is emitted gene by gene from cache. Every slot is visited (about half hold
+   * a pair in Census-like batches). Returns the number of pairs.
    */
   private emitByGene(present: number[], slots: number[], pairs: PairColumns): number {
-    const at = Float64Array.from(slots, (slot) => slot * this.nGenes * FIELDS);
+    const nGenes = this.nGenes;
+    const at = Float64Array.from(slots, (slot) => slot * nGenes * FIELDS);
+    const groupOf = Uint32Array.from(present);
     const rows = this.rows;
     const nSlots = at.length;
+    // a block of every row fills about 512 KiB
+    const block = Math.max(16, Math.floor(EMIT_BLOCK_BYTES / (nSlots * FIELDS * 8)));
     let p = 0;
-    for (let j = 0, off = 0; j < this.nGenes; j++, off += FIELDS) {
+    let touched = 0;
+    for (let j0 = 0; j0 < nGenes; j0 += block) {
+      const j1 = Math.min(nGenes, j0 + block);
       for (let gi = 0; gi < nSlots; gi++) {
-        const k = at[gi] + off;
-        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], gi, j, k);
+        // one number per cache line brings the line in
+        for (let k = at[gi] + j0 * FIELDS, end = at[gi] + j1 * FIELDS; k < end; k += 8) touched += rows[k];
+      }
+      for (let j = j0, off = j0 * FIELDS; j < j1; j++, off += FIELDS) {
+        for (let gi = 0; gi < nSlots; gi++) {
+          const k = at[gi] + off;
+          if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, groupOf[gi], gi, j, k);
+        }
       }
     }
+    emitReadSink = touched; // keeps the read-ahead from being dropped as dead code
     return p;
   }
 

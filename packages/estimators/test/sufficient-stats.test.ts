@@ -176,6 +176,30 @@ describe("sufficient statistics are mergeable", () => {
     expect(stats(d, all, 1_000_000).pairs.gene.length).toBeGreaterThan(0);
   });
 
+  it('take({ order: "gene" }) over genes in several read-ahead blocks emits every pair once, by (gene, group)', () => {
+    // 40,000 genes in 3 groups: emission reads the rows ahead in blocks of ~7,300 genes
+    const nGenes = 40_000;
+    const nCells = 30;
+    const d: Data = {
+      nGenes,
+      cellGroup: Int32Array.from({ length: nCells }, (_, c) => c % 3),
+      sizeFactor: Float64Array.from({ length: nCells }, () => 1),
+      cells: Array.from({ length: nCells }, (_, c) => {
+        const genes = [...new Set(Array.from({ length: 700 }, (_, t) => (c * 7919 + t * 104_729) % nGenes))].sort((a, b) => a - b);
+        return genes.map((g): [number, number] => [g, 1 + ((g + c) % 9)]);
+      }),
+    };
+    const all = Array.from({ length: nCells }, (_, c) => c);
+    const byGene = stats(d, all, 1000, "gene").pairs;
+    const byGroup = stats(d, all, 1000).pairs;
+    expect(byGene.gene.length).toBe(byGroup.gene.length);
+    const rows = (q: SufficientStats["pairs"]) => Array.from(q.gene, (g, i) => [g, q.obsGroup[i], q.sum[i], q.sumsq[i], q.nnz[i]]);
+    const got = rows(byGene);
+    for (let i = 1; i < got.length; i++) expect(got[i][0] > got[i - 1][0] || (got[i][0] === got[i - 1][0] && got[i][1] > got[i - 1][1])).toBe(true);
+    expect(got.slice().sort((a, b) => a[1] - b[1] || a[0] - b[0])).toEqual(rows(byGroup));
+    expect(new Set(got.map((r) => r[0])).size).toBeGreaterThan(15_000);
+  });
+
   it("float64 values after float32 ones are held as float64 (counts float32 cannot hold are summed exactly)", () => {
     const acc = new SufficientStatsAccumulator({ nGenes: 2, cellGroup: Int32Array.of(0, 0), cellSizeFactor: Float64Array.of(1, 1) });
     acc.add(Uint32Array.of(0), Uint32Array.of(1), Float32Array.of(3));
