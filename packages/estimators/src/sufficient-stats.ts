@@ -53,7 +53,7 @@ export const DEFAULT_PENDING_VALUES = 1 << 20;
 
 /** Bytes of rows `emitByGene` reads ahead per block of genes: about half of a core's L2 cache. */
 const EMIT_BLOCK_BYTES = 512 << 10;
-let emitReadSink = 0;
+let _readAheadSink = 0;
 
 /** Row positions are kept as uint32: the rows of all open groups hold fewer numbers than this. */
 const MAX_ROW_NUMBERS = 2 ** 32;
@@ -382,7 +382,7 @@ export class SufficientStatsAccumulator {
         }
       }
     }
-    emitReadSink = touched; // keeps the read-ahead from being dropped as dead code
+    _readAheadSink = touched; // keeps the read-ahead from being dropped as dead code
     return p;
   }
 
