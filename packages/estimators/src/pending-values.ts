@@ -74,9 +74,9 @@ export class PendingValues {
   }
 
   /**
-   * Appends values [from, to) of one cell to slot `slot` (float64 values only once `wide`), checking each (`bad(i)` is called at the first gene not
-   * below `nGenes` or value not finite and >= 0, and must throw). Returns where it stopped: `to`, or an earlier
-   * index when every chunk is taken (the caller adds what is held, then appends the rest).
+   * Appends values [from, to) of one cell to slot `slot` (float64 values only once `wide`), checking each: `bad(i)`
+   * is called at the first gene not below `nGenes` or value not finite and >= 0, and must throw. Returns where it
+   * stopped: `to`, or an earlier index when every chunk is taken (the caller adds what is held, then appends the rest).
    */
   append(slot: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, from: number, to: number, nGenes: number, bad: (i: number) => never): number {
     if (slot >= this.head.length) this.growSlots(slot + 1);
