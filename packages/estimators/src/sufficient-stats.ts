@@ -320,7 +320,7 @@ export class SufficientStatsAccumulator {
       totals.sizeFactor[gi] = this.slotSizeFactor[slot];
     });
     const out = alloc(bound, totals);
-    const nPairs = order === "gene" ? this.emitByGene(present, slots, out) : this.emitByGroup(present, slots, out);
+    const nPairs = order === "gene" ? this.emitByGene(totals.obsGroup, slots, out) : this.emitByGroup(totals.obsGroup, slots, out);
     const pairs: PairColumns = {
       obsGroup: out.obsGroup.subarray(0, nPairs),
       gene: out.gene.subarray(0, nPairs),
@@ -341,13 +341,13 @@ export class SufficientStatsAccumulator {
   }
 
   /** Each group's row in gene order (a sequential scan); returns the number of pairs. */
-  private emitByGroup(present: number[], slots: number[], pairs: PairColumns): number {
+  private emitByGroup(groupIds: Uint32Array, slots: number[], pairs: PairColumns): number {
     const rows = this.rows;
     let p = 0;
-    for (let gi = 0; gi < present.length; gi++) {
+    for (let gi = 0; gi < groupIds.length; gi++) {
       const at = slots[gi] * this.nGenes * FIELDS;
       for (let j = 0, k = at; j < this.nGenes; j++, k += FIELDS) {
-        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, present[gi], gi, j, k);
+        if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, groupIds[gi], gi, j, k);
       }
     }
     return p;
@@ -359,10 +359,9 @@ export class SufficientStatsAccumulator {
    * prefetchers follow), then the block is emitted gene by gene from cache. Every slot is visited (about half hold
    * a pair in Census-like batches). Returns the number of pairs.
    */
-  private emitByGene(present: number[], slots: number[], pairs: PairColumns): number {
+  private emitByGene(groupIds: Uint32Array, slots: number[], pairs: PairColumns): number {
     const nGenes = this.nGenes;
     const at = Float64Array.from(slots, (slot) => slot * nGenes * FIELDS);
-    const groupOf = Uint32Array.from(present);
     const rows = this.rows;
     const nSlots = at.length;
     // a block of every row fills about 512 KiB
@@ -378,7 +377,7 @@ export class SufficientStatsAccumulator {
       for (let j = j0, off = j0 * FIELDS; j < j1; j++, off += FIELDS) {
         for (let gi = 0; gi < nSlots; gi++) {
           const k = at[gi] + off;
-          if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, groupOf[gi], gi, j, k);
+          if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, groupIds[gi], gi, j, k);
         }
       }
     }
