@@ -1,10 +1,31 @@
-// Sums the per-package vitest JSON reports into the single "N passed, N failed" line that CI reads.
+// Sums the per-package vitest JSON reports into the single "N passed, N failed, N skipped" line that CI reads
+// (skipped counts skipped and todo tests).
 // A package with a test script but no report (it crashed before reporting) counts as one failure.
+//
+// Interop suites must run in full: an interop suite is a test file whose name contains "interop" or "parity"
+// (`test/**/*interop*.test.ts`, `test/**/*parity*.test.ts`): the files that judge our output with the real
+// TileDB stack (Python tiledb / tiledbsoma) or against the reference builder's cubes. A skipped or todo test in
+// one, or an interop file that the package's run did not report at all, counts as a failure.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+
+const INTEROP_FILE = /(interop|parity)[^/]*\.test\.[cm]?[jt]s$/;
+
+/** Test files under dir/test, as paths relative to dir. */
+function testFiles(dir, sub = "test") {
+  const abs = join(dir, sub);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
+    if (e.name === "node_modules") return [];
+    const rel = join(sub, e.name);
+    if (e.isDirectory()) return testFiles(dir, rel);
+    return /\.test\.[cm]?[jt]s$/.test(e.name) ? [rel] : [];
+  });
+}
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 for (const root of ["packages", "apps", "tools"]) {
   if (!existsSync(root)) continue;
   for (const name of readdirSync(root)) {
@@ -22,8 +43,21 @@ for (const root of ["packages", "apps", "tools"]) {
     const r = JSON.parse(readFileSync(report, "utf8"));
     passed += r.numPassedTests;
     failed += r.numFailedTests;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    const files = r.testResults ?? [];
     // A file that fails to load reports no tests but is still a failure.
-    failed += (r.testResults ?? []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    failed += files.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+
+    const reported = new Map(files.map((f) => [relative(resolve(dir), resolve(f.name)), f]));
+    for (const file of testFiles(dir).filter((f) => INTEROP_FILE.test(f))) {
+      const f = reported.get(file);
+      const notRun = f ? f.assertionResults.filter((a) => a.status !== "passed" && a.status !== "failed") : [];
+      if (!f) console.log(`${pkg.name}: interop suite ${file} did not run`);
+      else if (f.assertionResults.length === 0 && f.status !== "failed") console.log(`${pkg.name}: interop suite ${file} ran no tests`);
+      else if (notRun.length > 0) console.log(`${pkg.name}: interop suite ${file} skipped ${notRun.length} test(s): ${notRun.map((a) => a.fullName).join("; ")}`);
+      else continue;
+      failed += 1;
+    }
   }
 }
 // Static checks run by test-all.sh ("typecheck:pass lint:fail").
@@ -35,5 +69,5 @@ for (const check of (process.env.CHECKS ?? "").split(/\s+/).filter(Boolean)) {
     failed += 1;
   }
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of every package (unit, property, crash and Python interop tests) and ends with
-# one line "N passed, N failed". Exits non-zero when any test fails or a package's run produced no report.
+# one line "N passed, N failed, N skipped". Exits non-zero when any test fails, a package's run produced no report,
+# or an interop suite (a test file named *interop*.test.ts or *parity*.test.ts) skipped a test or did not run:
+# see sum-test-results.mjs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHON="${PYTHON:-$PWD/.venv/bin/python}"
 
 find packages apps tools -name test-results.json -not -path '*/node_modules/*' -delete
-pnpm turbo run build --output-logs=errors-only || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+pnpm turbo run build --output-logs=errors-only || { echo "build failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 pnpm turbo run test --continue --concurrency=1
 status=$?
 # Static checks count as one test each in the summary.

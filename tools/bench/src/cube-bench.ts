@@ -6,7 +6,7 @@
  *   - a full X read with Python tiledb (python/read_x_full.py: the libtiledb floor),
  *   - a full X read with tiledb-ts (src/read-x-tiledb-ts.ts),
  * prints wall time, cells/s, nonzeros/s and peak RSS (whole process tree) of each and the ratios, and appends
- * a section with the machine's facts to BENCHMARKS.md.
+ * a section with the machine's facts to docs/benchmarks-history.md (BENCHMARKS.md holds the current table).
  *
  *   pnpm --filter @census-cube/bench bench:cube -- --experiment DIR --work DIR [--max-workers 2]
  *        [--memory-budget 8GiB] [--external 'reference=cd SRC && PY -m builder --cube-uri {cube} --experiment-uri {experiment}']
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     python: { type: "string", default: process.env.PYTHON ?? join(repo, ".venv", "bin", "python") },
     "skip-floor": { type: "boolean", default: false },
     "no-append": { type: "boolean", default: false },
-    "benchmarks-md": { type: "string", default: join(repo, "BENCHMARKS.md") },
+    "benchmarks-md": { type: "string", default: join(repo, "docs/benchmarks-history.md") },
   },
 });
 
