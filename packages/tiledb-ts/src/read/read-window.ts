@@ -55,6 +55,7 @@ export function windowedVfs(inner: VFS, windowBytes = WINDOW_BYTES, maxWindows =
     read,
     write: (uri, data) => inner.write(uri, data),
     concat: (sources, to) => inner.concat(sources, to),
+    writeExclusive: (uri, data) => inner.writeExclusive(uri, data),
     mkdir: (uri) => inner.mkdir(uri),
     rename: (from, to) => inner.rename(from, to),
     remove: (uri) => inner.remove(uri),

@@ -210,6 +210,26 @@ export class LocalVFS implements VFS {
     }
   }
 
+  async writeExclusive(uri: string, data: Uint8Array): Promise<boolean> {
+    const p = localPath(uri);
+    let fd: number;
+    try {
+      await mkdir(dirname(p), { recursive: true });
+      fd = openSync(p, "wx"); // O_CREAT | O_EXCL: the kernel decides the race
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException | undefined)?.code === "EEXIST") return false;
+      throw ioError("create", uri, err);
+    }
+    try {
+      for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done);
+    } catch (err) {
+      throw ioError("write", uri, err);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  }
+
   async mkdir(uri: string): Promise<void> {
     try {
       await mkdir(localPath(uri), { recursive: true });

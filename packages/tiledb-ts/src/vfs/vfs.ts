@@ -26,6 +26,12 @@ export interface VFS {
    * the first and append the others, or join them where they are stored).
    */
   concat(sources: readonly string[], to: string): Promise<void>;
+  /**
+   * Creates the file with `data` (parents are created) only if nothing exists at `uri`; false if something does.
+   * Atomic: of two callers racing for the same `uri`, exactly one gets true (local files: O_EXCL; object stores:
+   * a conditional put). Locks are built on it.
+   */
+  writeExclusive(uri: string, data: Uint8Array): Promise<boolean>;
   mkdir(uri: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */

@@ -63,6 +63,21 @@ describe("LocalVFS", () => {
     await expect(vfs.concat([join(dir, "cat", "nope")], to)).rejects.toThrow(/concat into .*joined\.bin: .*nope/);
   });
 
+  it("creates a file exclusively: one of many racing callers wins, an existing file or folder is left alone", async () => {
+    const uri = join(dir, "excl", "deep", "lock.json");
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => vfs.writeExclusive(uri, Uint8Array.of(i))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect([...(await vfs.read(uri))]).toEqual([winner]);
+    expect(await vfs.writeExclusive(uri, Uint8Array.of(99))).toBe(false);
+    expect([...(await vfs.read(uri))]).toEqual([winner]);
+    expect(await vfs.writeExclusive(join(dir, "excl", "deep"), Uint8Array.of(1))).toBe(false);
+    expect(await vfs.isDir(join(dir, "excl", "deep"))).toBe(true);
+    const fileUri = pathToFileURL(join(dir, "excl", "f.bin")).href;
+    expect(await vfs.writeExclusive(fileUri, new Uint8Array(0))).toBe(true);
+    expect(await vfs.size(fileUri)).toBe(0);
+  });
+
   it("bypasses the page cache when uncached: unaligned parts, offsets and lengths, appends onto a partial block", async () => {
     const direct = vfs.uncached();
     expect(direct.uncached?.()).toBe(direct);
