@@ -1,0 +1,103 @@
+/** The cube a build writes into: created aside and renamed into place, or opened to resume. */
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
+import type { ObsGroups } from "@census-cube/estimators";
+import type { BuildInput } from "./build-input.js";
+import { CubeBuilderError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { BuildOptions } from "./options.js";
+
+/** Whether something is at the cube's path already (an empty directory counts as nothing). */
+export function cubeExists(cubeUri: string): boolean {
+  return existsSync(cubeUri) && readdirSync(cubeUri).length > 0;
+}
+
+/** Fails early, before the input is read, when the cube's folder cannot be created or written. */
+export function checkCubeLocation(cubeUri: string): void {
+  try {
+    mkdirSync(dirname(cubeUri), { recursive: true });
+    accessSync(dirname(cubeUri), constants.W_OK);
+  } catch (e) {
+    throw new CubeBuilderError("E_CUBE_PATH", `cannot write the cube at ${cubeUri}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+const STAGING_MARK = ".cube-builder-staging-";
+
+function stagingPath(cubeUri: string): string {
+  return join(dirname(cubeUri), `${basename(cubeUri)}${STAGING_MARK}${process.pid}`);
+}
+
+/** Removes staging folders that killed builds of this cube left behind. */
+function clearStaleStaging(cubeUri: string): void {
+  const dir = dirname(cubeUri);
+  if (!existsSync(dir)) return;
+  const prefix = `${basename(cubeUri)}${STAGING_MARK}`;
+  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+/** Label columns for cube-writer: per obs group (keyCodes) or per cell (cell codes), as codes into categories. */
+function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array): Record<string, LabelColumn> {
+  const out: Record<string, LabelColumn> = {};
+  groups.columns.forEach((col, c) => {
+    const codes = perGroup ? groups.keyCodes[c] : Int32Array.from(cells!, (i) => col.codes[i]);
+    out[col.name] = { codes, categories: col.categories };
+  });
+  return out;
+}
+
+/**
+ * Creates the cube (obs_groups, size_factors, feature ids, empty estimators) aside and renames it into place, so
+ * a build killed while creating it leaves no half-made cube (and overwriting keeps the old cube until the new one
+ * exists). `exists`: whether something was at the cube's path when the build started.
+ */
+export async function createCube(opts: BuildOptions, input: BuildInput, exists: boolean, log: Logger): Promise<CubeWriter> {
+  const { cubeUri } = opts;
+  const { groups, cellIdx, joinids, sizeFactors } = input;
+  clearStaleStaging(cubeUri);
+  const staging = stagingPath(cubeUri);
+  await CubeWriter.create(staging, {
+    featureIds: input.featureIds,
+    estimators: opts.estimators,
+    obsGroups: { columns: labelColumns(groups, true), nObs: groups.nObs },
+    sizeFactors: {
+      soma_joinid: BigInt64Array.from(cellIdx, (i) => joinids[i]),
+      columns: labelColumns(groups, false, cellIdx),
+      approx_size_factor: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
+    },
+    build: {
+      tool: "cube-builder",
+      experiment_uri: input.experimentUri,
+      measurement_name: opts.measurementName,
+      layer: opts.layer,
+      obs_value_filter: opts.obsValueFilter,
+      max_workers: opts.maxWorkers,
+      memory_budget: opts.memoryBudget,
+      min_batch_size: opts.minBatchSize,
+    },
+  });
+  if (exists) {
+    log.info({ cubeUri }, "replacing the existing cube (--overwrite)");
+    const old = `${staging}-old`;
+    renameSync(cubeUri, old);
+    renameSync(staging, cubeUri);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    if (existsSync(cubeUri)) rmSync(cubeUri, { recursive: true }); // an empty directory
+    renameSync(staging, cubeUri);
+  }
+  return CubeWriter.open(cubeUri);
+}
+
+/** Opens an interrupted build's cube, refusing one made from other input. */
+export async function openCubeToResume(cubeUri: string, input: BuildInput): Promise<CubeWriter> {
+  const writer = await CubeWriter.open(cubeUri);
+  if (writer.nObsGroups !== input.groups.nGroups || writer.featureIds.length !== input.featureIds.length) {
+    throw new CubeBuilderError(
+      "E_RESUME_MISMATCH",
+      `${cubeUri} holds ${writer.nObsGroups} obs groups and ${writer.featureIds.length} features but the input gives ${input.groups.nGroups} and ${input.featureIds.length}: the experiment or filter changed — use --overwrite`,
+    );
+  }
+  return writer;
+}
