@@ -9,3 +9,4 @@ export { type ObsGroupsInput, type ObsGroupsTable, obsGroupsTable } from "./obs-
 export { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 export { type SizeFactorsInput, type SizeFactorsTable, sizeFactorsTable } from "./size-factors.js";
 export { type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
+export { type Cube, type EstimatorsReadOptions, type ObsGroupsReadOptions, type OpenCubeOptions, openCube } from "./open-cube.js";
