@@ -10,3 +10,4 @@ export { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSche
 export { type SizeFactorsInput, type SizeFactorsTable, sizeFactorsTable } from "./size-factors.js";
 export { type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
 export { type Cube, type EstimatorsReadOptions, type ObsGroupsReadOptions, type OpenCubeOptions, openCube } from "./open-cube.js";
+export { type CubeLock, type CubeLockInfo, type CubeLockOptions, acquireCubeLock, cubeLockUri, readCubeLock, staleReason } from "./lock.js";
