@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import workerpool from "workerpool";
 import { BestFitQueue } from "./best-fit-queue.js";
 import { ExecutorError } from "./errors.js";
-import { RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
+import { HEARTBEAT_MARK, RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
 import { canReadRss, readRssBytes } from "./rss.js";
 import { defaultMaxWorkers } from "./worker-count.js";
 import { classifyFailure, exitSeen, type Failure } from "./worker-failure.js";
@@ -42,6 +42,12 @@ export interface ExecutorOptions {
   execArgv?: readonly string[];
   /** Environment of the workers; default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The watchdog: a running task whose worker sends no heartbeat for `timeoutMs` (workers beat every
+   * `timeoutMs / 8` while running a task, and whenever the task calls `heartbeat()`) has its worker killed; the
+   * task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). Off when not given.
+   */
+  watchdog?: { timeoutMs: number; retries?: number };
 }
 
 export interface SubmitOptions {
@@ -93,6 +99,8 @@ interface Job extends TaskInfo {
   resolve: (value: unknown) => void;
   reject: (error: ExecutorError) => void;
   onAbort: (() => void) | null;
+  /** Times the watchdog killed this task's worker and queued it again. */
+  hangRetries: number;
 }
 
 interface Slot {
@@ -107,6 +115,8 @@ interface Slot {
   killReason: ExecutorError | null;
   /** The process is known to have exited (workerpool saw it go). */
   dead: boolean;
+  /** When the running task's worker last showed it was alive (the watchdog's clock). */
+  lastBeat: number;
 }
 
 /** Bound on waiting for a worker to exit after asking it to; then it is killed. */
@@ -138,6 +148,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
   private closed = false;
   private scheduling = false;
   private memoryTimer: NodeJS.Timeout | null = null;
+  private watchdogTimer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: ExecutorOptions) {
@@ -165,6 +176,11 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
         throw new ExecutorError("E_UNSUPPORTED", `maxWorkerRssBytes needs /proc to read worker memory; not available on ${process.platform}`);
       }
     }
+    if (options.watchdog) {
+      positive("watchdog.timeoutMs", options.watchdog.timeoutMs);
+      const retries = options.watchdog.retries ?? 0;
+      if (!(Number.isInteger(retries) && retries >= 0)) throw new ExecutorError("E_INVALID_ARGUMENT", `watchdog.retries must be an integer >= 0, got ${retries}`);
+    }
     if (options.workerStartup && typeof options.workerStartup.task !== "string") {
       throw new ExecutorError("E_INVALID_ARGUMENT", "workerStartup.task must be the name of an exported function");
     }
@@ -178,6 +194,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       job: null,
       killReason: null,
       dead: false,
+      lastBeat: 0,
     }));
   }
 
@@ -235,6 +252,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
         resolve: resolve as (value: unknown) => void,
         reject,
         onAbort: null,
+        hangRetries: 0,
       };
       if (signal) {
         job.onAbort = () => this.abort(job, signal.reason);
@@ -273,6 +291,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     }
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     this.stopMemoryWatch();
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = null;
     await Promise.all(this.slots.map((s) => this.retire(s, "shutdown")));
     this.notifyIdle();
   }
@@ -318,7 +338,15 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       if (!slot.pool) await this.startWorker(slot);
       if (slot.killReason) throw slot.killReason;
       const pool = slot.pool as workerpool.Pool;
-      value = await pool.exec(RUN_METHOD, [job.task, job.args], { on: job.options.onEvent });
+      const watchdog = this.options.watchdog;
+      slot.lastBeat = Date.now();
+      if (watchdog) this.startWatchdog(watchdog.timeoutMs);
+      const onEvent = job.options.onEvent;
+      const on = (payload: unknown) => {
+        slot.lastBeat = Date.now();
+        if (!(payload && typeof payload === "object" && HEARTBEAT_MARK in payload)) onEvent?.(payload);
+      };
+      value = await pool.exec(RUN_METHOD, [job.task, job.args, watchdog ? Math.max(10, Math.floor(watchdog.timeoutMs / 8)) : null], { on });
       slot.tasksRun++;
       // An abort that raced with completion still wins: the caller was told the task is cancelled.
       if (slot.killReason) throw slot.killReason;
@@ -329,7 +357,11 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
           : classifyFailure(err, { task: job.task, pid: slot.pid, heapLimitMb: this.options.maxOldGenerationSizeMb });
       if (failure.kind === "task") slot.tasksRun++;
       if (exitSeen(err)) slot.dead = true;
-      if (slot.killReason) {
+      if (slot.killReason?.code === "E_WORKER_HUNG" && job.hangRetries < (this.options.watchdog?.retries ?? 0)) {
+        job.hangRetries++;
+        requeue = true;
+        retireReason = slot.killReason.code;
+      } else if (slot.killReason) {
         // Killed on purpose (abort, shutdown, memory): that is the task's outcome, whatever else was reported.
         error = slot.killReason;
         retireReason = error.code;
@@ -492,6 +524,26 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       }
     }, this.options.memoryCheckIntervalMs ?? 100);
     this.memoryTimer.unref();
+  }
+
+  /** Kills the worker of any running task that has sent nothing for `timeoutMs`. */
+  private startWatchdog(timeoutMs: number): void {
+    if (this.watchdogTimer) return;
+    this.watchdogTimer = setInterval(() => {
+      const now = Date.now();
+      for (const slot of this.slots) {
+        if (slot.job === null || slot.pid === null || slot.killReason || now - slot.lastBeat <= timeoutMs) continue;
+        const quiet = ((now - slot.lastBeat) / 1000).toFixed(1);
+        this.kill(
+          slot,
+          new ExecutorError(
+            "E_WORKER_HUNG",
+            `worker process ${slot.pid} running task "${slot.job.task}" (#${slot.job.id}) sent no heartbeat for ${quiet} s (watchdog ${timeoutMs / 1000} s; stopped, or stuck in a system call); it was killed`,
+          ),
+        );
+      }
+    }, Math.max(10, Math.floor(timeoutMs / 8)));
+    this.watchdogTimer.unref();
   }
 
   private stopMemoryWatch(): void {

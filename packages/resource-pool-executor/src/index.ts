@@ -1,5 +1,6 @@
 export { BestFitQueue, type Sized } from "./best-fit-queue.js";
 export { ExecutorError } from "./errors.js";
+export { heartbeat } from "./heartbeat.js";
 export {
   type ExecutorEvents,
   type ExecutorOptions,

@@ -24,3 +24,6 @@ export const ENTRY_MARK = "__rpeEntry";
 export interface StartReply {
   pid: number;
 }
+
+/** Marks a worker's heartbeat among the events a task sends (`workerpool.workerEmit`). */
+export const HEARTBEAT_MARK = "__rpeHeartbeat";

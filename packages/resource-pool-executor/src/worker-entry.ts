@@ -4,7 +4,7 @@
  * exported function). Errors it raises itself carry ENTRY_MARK so the parent can tell them from task errors.
  */
 import workerpool from "workerpool";
-import { ENTRY_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
+import { ENTRY_MARK, HEARTBEAT_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
 
 type TaskFn = (...args: unknown[]) => unknown;
 
@@ -71,8 +71,14 @@ function transportable(err: unknown): Error {
   return err;
 }
 
-function run(name: string, args: unknown[]): Promise<unknown> {
+/**
+ * Runs one task. With `heartbeatMs`, the worker's main thread tells the parent it is alive that often: a worker
+ * stopped, or stuck in a system call, goes quiet and the parent's watchdog acts. (A task that computes for long
+ * stretches without yielding calls `heartbeat()` itself.)
+ */
+function run(name: string, args: unknown[], heartbeatMs?: number | null): Promise<unknown> {
   if (poisoned) return Promise.reject(poisoned);
+  const beat = heartbeatMs ? setInterval(() => workerpool.workerEmit({ [HEARTBEAT_MARK]: true }), heartbeatMs) : null;
   return new Promise((resolve, reject) => {
     const fail = (err: unknown) => reject(transportable(err));
     failCurrent = fail;
@@ -83,6 +89,7 @@ function run(name: string, args: unknown[]): Promise<unknown> {
     }
   }).finally(() => {
     failCurrent = null;
+    if (beat) clearInterval(beat);
   });
 }
 
