@@ -46,6 +46,8 @@ export interface DeResult {
   gene: Uint32Array;
   /** Treatment effect on log mean expression (second treatment value vs the first, in code-point order). */
   coef: Float64Array;
+  /** Standard error of `coef` (the square root of the first diagonal entry of (X^T W X)^+). */
+  se: Float64Array;
   z: Float64Array;
   /** Two-sided normal p-value. */
   pval: Float64Array;
@@ -192,6 +194,7 @@ export function differentialExpression(input: DeInput): DeResult {
 
   const genes: number[] = [];
   const coefs: number[] = [];
+  const ses: number[] = [];
   const zs: number[] = [];
   const ps: number[] = [];
   const agg = { sum: new Float32Array(G), sumsq: new Float32Array(G), sizeFactor: new Float32Array(G), nObs: new Float32Array(G) };
@@ -243,6 +246,7 @@ export function differentialExpression(input: DeInput): DeResult {
     }
     const coef = fitCoef(y);
     let z = Number.NaN;
+    let se = Number.NaN;
     if (selmOk) {
       m.fill(0);
       for (let g = 0; g < G; g++) {
@@ -253,17 +257,44 @@ export function differentialExpression(input: DeInput): DeResult {
         }
       }
       const inv00 = pinvFirstRow(m, p, p, PINV_RCOND)[0];
-      z = coef / Math.sqrt(inv00);
+      se = Math.sqrt(inv00);
+      z = coef / se;
     }
     genes.push(gene);
     coefs.push(coef);
+    ses.push(se);
     zs.push(z);
     ps.push(Number.isNaN(z) ? Number.NaN : twoSidedNormalP(z));
   }
   return {
     gene: Uint32Array.from(genes),
     coef: Float64Array.from(coefs),
+    se: Float64Array.from(ses),
     z: Float64Array.from(zs),
     pval: Float64Array.from(ps),
   };
+}
+
+/**
+ * Benjamini–Hochberg adjusted p-values (the step-up false discovery rate procedure, as
+ * `scipy.stats.false_discovery_control(p, method="bh")`): p·m/rank, made monotone from the largest p down, capped
+ * at 1. NaN p-values stay NaN and are not counted in m.
+ */
+export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(p.length).fill(Number.NaN);
+  const order: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (Number.isNaN(v)) continue;
+    if (!(v >= 0 && v <= 1)) throw new EstimatorsError("INVALID_ARGUMENT", `p-value ${i} is ${v}: must be in [0, 1]`);
+    order.push(i);
+  }
+  order.sort((a, b) => p[a] - p[b] || a - b);
+  const m = order.length;
+  let min = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    min = Math.min(min, (p[order[k]] * m) / (k + 1));
+    out[order[k]] = min;
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 export { type CodedColumn, type ColumnInput, codeColumn, type GroupOrder } from "./columns.js";
 export {
+  benjaminiHochberg,
   buildDesign,
   type DeDesign,
   type DeInput,

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binnedMean, wlsFirstCoefficient } from "../src/index.js";
+import { benjaminiHochberg, binnedMean, wlsFirstCoefficient } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../..");
@@ -14,6 +14,7 @@ interface Answers {
   /** `refused`: scipy raised for this input (e.g. bin edges numerically equal); nothing to compare. */
   binned: ({ statistic: (number | null)[]; binnumber: number[] } | { refused: string })[];
   wls: number[];
+  bh: number[][];
   versions: Record<string, string>;
 }
 
@@ -62,7 +63,17 @@ describe(`scipy and scikit-learn on fresh random inputs (FC_SEED=${seed})`, () =
     { seed: seed + 1, numRuns: 60 },
   ).filter((c) => c.rows.some((r) => r.x[0] === 1) && c.rows.some((r) => r.x[0] === 0));
 
+  const bhCases = fc.sample(
+    fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, 0.05, 1e-300), fc.double({ min: 0, max: 1e-6, noNaN: true })), {
+      minLength: 1,
+      maxLength: 300,
+    }),
+    { seed: seed + 2, numRuns: 40 },
+  );
+  bhCases.push([0.01, 0.01, 0.01, 0.5], [1, 1, 1]);
+
   const answers = ask({
+    bh: bhCases,
     binned: binnedCases,
     wls: wlsCases.map((c) => ({ X: c.rows.map((r) => r.x), y: c.rows.map((r) => r.y), w: c.rows.map((r) => r.w) })),
   });
@@ -98,5 +109,18 @@ describe(`scipy and scikit-learn on fresh random inputs (FC_SEED=${seed})`, () =
       const scale = Math.max(1, ...c.rows.map((r) => Math.abs(r.y)));
       expect(Math.abs(coef - expected), `case ${i}: ${coef} vs ${expected}`).toBeLessThanOrEqual(1e-9 * scale);
     });
+  });
+
+  it("false_discovery_control (Benjamini-Hochberg): adjusted p-values; NaN p-values are left out", () => {
+    bhCases.forEach((c, i) => {
+      const ours = benjaminiHochberg(c);
+      answers.bh[i].forEach((e, k) => {
+        expect(Math.abs(ours[k] - e), `case ${i}[${k}]: ${ours[k]} vs ${e}`).toBeLessThanOrEqual(1e-12 * Math.max(e, 1e-300) + 1e-300);
+      });
+    });
+    const withNaN = benjaminiHochberg([0.01, Number.NaN, 0.04]);
+    expect(Number.isNaN(withNaN[1])).toBe(true);
+    expect(Array.from(benjaminiHochberg([0.01, 0.04]))).toEqual([withNaN[0], withNaN[2]]);
+    expect(() => benjaminiHochberg([1.5])).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 });

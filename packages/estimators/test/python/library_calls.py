@@ -2,6 +2,7 @@
 
 binned: scipy.stats.binned_statistic(x, x, bins=n, statistic="mean") -> statistic, binnumber
 wls:    sklearn LinearRegression(tol=1e-6).fit(X, y, sample_weight=w).coef_[0]
+bh:     scipy.stats.false_discovery_control(p, method="bh")
 """
 
 import json
@@ -35,7 +36,8 @@ def main():
             raise SystemExit(f"scikit-learn {__import__('sklearn').__version__} has no LinearRegression(tol=); need >= 1.7")
         m = LinearRegression(tol=1e-6).fit(X, np.array(c["y"], dtype=np.float64), sample_weight=np.array(c["w"], dtype=np.float64))
         wls.append(float(m.coef_[0]))
-    json.dump({"binned": binned, "wls": wls, "versions": {"scipy": stats.__name__ and __import__("scipy").__version__,
+    bh = [[float(v) for v in stats.false_discovery_control(np.array(c, dtype=np.float64), method="bh")] for c in cases.get("bh", [])]
+    json.dump({"binned": binned, "wls": wls, "bh": bh, "versions": {"scipy": stats.__name__ and __import__("scipy").__version__,
                                                          "sklearn": __import__("sklearn").__version__}}, sys.stdout)
 
 

@@ -1,0 +1,103 @@
+/** DE of one chunk of features: read their estimator rows for the selected groups, then the estimators' DE. */
+import type { Cube } from "@census-cube/cube-writer";
+import { differentialExpression } from "@census-cube/estimators";
+import type { SelectedGroups } from "./query.js";
+
+export interface ChunkInput {
+  /** Features of the chunk, contiguous in byte order (one read range). */
+  features: string[];
+  groups: SelectedGroups;
+  treatment: string;
+  covariates: string[];
+  sign: 1 | -1;
+  /** Bytes of decoded tiles a read holds at once. */
+  memoryBudget?: number;
+}
+
+/** Per tested feature (var positions); features without any valid estimate are left out, as in the reference. */
+export interface ChunkResult {
+  feature: Uint32Array;
+  coef: Float64Array;
+  se: Float64Array;
+  z: Float64Array;
+  pval: Float64Array;
+  /** Memento mean of each arm's pooled statistics: (Σ sum + 1) / (Σ size_factor + 1) over the arm's groups. */
+  meanControl: Float64Array;
+  meanCase: Float64Array;
+  /** Estimator rows read. */
+  rows: number;
+}
+
+export async function computeChunk(cube: Cube, input: ChunkInput): Promise<ChunkResult> {
+  const { groups } = input;
+  const parts: { feature: Uint32Array; group: Uint32Array; sum: Float32Array; sumsq: Float32Array; sizeFactor: Float32Array; nObs: Float32Array }[] = [];
+  let n = 0;
+  for await (const b of cube.estimators({
+    features: input.features,
+    obsGroups: groups.obsGroupJoinid,
+    estimators: ["sum", "sumsq", "size_factor", "n_obs"],
+    memoryBudget: input.memoryBudget,
+  })) {
+    parts.push({
+      feature: b.getChild("feature_id")!.data[0].values as Uint32Array,
+      group: b.getChild("obs_group_joinid")!.data[0].values as Uint32Array,
+      sum: b.getChild("sum")!.data[0].values as Float32Array,
+      sumsq: b.getChild("sumsq")!.data[0].values as Float32Array,
+      sizeFactor: b.getChild("size_factor")!.data[0].values as Float32Array,
+      nObs: b.getChild("n_obs")!.data[0].values as Float32Array,
+    });
+    n += b.numRows;
+  }
+  const rows = {
+    gene: joinParts(parts.map((p) => p.feature), Uint32Array, n),
+    obsGroup: joinParts(parts.map((p) => p.group), Uint32Array, n),
+    sum: joinParts(parts.map((p) => p.sum), Float32Array, n),
+    sumsq: joinParts(parts.map((p) => p.sumsq), Float32Array, n),
+    sizeFactor: joinParts(parts.map((p) => p.sizeFactor), Float32Array, n),
+    nObs: joinParts(parts.map((p) => p.nObs), Float32Array, n),
+  };
+  parts.length = 0;
+  const de = differentialExpression({
+    obsGroups: { obsGroupJoinid: groups.obsGroupJoinid, nObs: groups.nObs, columns: groups.columns },
+    cube: rows,
+    treatment: input.treatment,
+    covariates: input.covariates,
+  });
+  if (input.sign < 0) {
+    for (let i = 0; i < de.coef.length; i++) {
+      de.coef[i] = -de.coef[i];
+      de.z[i] = -de.z[i];
+    }
+  }
+  // Arm means from the same rows: sums per (feature, arm) in float64.
+  const armOf = new Map<number, number>();
+  groups.obsGroupJoinid.forEach((g, k) => armOf.set(g, groups.arm[k]));
+  const slot = new Map<number, number>();
+  de.gene.forEach((g, k) => slot.set(g, k));
+  const totals = new Float64Array(de.gene.length * 4); // sum and size_factor of control, then of case
+  for (let i = 0; i < n; i++) {
+    const k = slot.get(rows.gene[i]);
+    const a = armOf.get(rows.obsGroup[i]);
+    if (k === undefined || a === undefined) continue;
+    totals[4 * k + 2 * a] += rows.sum[i];
+    totals[4 * k + 2 * a + 1] += rows.sizeFactor[i];
+  }
+  const meanControl = new Float64Array(de.gene.length);
+  const meanCase = new Float64Array(de.gene.length);
+  for (let k = 0; k < de.gene.length; k++) {
+    meanControl[k] = (totals[4 * k] + 1) / (totals[4 * k + 1] + 1);
+    meanCase[k] = (totals[4 * k + 2] + 1) / (totals[4 * k + 3] + 1);
+  }
+  return { feature: de.gene, coef: de.coef, se: de.se, z: de.z, pval: de.pval, meanControl, meanCase, rows: n };
+}
+
+function joinParts<T extends Uint32Array | Float32Array>(parts: T[], C: { new (n: number): T }, n: number): T {
+  if (parts.length === 1) return parts[0];
+  const out = new C(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
+  }
+  return out;
+}
