@@ -15,4 +15,10 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --disable-pip-version-check -q -r tools/python/requirements.txt
+
+# memento-de: its report test opens the HTML in a real headless browser, Debian's chromium (driven by playwright-core).
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
 pnpm turbo run build

@@ -70,10 +70,8 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
     }
   }
   // Arm means from the same rows: sums per (feature, arm) in float64.
-  const armOf = new Map<number, number>();
-  groups.obsGroupJoinid.forEach((g, k) => armOf.set(g, groups.arm[k]));
-  const slot = new Map<number, number>();
-  de.gene.forEach((g, k) => slot.set(g, k));
+  const armOf = new Map<number, number>(Array.from(groups.obsGroupJoinid, (g, k) => [g, groups.arm[k]]));
+  const slot = new Map<number, number>(Array.from(de.gene, (g, k) => [g, k]));
   const totals = new Float64Array(de.gene.length * 4); // sum and size_factor of control, then of case
   for (let i = 0; i < n; i++) {
     const k = slot.get(rows.gene[i]);

@@ -2,8 +2,7 @@
  * The HTML report: a volcano plot (Vega-Lite, rendered to SVG by vega's headless view, no browser) and a
  * sortable table of the top genes, in one page that needs no network to open.
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { DePlan } from "./query.js";
 import type { DeResults } from "./run.js";
 
@@ -78,6 +77,8 @@ export function volcanoSpec(input: ReportInput): TopLevelSpec {
 
 /** The volcano plot as SVG text. */
 export async function renderVolcanoSvg(input: ReportInput): Promise<string> {
+  // loaded on use: a run without a report does not pay for the plotting libraries' start-up
+  const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const view = new vega.View(vega.parse(compile(volcanoSpec(input)).spec), { renderer: "none" });
   try {
     return await view.toSVG();
