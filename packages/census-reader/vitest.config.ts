@@ -5,7 +5,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Test against tiledb-ts sources, so a stale or missing dist of the sibling package cannot mask a change.
-    alias: { "@census-cube/tiledb-ts": fileURLToPath(new URL("../tiledb-ts/src/index.ts", import.meta.url)) },
+    alias: [
+      { find: /^@census-cube\/tiledb-ts$/, replacement: fileURLToPath(new URL("../tiledb-ts/src/index.ts", import.meta.url)) },
+      { find: /^@census-cube\/tiledb-ts\/(format|arrow)$/, replacement: fileURLToPath(new URL("../tiledb-ts/src/$1.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
+  entry: ["src/index.ts", "src/format.ts", "src/arrow.ts", "src/cli.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,

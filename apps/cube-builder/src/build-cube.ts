@@ -60,6 +60,7 @@ export async function createCube(opts: BuildOptions, input: BuildInput, exists: 
   await CubeWriter.create(staging, {
     featureIds: input.featureIds,
     estimators: opts.estimators,
+    maxZstdLevel: opts.zstdLevelCap ?? undefined,
     obsGroups: { columns: labelColumns(groups, true), nObs: groups.nObs },
     sizeFactors: {
       soma_joinid: BigInt64Array.from(cellIdx, (i) => joinids[i]),

@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import { batchSizing, type PlannedCells, planCellBatches, runBatches } from "./build-batches.js";
 import { checkCubeLocation, createCube, cubeExists, openCubeToResume } from "./build-cube.js";
 import { loadInput } from "./build-input.js";
@@ -44,7 +43,6 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
   }
   if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
   checkCubeLocation(cubeUri);
-  setZstdLevelCap(opts.zstdLevelCap ?? undefined);
 
   // Everything about the input is checked before the existing cube is touched.
   const input = await loadInput(opts, opts.experimentUri ?? demoExperimentUri(), log);
@@ -74,7 +72,6 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildSumma
     readBudget,
     pendingValues: sizing.pendingValues,
     estimators: opts.estimators,
-    zstdLevelCap: opts.zstdLevelCap,
   };
   log.info(
     { batches: batches.length, workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch, readBudget },

@@ -52,7 +52,7 @@ export function program(): Command {
     .option("--min-batch-size <n>", "cells per batch before a batch may close (whole obs groups; it closes where the next groups do not interleave with it)", "8192")
     .option(
       "--zstd-level-cap <n>",
-      'highest zstd level used when writing; the schema keeps the reference\'s levels (19) and reads the same; "none" compresses at the schema\'s levels (~100x slower)',
+      "highest zstd level of the cube's filters: the reference's levels (19, and 5 on estimator values) capped at this, recorded in the cube's schemas; \"none\" keeps the reference's levels (~100x slower to write)",
       "3",
     )
     .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))

@@ -5,7 +5,6 @@
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
 import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
 import { type CubeRows, SufficientStatsAccumulator } from "@census-cube/estimators";
-import { setZstdLevelCap } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
 import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 
@@ -22,8 +21,6 @@ export interface WorkerInit {
   pendingValues: number;
   /** Every estimator the cube holds; extras beyond the additive four make tasks keep their X values. */
   estimators: string[];
-  /** Highest zstd level to compress with (null: the schema's). */
-  zstdLevelCap: number | null;
 }
 
 export interface BatchTask {
@@ -63,7 +60,6 @@ let lastRows: CubeRows | undefined;
 /** Start-up hook: runs once in each new worker before its first task. */
 export async function startWorker(options: WorkerInit): Promise<void> {
   init = options;
-  setZstdLevelCap(options.zstdLevelCap ?? undefined);
   xArray = await openSparseNDArray(options.xUri);
   writer = CubeWriter.attach(options.cubeUri, options.cube);
   const rank = writer.featureOrder;

@@ -60,6 +60,8 @@ export interface CreateCubeOptions {
   counts?: boolean;
   /** Rows of size_factors per fragment (a multiple of its 10000-row tiles; default 1,000,000). */
   sizeFactorsFragmentRows?: number;
+  /** Highest zstd level of the cube's filters, recorded in its schemas (see SchemaOptions; default: the reference's levels). */
+  maxZstdLevel?: number;
   vfs?: VFS;
 }
 
@@ -160,8 +162,12 @@ export class CubeWriter {
     if (total !== sf.nCells) {
       throw new CubeWriterError("E_N_OBS_TOTAL", `obs groups hold ${total} cells but size factors list ${sf.nCells}; both must cover the same queried cells`);
     }
-    const obsSchema = obsGroupsSchema(groups.nObsGroups, groups.enumerations);
-    const estSchema = estimatorsSchema(groups.nObsGroups, estimatorNames);
+    const level = options.maxZstdLevel;
+    if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 22)) {
+      throw new CubeWriterError("E_BAD_ARGUMENT", `maxZstdLevel ${level} must be an integer in [1, 22]`);
+    }
+    const obsSchema = obsGroupsSchema(groups.nObsGroups, groups.enumerations, { maxZstdLevel: level });
+    const estSchema = estimatorsSchema(groups.nObsGroups, estimatorNames, { maxZstdLevel: level });
     const sfSchema = sizeFactorsSchema(sf.nCells, sf.enumerations);
     const step = options.sizeFactorsFragmentRows;
     if (step !== undefined && !(Number.isInteger(step) && step > 0 && step % 10000 === 0)) {

@@ -6,7 +6,7 @@ export type { EstimatorRows } from "./estimators.js";
 export type { LabelColumn } from "./labels.js";
 export * from "./layout.js";
 export { type ObsGroupsInput, type ObsGroupsTable, obsGroupsTable } from "./obs-groups.js";
-export { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
+export { estimatorsSchema, obsGroupsSchema, type SchemaOptions, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 export { type SizeFactorsInput, type SizeFactorsTable, sizeFactorsTable } from "./size-factors.js";
 export { type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
 export { type Cube, type EstimatorsReadOptions, type ObsGroupsReadOptions, type OpenCubeOptions, openCube } from "./open-cube.js";

@@ -7,9 +7,18 @@ import { type ArraySchema, type ArraySchemaInput, buildArraySchema, Datatype, ty
 import { CubeWriterError } from "./errors.js";
 import { ESTIMATOR_NAMES, OBS_LOGICAL_DIMS, ROWS_DIM } from "./layout.js";
 
-const zstd = (level: number): FilterSpec => ({ type: FilterType.ZSTD, options: { level } });
-const ZSTD19: FilterSpec[] = [zstd(19)];
-// pandas-to-TileDB's default filter for every column and the row dimension
+/**
+ * How hard the cube's zstd filters compress. `maxZstdLevel` caps the reference's levels (19 on `obs_groups` and
+ * the `estimators` dimensions, 5 on estimator values); the schema records the capped level, which is the level
+ * the frames are written at. Level 19 runs ~100x slower than level 3 and dominated writing a large cube.
+ */
+export interface SchemaOptions {
+  /** Highest zstd level of any filter (default: none, the reference's levels). */
+  maxZstdLevel?: number;
+}
+
+const zstd = (level: number, o: SchemaOptions = {}): FilterSpec => ({ type: FilterType.ZSTD, options: { level: Math.min(level, o.maxZstdLevel ?? level) } });
+// pandas-to-TileDB's default filter for every column and the row dimension (-1: below any cap)
 const ZSTD_DEFAULT: FilterSpec[] = [zstd(-1)];
 const CAPACITY = 10000;
 // pandas-to-TileDB's default tile extent for a one-dimensional frame
@@ -22,26 +31,26 @@ function checkGroups(nObsGroups: number): void {
 }
 
 /** Domain [0, n] (one more than needed, as the reference has it); tile extent = the domain's size, TileDB's default. */
-function groupDim(nObsGroups: number) {
-  return { name: "obs_group_joinid", type: Datatype.UINT32, domain: [0, nObsGroups] as [number, number], tileExtent: nObsGroups + 1, filters: ZSTD19 };
+function groupDim(nObsGroups: number, o: SchemaOptions) {
+  return { name: "obs_group_joinid", type: Datatype.UINT32, domain: [0, nObsGroups] as [number, number], tileExtent: nObsGroups + 1, filters: [zstd(19, o)] };
 }
 
 /** `obs_groups`: one cell per obs group, the 10 labels as enumeration codes, and `n_obs`. */
-export function obsGroupsSchema(nObsGroups: number, enumerationValues: Record<string, string[]>): ArraySchemaInput {
+export function obsGroupsSchema(nObsGroups: number, enumerationValues: Record<string, string[]>, o: SchemaOptions = {}): ArraySchemaInput {
   checkGroups(nObsGroups);
   return {
     arrayType: "sparse",
-    dimensions: [groupDim(nObsGroups)],
+    dimensions: [groupDim(nObsGroups, o)],
     enumerations: OBS_LOGICAL_DIMS.map((name) => {
       const values = enumerationValues[name];
       if (!values) throw new CubeWriterError("E_MISSING_COLUMN", `obs_groups schema: no enumeration values for "${name}"`);
       return { name, values, ordered: false, type: Datatype.STRING_UTF8 };
     }),
     attributes: [
-      ...OBS_LOGICAL_DIMS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: ZSTD19 })),
-      { name: "n_obs", type: Datatype.INT32, nullable: false, filters: ZSTD19 },
+      ...OBS_LOGICAL_DIMS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: [zstd(19, o)] })),
+      { name: "n_obs", type: Datatype.INT32, nullable: false, filters: [zstd(19, o)] },
     ],
-    offsetsFilters: [{ type: FilterType.DOUBLE_DELTA, options: {} }, zstd(19)],
+    offsetsFilters: [{ type: FilterType.DOUBLE_DELTA, options: {} }, zstd(19, o)],
     cellOrder: "row-major",
     tileOrder: "row-major",
     capacity: CAPACITY,
@@ -50,7 +59,7 @@ export function obsGroupsSchema(nObsGroups: number, enumerationValues: Record<st
 }
 
 /** `estimators`: one cell per (feature_id, obs group) with data; float32 estimators in the given order. */
-export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly string[] = ESTIMATOR_NAMES): ArraySchemaInput {
+export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly string[] = ESTIMATOR_NAMES, o: SchemaOptions = {}): ArraySchemaInput {
   checkGroups(nObsGroups);
   for (let i = 0; i < ESTIMATOR_NAMES.length; i++) {
     if (estimatorNames[i] !== ESTIMATOR_NAMES[i]) {
@@ -61,14 +70,14 @@ export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly st
   return {
     arrayType: "sparse",
     dimensions: [
-      { name: "feature_id", type: Datatype.STRING_ASCII, filters: [{ type: FilterType.DICTIONARY, options: {} }, zstd(19)] },
-      groupDim(nObsGroups),
+      { name: "feature_id", type: Datatype.STRING_ASCII, filters: [{ type: FilterType.DICTIONARY, options: {} }, zstd(19, o)] },
+      groupDim(nObsGroups, o),
     ],
     attributes: estimatorNames.map((name) => ({
       name,
       type: Datatype.FLOAT32,
       nullable: false,
-      filters: [{ type: FilterType.BYTESHUFFLE, options: {} }, zstd(5)],
+      filters: [{ type: FilterType.BYTESHUFFLE, options: {} }, zstd(5, o)],
     })),
     cellOrder: "row-major",
     tileOrder: "row-major",

@@ -130,7 +130,7 @@ export async function openArray(uri: string, options: OpenArrayOptions = {}): Pr
   const vfs = options.vfs ?? vfsFor(uri);
   const timestamp = toTimestampRange(options.timestamp);
   if (!(timestamp.start <= timestamp.end)) {
-    throw new TileDBError("E_ARGUMENT", `open ${uri}: timestamp range [${timestamp.start}, ${timestamp.end}] is empty`);
+    throw new TileDBError("E_INVALID_ARGUMENT", `open ${uri}: timestamp range [${timestamp.start}, ${timestamp.end}] is empty`);
   }
   let dir = await listArrayDirectory(uri, vfs, timestamp);
   const schemas = new Map<string, ArraySchema>();

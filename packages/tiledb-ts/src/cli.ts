@@ -187,7 +187,7 @@ export function cli(): Command {
     .option("--columns <names>", "comma-separated attributes/dimensions")
     .option("--limit <n>", "at most n rows", positiveInt)
     .action(async (uri: string, opts: { format: string; columns?: string; limit?: number }) => {
-      if (opts.format !== "csv" && opts.format !== "jsonl") throw new TileDBError("E_ARGUMENT", `--format must be csv or jsonl, not "${opts.format}"`);
+      if (opts.format !== "csv" && opts.format !== "jsonl") throw new TileDBError("E_INVALID_ARGUMENT", `--format must be csv or jsonl, not "${opts.format}"`);
       await exportArray(uri, opts);
     });
   program

@@ -152,6 +152,6 @@ export async function consolidate(arrayUri: string, options: ConsolidateOptions 
     case "array_meta":
       return consolidateMetadata(arrayUri, options);
     default:
-      throw new TileDBError("E_ARGUMENT", `unknown consolidation mode "${options.mode}"`);
+      throw new TileDBError("E_INVALID_ARGUMENT", `unknown consolidation mode "${options.mode}"`);
   }
 }

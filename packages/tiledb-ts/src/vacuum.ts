@@ -115,6 +115,6 @@ export async function vacuum(arrayUri: string, options: { vfs?: VFS; mode?: Vacu
     case "array_meta":
       return vacuumMetadata(arrayUri, options);
     default:
-      throw new TileDBError("E_ARGUMENT", `unknown vacuum mode "${options.mode}"`);
+      throw new TileDBError("E_INVALID_ARGUMENT", `unknown vacuum mode "${options.mode}"`);
   }
 }

@@ -7,10 +7,18 @@
  *   tsx src/filters-decode.ts                  # 64 tiles of 100k cells (25.6 MB decoded per pass)
  *   options: --tiles N  --cells N  --passes N  --level N
  */
-import { Datatype } from "../../../packages/tiledb-ts/src/datatype.js";
-import { byteShuffle, byteUnshuffle } from "../../../packages/tiledb-ts/src/filters/byteshuffle.js";
-import { decodeTile, decodeTileInto, encodeTile, type FilterPipeline, FilterType } from "../../../packages/tiledb-ts/src/filters/index.js";
-import { zstdCompress, zstdDecompressInto } from "../../../packages/tiledb-ts/src/filters/zstd.js";
+import { Datatype } from "@census-cube/tiledb-ts";
+import {
+  byteShuffle,
+  byteUnshuffle,
+  decodeTile,
+  decodeTileInto,
+  encodeTile,
+  type FilterPipeline,
+  FilterType,
+  zstdCompress,
+  zstdDecompressInto,
+} from "@census-cube/tiledb-ts/format";
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -13,8 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FilterSpec, FilterType } from "../../../packages/tiledb-ts/src/filters/filter.js";
-import { createArray, Datatype, SparseWriter } from "../../../packages/tiledb-ts/src/index.js";
+import { createArray, Datatype, type FilterSpec, FilterType, SparseWriter } from "@census-cube/tiledb-ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../..");

@@ -37,9 +37,13 @@ export function cubeBuilder(args: string[], env: NodeJS.ProcessEnv = {}): SpawnS
   return spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20 });
 }
 
-/** dump_cube.py --compare: exit 0 when equal; the output lists every difference otherwise. */
-export function compareCubes(actual: string, expected: string): { status: number; out: string } {
-  const r = spawnSync(python, [dumpCube, actual, "--compare", expected], { encoding: "utf8", maxBuffer: 256 * 2 ** 20 });
+/**
+ * dump_cube.py --compare: exit 0 when equal; the output lists every difference otherwise. `maxZstdLevel`: the
+ * expected cube's zstd levels are capped at it first (a cube built with --zstd-level-cap against the reference's).
+ */
+export function compareCubes(actual: string, expected: string, options: { maxZstdLevel?: number } = {}): { status: number; out: string } {
+  const cap = options.maxZstdLevel === undefined ? [] : ["--max-zstd-level", String(options.maxZstdLevel)];
+  const r = spawnSync(python, [dumpCube, actual, "--compare", expected, ...cap], { encoding: "utf8", maxBuffer: 256 * 2 ** 20 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }

@@ -5,17 +5,8 @@
  * and keep the enumeration's `ordered` flag.
  */
 
-import {
-  type ArraySchema,
-  arrowType,
-  arrowValueType,
-  columnToArrow,
-  columnValues,
-  type Enumeration,
-  enumerationValues,
-  type ReadBatch,
-  type ResultColumn,
-} from "@census-cube/tiledb-ts";
+import { type ArraySchema, columnValues, type Enumeration, enumerationValues, type ReadBatch, type ResultColumn } from "@census-cube/tiledb-ts";
+import { arrowType, arrowValueType, columnToArrow } from "@census-cube/tiledb-ts/arrow";
 import { type Data, type DataType, Dictionary, Field, type Int8, makeData, type RecordBatch, Schema, type Vector, vectorFromArray } from "apache-arrow";
 import { CensusReaderError } from "../errors.js";
 import { batchFromChildren } from "./select-rows.js";

@@ -41,7 +41,7 @@ export function checksumCodec(type: FilterType, name: string, algorithm: "md5" |
         const got = digest(source.subarray(from, from + e.size));
         if (Buffer.compare(got, e.sum) !== 0) {
           throw new TileDBError(
-            "CHECKSUM_MISMATCH",
+            "E_CORRUPT",
             `${step.what}: ${name} checksum mismatch on ${kind}: expected ${Buffer.from(e.sum).toString("hex")}, got ${got.toString("hex")}`,
           );
         }

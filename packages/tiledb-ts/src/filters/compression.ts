@@ -35,7 +35,7 @@ export function compressionCodec(
     forward(data, metadata, spec, step): FilterParts {
       if (varForm && step.varStrings && step.varOffsets) {
         if (data.length !== 1 || metadata.length !== 0) {
-          throw new TileDBError("FILTER_PIPELINE", `${step.what}: ${name} must be the first filter for var-sized strings`);
+          throw new TileDBError("E_SCHEMA", `${step.what}: ${name} must be the first filter for var-sized strings`);
         }
         const r = varForm.forward(data[0], step.varOffsets, step);
         return { data: [r.data], metadata: [r.header] };

@@ -18,14 +18,14 @@ export function deltaType(spec: FilterSpec, input: Datatype): Datatype {
 export function deltaKind(spec: FilterSpec, step: FilterStep, filter: string): IntKind {
   const t = deltaType(spec, step.type);
   if (t === Datatype.FLOAT32 || t === Datatype.FLOAT64) {
-    throw new TileDBError("FILTER_TYPE", `${step.what}: filter ${filter} does not accept float data (set a reinterpret datatype)`);
+    throw new TileDBError("E_SCHEMA", `${step.what}: filter ${filter} does not accept float data (set a reinterpret datatype)`);
   }
   return intKindOf(t, step.what, filter);
 }
 
 export function deltaCompress(input: Uint8Array, kind: IntKind, step: FilterStep): Uint8Array {
   if (input.byteLength % kind.size !== 0) {
-    throw new TileDBError("FILTER_INPUT", `${step.what}: delta input of ${input.byteLength} bytes is not a whole number of ${kind.size}-byte values`);
+    throw new TileDBError("E_WRITE_INPUT", `${step.what}: delta input of ${input.byteLength} bytes is not a whole number of ${kind.size}-byte values`);
   }
   const n = input.byteLength / kind.size;
   const out = new Uint8Array(8 + input.byteLength);

@@ -31,7 +31,7 @@ const dictStrings: VarStringForm = {
   forward(data, offsets, step) {
     const { starts, ends } = cellBounds(data.byteLength, offsets, step);
     const n = starts.length;
-    if (n === 0) throw new TileDBError("FILTER_INPUT", `${step.what}: dictionary encoding needs at least one cell`);
+    if (n === 0) throw new TileDBError("E_WRITE_INPUT", `${step.what}: dictionary encoding needs at least one cell`);
     let maxLen = 0;
     for (let i = 0; i < n; i++) maxLen = Math.max(maxLen, ends[i] - starts[i]);
     const idW = byteSizeFor(n);
@@ -125,10 +125,10 @@ export const dictionaryCodec = compressionCodec(
   "dictionary",
   {
     compress(_part, _spec, step) {
-      throw new TileDBError("FILTER_TYPE", `${step.what}: dictionary encoding applies only to var-sized string data`);
+      throw new TileDBError("E_SCHEMA", `${step.what}: dictionary encoding applies only to var-sized string data`);
     },
     decompress(_input, _out, _spec, step) {
-      throw new TileDBError("FILTER_TYPE", `${step.what}: dictionary encoding applies only to var-sized string data`);
+      throw new TileDBError("E_SCHEMA", `${step.what}: dictionary encoding applies only to var-sized string data`);
     },
   },
   dictStrings,

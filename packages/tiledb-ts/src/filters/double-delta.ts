@@ -106,7 +106,7 @@ function bitsOf(maxAbs: number | bigint): number {
 
 export function doubleDeltaCompress(input: Uint8Array, kind: IntKind, step: FilterStep): Uint8Array {
   if (input.byteLength % kind.size !== 0) {
-    throw new TileDBError("FILTER_INPUT", `${step.what}: double delta input of ${input.byteLength} bytes is not a whole number of ${kind.size}-byte values`);
+    throw new TileDBError("E_WRITE_INPUT", `${step.what}: double delta input of ${input.byteLength} bytes is not a whole number of ${kind.size}-byte values`);
   }
   const n = input.byteLength / kind.size;
   // 64-bit values go through BigInt only when they do not fit exactly in numbers (deltas of values
@@ -129,10 +129,10 @@ export function doubleDeltaCompress(input: Uint8Array, kind: IntKind, step: Filt
       let prev = 0n;
       for (let i = 1; i < n; i++) {
         const d = v[i] - v[i - 1];
-        if (d < MIN || d > MAX) throw new TileDBError("FILTER_INPUT", `${step.what}: double delta: delta exceeds the int64 range`);
+        if (d < MIN || d > MAX) throw new TileDBError("E_WRITE_INPUT", `${step.what}: double delta: delta exceeds the int64 range`);
         if (i > 1) {
           const dd = d - prev;
-          if (dd < MIN || dd > MAX) throw new TileDBError("FILTER_INPUT", `${step.what}: double delta: double delta exceeds the int64 range`);
+          if (dd < MIN || dd > MAX) throw new TileDBError("E_WRITE_INPUT", `${step.what}: double delta: double delta exceeds the int64 range`);
           const a = dd < 0n ? -dd : dd;
           if (a > max) max = a;
         } else max = d < 0n ? -d : d;

@@ -16,9 +16,9 @@ function params(spec: FilterSpec, step: FilterStep) {
   const scale = spec.options.scale ?? 1;
   const offset = spec.options.offset ?? 0;
   const width = spec.options.byteWidth ?? 8;
-  if (!(width in intByWidth)) throw new TileDBError("FILTER_OPTIONS", `${step.what}: float scale byte width ${width} is not 1, 2, 4 or 8`);
+  if (!(width in intByWidth)) throw new TileDBError("E_SCHEMA", `${step.what}: float scale byte width ${width} is not 1, 2, 4 or 8`);
   const fw = typeSize(step.type);
-  if (fw !== 4 && fw !== 8) throw new TileDBError("FILTER_TYPE", `${step.what}: float scale needs 4- or 8-byte floats`);
+  if (fw !== 4 && fw !== 8) throw new TileDBError("E_SCHEMA", `${step.what}: float scale needs 4- or 8-byte floats`);
   return { scale, offset, width, fw };
 }
 
@@ -49,7 +49,7 @@ export const floatScaleCodec: FilterCodec = {
     const sizes: number[] = [];
     const outs: Uint8Array[] = [];
     for (const part of data) {
-      if (part.byteLength % fw !== 0) throw new TileDBError("FILTER_INPUT", `${step.what}: float scale part of ${part.byteLength} bytes is not whole floats`);
+      if (part.byteLength % fw !== 0) throw new TileDBError("E_WRITE_INPUT", `${step.what}: float scale part of ${part.byteLength} bytes is not whole floats`);
       const src = fw === 4 ? viewAs(part, Float32Array) : viewAs(part, Float64Array);
       const n = src.length;
       const out = new Uint8Array(n * width);

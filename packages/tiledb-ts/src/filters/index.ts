@@ -13,4 +13,3 @@ export {
 } from "./pipeline.js";
 export { decodeFilterPipeline, encodeFilterPipeline, withDefaultOptions } from "./pipeline-schema.js";
 export { filterCodecs, filterName, getFilterCodec } from "./registry.js";
-export { setZstdLevelCap } from "./zstd.js";

@@ -58,7 +58,7 @@ export function decodeFilterPipeline(reader: ByteReader, what = reader.what): Fi
   try {
     const maxChunkSize = reader.u32();
     const n = reader.u32();
-    if (n > reader.remaining / 5) throw new TileDBError("CORRUPT_SCHEMA", `${what}: filter count ${n} does not fit in the schema`);
+    if (n > reader.remaining / 5) throw new TileDBError("E_CORRUPT", `${what}: filter count ${n} does not fit in the schema`);
     const filters: FilterSpec[] = [];
     for (let i = 0; i < n; i++) {
       const type = reader.u8() as FilterType;
@@ -69,7 +69,7 @@ export function decodeFilterPipeline(reader: ByteReader, what = reader.what): Fi
     return { maxChunkSize, filters };
   } catch (e) {
     if (e instanceof TileDBError) throw e;
-    throw new TileDBError("CORRUPT_SCHEMA", `${what}: bad filter pipeline: ${(e as Error).message}`, { cause: e });
+    throw new TileDBError("E_CORRUPT", `${what}: bad filter pipeline: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -63,10 +63,10 @@ interface Chunk {
 
 function readChunks(filtered: Uint8Array, what: string): { chunks: Chunk[]; total: number } {
   const r = new ByteReader(filtered, what);
-  if (filtered.byteLength < 8) throw new TileDBError("CORRUPT_TILE", `${what}: filtered tile of ${filtered.byteLength} bytes is shorter than its chunk count`);
+  if (filtered.byteLength < 8) throw new TileDBError("E_CORRUPT", `${what}: filtered tile of ${filtered.byteLength} bytes is shorter than its chunk count`);
   const n = r.u64();
   // Each chunk needs at least its 12-byte header: a larger count is corruption, not a reason to allocate.
-  if (n > BigInt(Math.floor(r.remaining / 12))) throw new TileDBError("CORRUPT_TILE", `${what}: chunk count ${n} does not fit in ${filtered.byteLength} bytes`);
+  if (n > BigInt(Math.floor(r.remaining / 12))) throw new TileDBError("E_CORRUPT", `${what}: chunk count ${n} does not fit in ${filtered.byteLength} bytes`);
   const chunks: Chunk[] = [];
   let total = 0;
   try {
@@ -80,14 +80,14 @@ function readChunks(filtered: Uint8Array, what: string): { chunks: Chunk[]; tota
       total += origSize;
     }
   } catch (e) {
-    throw new TileDBError("CORRUPT_TILE", `${what}: truncated filtered tile (${(e as Error).message})`, { cause: e });
+    throw new TileDBError("E_CORRUPT", `${what}: truncated filtered tile (${(e as Error).message})`, { cause: e });
   }
   return { chunks, total };
 }
 
 function wrap(e: unknown, what: string, filterName: string): TileDBError {
   if (e instanceof TileDBError) return e;
-  return new TileDBError("CORRUPT_TILE", `${what}: ${filterName} filter failed: ${(e as Error).message}`, { cause: e });
+  return new TileDBError("E_CORRUPT", `${what}: ${filterName} filter failed: ${(e as Error).message}`, { cause: e });
 }
 
 /**
@@ -124,7 +124,7 @@ function reverseChunk(chunk: Chunk, pipeline: FilterPipeline, steps: FilterStep[
     }
   }
   if (data.byteLength !== chunk.origSize) {
-    throw new TileDBError("CORRUPT_TILE", `${what}: chunk decoded to ${data.byteLength} bytes, its header says ${chunk.origSize}`);
+    throw new TileDBError("E_CORRUPT", `${what}: chunk decoded to ${data.byteLength} bytes, its header says ${chunk.origSize}`);
   }
   if (data !== out) out.set(data);
 }
@@ -158,9 +158,9 @@ function decodeChunks(
   into?: Uint8Array,
 ): Uint8Array {
   if (expectedSize !== undefined && total !== expectedSize) {
-    throw new TileDBError("CORRUPT_TILE", `${ctx.what}: tile unfilters to ${total} bytes, expected ${expectedSize}`);
+    throw new TileDBError("E_CORRUPT", `${ctx.what}: tile unfilters to ${total} bytes, expected ${expectedSize}`);
   }
-  if (into && into.byteLength < total) throw new TileDBError("FILTER_ERROR", `${ctx.what}: output buffer of ${into.byteLength} bytes is smaller than the tile (${total})`);
+  if (into && into.byteLength < total) throw new TileDBError("E_INTERNAL", `${ctx.what}: output buffer of ${into.byteLength} bytes is smaller than the tile (${total})`);
   const out = into ? into.subarray(0, total) : new Uint8Array(total);
   const steps = stepsFor(pipeline, ctx, false);
   let o = 0;
@@ -184,7 +184,7 @@ export function decodeVarStringTile(
 ): { data: Uint8Array; offsets: Uint8Array } {
   const { chunks, total } = readChunks(filtered, ctx.what);
   if (expectedSize !== undefined && total !== expectedSize) {
-    throw new TileDBError("CORRUPT_TILE", `${ctx.what}: tile unfilters to ${total} bytes, expected ${expectedSize}`);
+    throw new TileDBError("E_CORRUPT", `${ctx.what}: tile unfilters to ${total} bytes, expected ${expectedSize}`);
   }
   const out = new Uint8Array(total);
   const steps = stepsFor(pipeline, ctx, true);
@@ -193,7 +193,7 @@ export function decodeVarStringTile(
   for (const chunk of chunks) {
     reverseChunk(chunk, pipeline, steps, out.subarray(o, o + chunk.origSize), ctx.what);
     const first = steps[0]?.decodedOffsets;
-    if (!first) throw new TileDBError("CORRUPT_TILE", `${ctx.what}: var-sized string tile carries no offsets`);
+    if (!first) throw new TileDBError("E_CORRUPT", `${ctx.what}: var-sized string tile carries no offsets`);
     if (o !== 0) {
       // Several chunks (not written by TileDB, which keeps these tiles whole): shift offsets by the chunk start.
       const v = new BigUint64Array(first.buffer, first.byteOffset, first.byteLength / 8);
@@ -309,12 +309,12 @@ export function encodeTile(
         md = r.metadata;
       } catch (e) {
         if (e instanceof TileDBError) throw e;
-        throw new TileDBError("FILTER_ERROR", `${ctx.what}: ${codec.name} filter failed: ${(e as Error).message}`, { cause: e });
+        throw new TileDBError("E_WRITE_INPUT", `${ctx.what}: ${codec.name} filter failed: ${(e as Error).message}`, { cause: e });
       }
     });
     const dataLen = totalLength(parts);
     const mdLen = totalLength(md);
-    if (dataLen > 0xffffffff || mdLen > 0xffffffff) throw new TileDBError("FILTER_ERROR", `${ctx.what}: filtered chunk exceeds 4 GiB`);
+    if (dataLen > 0xffffffff || mdLen > 0xffffffff) throw new TileDBError("E_TOO_LARGE", `${ctx.what}: filtered chunk exceeds 4 GiB`);
     outChunks.push({ orig: ends[c] - starts[c], md, data: parts });
     total += 12 + dataLen + mdLen;
   }

@@ -49,7 +49,7 @@ export const positiveDeltaCodec: FilterCodec = {
       let prev = first;
       for (let i = 0; i < w.bytes / T; i++, o += T) {
         const cur = readValue(dv, w.start + i * T, kind);
-        if (cur < prev) throw new TileDBError("FILTER_INPUT", `${step.what}: positive delta: values decrease at value ${i} of a window`);
+        if (cur < prev) throw new TileDBError("E_WRITE_INPUT", `${step.what}: positive delta: values decrease at value ${i} of a window`);
         writeValue(odv, o, T, typeof cur === "bigint" ? cur - (prev as bigint) : cur - (prev as number));
         prev = cur;
       }

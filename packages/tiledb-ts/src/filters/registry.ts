@@ -54,7 +54,7 @@ export function filterName(type: FilterType | number): string {
 export function getFilterCodec(type: FilterType | number, what: string): FilterCodec {
   const c = filterCodecs.get(type);
   if (!c) {
-    throw new TileDBError("UNSUPPORTED_FILTER", `${what}: filter "${filterName(type)}" (id ${type}) is not supported`);
+    throw new TileDBError("E_UNSUPPORTED", `${what}: filter "${filterName(type)}" (id ${type}) is not supported`);
   }
   return c;
 }

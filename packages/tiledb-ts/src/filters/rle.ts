@@ -15,7 +15,7 @@ const MAX_RUN = 65535;
 
 export function rleCompress(input: Uint8Array, valueSize: number, step: FilterStep): Uint8Array {
   if (input.byteLength % valueSize !== 0) {
-    throw new TileDBError("FILTER_INPUT", `${step.what}: RLE input of ${input.byteLength} bytes is not a whole number of ${valueSize}-byte cells`);
+    throw new TileDBError("E_WRITE_INPUT", `${step.what}: RLE input of ${input.byteLength} bytes is not a whole number of ${valueSize}-byte cells`);
   }
   const n = input.byteLength / valueSize;
   if (n === 0) return new Uint8Array(0);
@@ -61,7 +61,7 @@ const rleStrings: VarStringForm = {
   forward(data, offsets, step) {
     const { starts, ends } = cellBounds(data.byteLength, offsets, step);
     const n = starts.length;
-    if (n === 0) throw new TileDBError("FILTER_INPUT", `${step.what}: RLE of var-sized strings needs at least one cell`);
+    if (n === 0) throw new TileDBError("E_WRITE_INPUT", `${step.what}: RLE of var-sized strings needs at least one cell`);
     // First pass: runs, longest run and longest string pick the length widths.
     const runStart: number[] = [];
     const runLen: number[] = [];

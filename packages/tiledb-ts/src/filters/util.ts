@@ -78,7 +78,7 @@ export function intKindOf(type: Datatype, what: string, filter: string): IntKind
       return { size: 8, signed: false };
     default:
       if (isDatetimeType(type)) return { size: 8, signed: true };
-      throw new TileDBError("FILTER_TYPE", `${what}: filter ${filter} does not accept ${typeName(type)} data`);
+      throw new TileDBError("E_SCHEMA", `${what}: filter ${filter} does not accept ${typeName(type)} data`);
   }
 }
 
@@ -138,7 +138,7 @@ export function outputBuffer(out: Uint8Array | undefined, size: number, step: Fi
 
 /** The error of a corrupt filtered tile: names the tile and the filter. */
 export function corrupt(step: { what: string }, filter: string, detail: string): TileDBError {
-  return new TileDBError("CORRUPT_TILE", `${step.what}: corrupt ${filter} data: ${detail}`);
+  return new TileDBError("E_CORRUPT", `${step.what}: corrupt ${filter} data: ${detail}`);
 }
 
 /** Little-endian u32 list as bytes (filter metadata headers). */

@@ -6,7 +6,7 @@ import { forwardParts, reverseParts } from "./shuffle-parts.js";
 import { type TypedCtor, typeSize, viewAs } from "./util.js";
 
 function xorPart(src: Uint8Array, dst: Uint8Array, w: number, step: FilterStep, decode: boolean): void {
-  if (src.byteLength % w !== 0) throw new TileDBError("CORRUPT_TILE", `${step.what}: XOR part of ${src.byteLength} bytes is not a whole number of ${w}-byte values`);
+  if (src.byteLength % w !== 0) throw new TileDBError("E_CORRUPT", `${step.what}: XOR part of ${src.byteLength} bytes is not a whole number of ${w}-byte values`);
   // XOR works bytewise, so 8-byte values are two independent 32-bit lanes.
   const lanes = w === 8 ? 2 : 1;
   const lw = w === 8 ? 4 : w;
@@ -23,7 +23,7 @@ function xorPart(src: Uint8Array, dst: Uint8Array, w: number, step: FilterStep, 
 
 function xorWidth(type: Datatype, step: FilterStep): number {
   const w = typeSize(type);
-  if (w !== 1 && w !== 2 && w !== 4 && w !== 8) throw new TileDBError("FILTER_TYPE", `${step.what}: XOR needs 1, 2, 4 or 8-byte values`);
+  if (w !== 1 && w !== 2 && w !== 4 && w !== 8) throw new TileDBError("E_SCHEMA", `${step.what}: XOR needs 1, 2, 4 or 8-byte values`);
   return w;
 }
 

@@ -11,6 +11,7 @@ interface ZstdBinding {
 }
 // The low-level binding takes caller-sized output buffers, so decode allocates nothing.
 const binding = createRequire(import.meta.url)("zstd-napi/binding") as ZstdBinding;
+// One native context each way per thread, created on first use and reused (a cache: no setting lives here).
 let cctx: InstanceType<ZstdBinding["CCtx"]> | undefined;
 let dctx: InstanceType<ZstdBinding["DCtx"]> | undefined;
 
@@ -18,21 +19,10 @@ let dctx: InstanceType<ZstdBinding["DCtx"]> | undefined;
 const DEFAULT_LEVEL = 3;
 const LEVEL_LIMIT = -7;
 
-let levelCap = Number.POSITIVE_INFINITY;
-
-/**
- * Caps the zstd level this process compresses with, whatever a schema's filter asks for (undefined: no cap).
- * The schema keeps its level and every zstd frame decodes the same, so readers see no difference; files are a
- * little larger. Level 19 compresses ~100x slower than level 3, which dominates writing large arrays.
- */
-export function setZstdLevelCap(cap: number | undefined): void {
-  levelCap = cap ?? Number.POSITIVE_INFINITY;
-}
-
 export function zstdCompress(input: Uint8Array, level = DEFAULT_LEVEL): Uint8Array {
   cctx ??= new binding.CCtx();
   const dst = new Uint8Array(binding.compressBound(input.byteLength));
-  const n = cctx.compress(dst, input, Math.min(level < LEVEL_LIMIT ? DEFAULT_LEVEL : level, levelCap));
+  const n = cctx.compress(dst, input, level < LEVEL_LIMIT ? DEFAULT_LEVEL : level);
   return dst.subarray(0, n);
 }
 
