@@ -21,7 +21,7 @@ export interface BuildOptions {
   maxWorkers: number;
   memoryBudget: number;
   minBatchSize: number;
-  /** Highest zstd level actually used when writing (null: the schema's levels, e.g. 19). */
+  /** Highest zstd level of the cube's filters, recorded in its schemas (null: the reference's levels, 19 and 5). */
   zstdLevelCap: number | null;
   logFormat: LogFormat;
 }

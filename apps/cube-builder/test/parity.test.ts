@@ -15,6 +15,7 @@ beforeAll(() => {
   experiments["census-homo-sapiens-small"] = restoredFixture(join(tmp.path, "fixture"));
   for (const name of ["dense-strings", "sparse-many-groups", "single-group", "categorical-mixed"]) experiments[name] = join(tmp.path, "exps", name);
   experiments["categorical-mixed (plain strings)"] = join(tmp.path, "exps-strings", "categorical-mixed");
+  experiments["single-group (reference zstd levels)"] = experiments["single-group"];
 }, 300_000);
 
 afterAll(() => tmp.remove());

@@ -6,8 +6,6 @@
 import { bindFilter, CensusReaderError, evaluateFilter, parseFilter, recordBatchInput, selectRows } from "@census-cube/census-reader";
 import { compareCodePoints } from "@census-cube/estimators";
 import {
-  batchToArrow,
-  columnToArrow,
   type Enumeration,
   joinUri,
   loadEnumeration,
@@ -21,6 +19,7 @@ import {
   type VFS,
   vfsFor,
 } from "@census-cube/tiledb-ts";
+import { batchToArrow, columnToArrow } from "@census-cube/tiledb-ts/arrow";
 import {
   type Data,
   Dictionary,

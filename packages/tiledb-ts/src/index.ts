@@ -8,7 +8,7 @@
 export { TileDBError, type TileDBErrorCode } from "./errors.js";
 
 // Storage: URIs resolve to a VFS backend by scheme (local files built in; others plug in with registerVfs).
-export { joinUri, registerVfs, uriBaseName, type VFS, type VfsEntry, type VfsFactory, vfsFor } from "./vfs/index.js";
+export { joinUri, localPath, registerVfs, uriBaseName, uriScheme, type VFS, type VfsEntry, type VfsFactory, vfsFor } from "./vfs/index.js";
 
 // Types of values and filters.
 export { Datatype, datatypeSize } from "./datatype.js";
