@@ -20,6 +20,8 @@ const program = new Command("synth-census")
   .option("--cells <n>", "number of cells (overrides the preset)", int("--cells"))
   .option("--genes <n>", "number of genes (overrides the preset)", int("--genes"))
   .option("--primary-fraction <f>", "fraction of cells with is_primary_data", Number.parseFloat)
+  .option("--planted-de <n>", "plant n differentially expressed genes between the two most frequent cell types (recorded in planted_de.json)", int("--planted-de"))
+  .option("--planted-fold <f>", "fold change of the planted genes' count means in the case cell type (half up, half down)", Number.parseFloat, 2)
   .option("--categorical <layout>", "enumeration (current TileDB-SOMA) or string (2023 Census layout)", "enumeration")
   .action(async (o) => {
     const preset = PRESETS[o.preset as keyof typeof PRESETS];
@@ -34,7 +36,9 @@ const program = new Command("synth-census")
       nCells: o.cells ?? preset.nCells,
       nGenes: o.genes ?? preset.nGenes,
       primaryFraction: o.primaryFraction ?? preset.primaryFraction,
+      planted: o.plantedDe ? { genes: o.plantedDe, fold: o.plantedFold } : undefined,
     };
+    if (config.planted && !(config.planted.fold > 1)) throw new InvalidArgumentError(`--planted-fold must be a number > 1, got ${o.plantedFold}`);
     const start = Date.now();
     let lastLog = 0;
     const r = await writeExperiment({

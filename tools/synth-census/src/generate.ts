@@ -26,6 +26,8 @@ export interface SynthConfig {
   medianDatasetCells: number;
   /** X rows generated (and written) together: a multiple of the 2048-row X tile keeps fragments tile-aligned. */
   chunkCells: number;
+  /** Known differentially expressed genes between two cell types (none when absent); see `plantEffects`. */
+  planted?: { genes: number; fold: number };
 }
 
 export const PRESETS: Record<"demo" | "small" | "large", Omit<SynthConfig, "seed">> = {
@@ -200,6 +202,52 @@ export function genePopularity(cfg: SynthConfig): GenePopularity {
   return { tiers, baseProbability, meanCount };
 }
 
+/** The var `feature_id` of gene `g`. */
+export function featureIdOf(g: number): string {
+  return `ENSG${String(g + 1).padStart(11, "0")}`;
+}
+
+/**
+ * Planted effects: in cells of the case cell type, each planted gene's count mean is multiplied by its factor
+ * (`fold` for half of them, `1 / fold` for the others); nothing else depends on cell type, so every other gene is
+ * a true null between the two cell types. Control and case are the vocabulary's two most frequent cell types.
+ */
+export interface PlantedEffects {
+  /** Cell types (indices into CELL_TYPES) of the control and the case arm. */
+  control: number;
+  case: number;
+  /** Planted genes, ascending, and each one's factor in case cells. */
+  genes: Int32Array;
+  factor: Float64Array;
+  /** The factor of every gene in case cells (1 where nothing is planted). */
+  caseFactor: Float64Array;
+}
+
+export function plantEffects(cfg: SynthConfig, genes: GenePopularity): PlantedEffects | null {
+  if (!cfg.planted || cfg.planted.genes === 0) return null;
+  const { genes: count, fold } = cfg.planted;
+  if (!Number.isInteger(count) || count < 1 || count > cfg.nGenes) throw new RangeError(`planted genes must be an integer in [1, ${cfg.nGenes}], got ${count}`);
+  if (!(fold > 1) || !Number.isFinite(fold)) throw new RangeError(`planted fold must be a number > 1, got ${fold}`);
+  // Among the most often expressed genes (a test needs cells with counts), several times as many as planted.
+  const candidates: number[] = [];
+  for (const tier of genes.tiers) {
+    if (candidates.length >= 4 * count) break;
+    candidates.push(...tier);
+  }
+  const rng = new Rng(cfg.seed ^ 0x91a7);
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(candidates.length - i);
+    [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
+  }
+  const picked = candidates.slice(0, count).sort((a, b) => a - b);
+  const factor = Float64Array.from(picked, (_, i) => (i % 2 === 0 ? fold : 1 / fold));
+  const caseFactor = new Float64Array(cfg.nGenes).fill(1);
+  picked.forEach((g, i) => {
+    caseFactor[g] = factor[i];
+  });
+  return { control: 0, case: 1, genes: Int32Array.from(picked), factor, caseFactor };
+}
+
 /**
  * Generates obs and X for cells [firstCell, firstCell + nCells). Each chunk has its own seed, so chunks
  * can be generated in any order (or in parallel) and give the same experiment.
@@ -210,6 +258,7 @@ export function generateChunk(
   genes: GenePopularity,
   firstCell: number,
   nCells: number,
+  planted: PlantedEffects | null = null,
 ): { obs: ObsChunk; x: XChunk } {
   const rng = new Rng((cfg.seed * 1_000_003 + Math.floor(firstCell / cfg.chunkCells)) | 0);
   const obs: ObsChunk = {
@@ -264,13 +313,15 @@ export function generateChunk(
       }
     }
     const genesOfCell = picked.subarray(0, n).sort();
+    const effect = planted !== null && obs.cellType[i] === planted.case ? planted.caseFactor : null;
     if (at + n > x.data.length) x = grow(x, at, at + n + total);
     let sum = 0;
     let sumSq = 0;
     for (let j = 0; j < n; j++) {
       const g = genesOfCell[j];
       // Over-dispersed counts: 1 + a geometric-like draw with the gene's depth-scaled mean.
-      const v = 1 + Math.floor(-Math.log(1 - rng.uniform()) * genes.meanCount[g] * depth);
+      const mean = effect === null ? genes.meanCount[g] * depth : genes.meanCount[g] * depth * effect[g];
+      const v = 1 + Math.floor(-Math.log(1 - rng.uniform()) * mean);
       // int64 coordinates through their low 32-bit words (joinids and gene ids are < 2^31): no BigInt per value.
       x.d0[2 * at] = cell;
       x.d1[2 * at] = g;

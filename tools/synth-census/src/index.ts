@@ -1,4 +1,4 @@
-export { PRESETS, generateChunk, genePopularity, planDatasets } from "./generate.js";
-export type { DatasetPlan, ObsChunk, SynthConfig, XChunk } from "./generate.js";
+export { PRESETS, featureIdOf, generateChunk, genePopularity, planDatasets, plantEffects } from "./generate.js";
+export type { DatasetPlan, ObsChunk, PlantedEffects, SynthConfig, XChunk } from "./generate.js";
 export { Rng, WeightedChoice, zipfWeights } from "./rng.js";
-export { type CategoricalLayout, type WriteExperimentOptions, type WrittenExperiment, writeExperiment } from "./write-experiment.js";
+export { type CategoricalLayout, type WriteExperimentOptions, type PlantedRecord, type WrittenExperiment, writeExperiment } from "./write-experiment.js";

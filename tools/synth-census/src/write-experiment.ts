@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Datatype, type FilterSpec, FilterType, SparseWriter, writeMetadata, writeSparse } from "@census-cube/tiledb-ts";
 import {
@@ -13,9 +14,11 @@ import {
   type SynthConfig,
   TISSUES,
   TISSUES_GENERAL,
+  featureIdOf,
   generateChunk,
   genePopularity,
   planDatasets,
+  plantEffects,
 } from "./generate.js";
 import { addMembers, createSomaArray, createSomaGroup } from "./soma-write.js";
 
@@ -43,10 +46,21 @@ export interface WriteExperimentOptions {
 
 export interface WrittenExperiment {
   uri: string;
+  /** The planted effects (also written as `planted_de.json` in the experiment directory), when asked for. */
+  planted?: PlantedRecord;
   cells: number;
   nnz: number;
   datasets: number;
   xFragments: number;
+}
+
+/** Planted effects as recorded beside the experiment: cell types and feature ids, not indices. */
+export interface PlantedRecord {
+  column: "cell_type_ontology_term_id";
+  control: string;
+  case: string;
+  /** Planted genes and each one's factor on its count mean in case cells. */
+  genes: Array<{ feature_id: string; factor: number }>;
 }
 
 /** A categorical obs column: per-cell codes into `categories`. */
@@ -194,7 +208,7 @@ async function writeVar(uri: string, cfg: SynthConfig, meanCount: Float64Array):
   const names: string[] = [];
   const length = new BigInt64Array(n);
   for (let g = 0; g < n; g++) {
-    ids.push(`ENSG${String(g + 1).padStart(11, "0")}`);
+    ids.push(featureIdOf(g));
     names.push(`GENE${g + 1}`);
     length[g] = BigInt(500 + Math.round(meanCount[g] * 97) * 10);
   }
@@ -210,6 +224,7 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   const root = opts.out;
   const datasets = planDatasets(cfg);
   const genes = genePopularity(cfg);
+  const planted = plantEffects(cfg, genes);
   await createSomaGroup(root, "SOMAExperiment", { dataset_type: "soma" });
   await createSomaGroup(join(root, "ms"), "SOMACollection");
   await createSomaGroup(join(root, "ms", "RNA"), "SOMAMeasurement");
@@ -229,7 +244,7 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   const obs: ObsChunk[] = [];
   let nnz = 0;
   for (let first = 0; first < cfg.nCells; first += cfg.chunkCells) {
-    const { obs: o, x } = generateChunk(cfg, datasets, genes, first, Math.min(cfg.chunkCells, cfg.nCells - first));
+    const { obs: o, x } = generateChunk(cfg, datasets, genes, first, Math.min(cfg.chunkCells, cfg.nCells - first), planted);
     obs.push(o);
     nnz += x.data.length;
     await writer.write({ soma_dim_0: x.dim0, soma_dim_1: x.dim1, soma_data: x.data });
@@ -250,5 +265,16 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   await addMembers(join(root, "ms", "RNA"), ["var", "X"]);
   await addMembers(join(root, "ms"), ["RNA"]);
   await addMembers(root, ["obs", "ms"]);
-  return { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments: fragments.length };
+  const written: WrittenExperiment = { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments: fragments.length };
+  if (planted) {
+    written.planted = {
+      column: "cell_type_ontology_term_id",
+      control: CELL_TYPES.ids[planted.control],
+      case: CELL_TYPES.ids[planted.case],
+      genes: Array.from(planted.genes, (g, i) => ({ feature_id: featureIdOf(g), factor: planted.factor[i] })),
+    };
+    // a plain file beside the SOMA objects: TileDB-SOMA readers ignore it
+    await writeFile(join(root, "planted_de.json"), `${JSON.stringify(written.planted, null, 1)}\n`);
+  }
+  return written;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PRESETS, generateChunk, genePopularity, planDatasets } from "../src/index.js";
+import { PRESETS, generateChunk, genePopularity, planDatasets, plantEffects } from "../src/index.js";
 
 const cfg = { ...PRESETS.demo, seed: 7 };
 
@@ -44,5 +44,37 @@ describe("synthetic Census shape", () => {
     const mean = x.data.length / 300;
     expect(mean).toBeGreaterThan(cfg.minNnz * 0.5);
     expect(mean).toBeLessThan(cfg.maxNnz);
+  });
+
+  it("plants effects only on the planted genes of case cells; without the option nothing changes", () => {
+    const planted = plantEffects({ ...cfg, planted: { genes: 10, fold: 3 } }, genes);
+    expect(plantEffects(cfg, genes)).toBeNull();
+    if (!planted) throw new Error("no planted effects");
+    expect(new Set(planted.genes).size).toBe(10);
+    expect(Array.from(planted.factor)).toEqual([3, 1 / 3, 3, 1 / 3, 3, 1 / 3, 3, 1 / 3, 3, 1 / 3]);
+    const base = generateChunk(cfg, datasets, genes, 0, 1000);
+    const withEffects = generateChunk(cfg, datasets, genes, 0, 1000, planted);
+    expect(withEffects.x.dim0).toEqual(base.x.dim0);
+    expect(withEffects.x.dim1).toEqual(base.x.dim1);
+    const isPlanted = new Set(planted.genes);
+    let changedUp = 0;
+    let changedDown = 0;
+    let wrong = 0;
+    for (let k = 0; k < base.x.data.length; k++) {
+      const [a, b] = [base.x.data[k], withEffects.x.data[k]];
+      const gene = Number(base.x.dim1[k]);
+      if (!(base.obs.cellType[Number(base.x.dim0[k])] === planted.case && isPlanted.has(gene))) {
+        if (a !== b) wrong++;
+      } else if (planted.caseFactor[gene] > 1) {
+        if (b > a) changedUp++;
+        if (b < a) wrong++;
+      } else {
+        if (b < a) changedDown++;
+        if (b > a) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(changedUp).toBeGreaterThan(10);
+    expect(changedDown).toBeGreaterThan(10);
   });
 });
