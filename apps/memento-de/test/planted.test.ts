@@ -15,6 +15,26 @@ const tmp = tempDir("memento-de-planted-");
 afterAll(() => tmp.remove());
 const at = (name: string) => join(tmp.path, name);
 
+/** Runs in the page (browser code, kept as text: this package compiles without DOM types). */
+const COUNT_PIXELS = `async (b64) => {
+  const img = new Image();
+  img.src = "data:image/png;base64," + b64;
+  await img.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, img.width, img.height).data;
+  let nonWhite = 0, red = 0, blue = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) nonWhite++;
+    if (d[i] - d[i + 1] > 60 && d[i] - d[i + 2] > 60) red++;
+    if (d[i + 2] - d[i] > 60) blue++;
+  }
+  return { total: d.length / 4, nonWhite, red, blue };
+}`;
+
 interface Planted {
   column: string;
   control: string;
@@ -83,26 +103,12 @@ describe("planted effects", () => {
       await page.goto(`file://${at("report.html")}`);
       const shot = await page.locator("#volcano").screenshot();
       // Not blank: decode the screenshot in the page's own canvas and count coloured and non-white pixels.
-      const pixels = await page.evaluate(async (b64) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const canvas = document.createElement("canvas");
-        canvas.width = img.width;
-        canvas.height = img.height;
-        const ctx = canvas.getContext("2d")!;
-        ctx.drawImage(img, 0, 0);
-        const d = ctx.getImageData(0, 0, img.width, img.height).data;
-        let nonWhite = 0;
-        let red = 0;
-        let blue = 0;
-        for (let i = 0; i < d.length; i += 4) {
-          if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) nonWhite++;
-          if (d[i] - d[i + 1] > 60 && d[i] - d[i + 2] > 60) red++;
-          if (d[i + 2] - d[i] > 60) blue++;
-        }
-        return { total: d.length / 4, nonWhite, red, blue };
-      }, shot.toString("base64"));
+      const pixels = (await page.evaluate(`(${COUNT_PIXELS})(${JSON.stringify(shot.toString("base64"))})`)) as {
+        total: number;
+        nonWhite: number;
+        red: number;
+        blue: number;
+      };
       expect(pixels.total).toBeGreaterThan(100_000);
       expect(pixels.nonWhite / pixels.total).toBeGreaterThan(0.01);
       expect(pixels.red, "up-regulated points drawn").toBeGreaterThan(50);
