@@ -81,33 +81,30 @@ export function batchTask(b: Batch, cells: PlannedCells): BatchTask {
   };
 }
 
-export interface BatchRunOptions {
-  opts: BuildOptions;
-  writer: CubeWriter;
-  init: WorkerInit;
-  batches: Batch[];
-  cells: PlannedCells;
-  sizing: BatchSizing;
-  progress: Progress;
-  log: Logger;
+/**
+ * Bytes a batch task is counted for. A worker keeps its rows and emission arrays for its next batch (see
+ * worker-tasks), sized for the largest batch it ran: every batch is counted as the largest.
+ */
+export function taskBytes(sizing: BatchSizing, batches: Batch[]): number {
+  return WORKER_BASE_BYTES + sizing.readBudget + sizing.pendingBytes + batches.reduce((m, b) => Math.max(m, b.groups.length), 0) * sizing.groupBytes;
 }
 
-/**
- * Runs the batches in worker processes (each stages its batch's rows, see cube-writer) and, when the cube is
- * consolidated, encodes the staged rows' final fragment in parallel pieces. Returns the rows and X values done.
- */
-export async function runBatches(run: BatchRunOptions): Promise<{ rows: number; nnz: number }> {
-  const { opts, writer, init, batches, cells, sizing, progress, log } = run;
-  const { workers, parentBytes, readBudget, pendingBytes, groupBytes } = sizing;
-  let rows = 0;
-  let nnz = 0;
-  if (batches.length === 0) return { rows, nnz };
-  const executor = new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
+/** The workers of one machine and the memory they share. */
+export interface LocalResources {
+  maxWorkers: number;
+  memoryBudget: number;
+}
+
+export type BatchExecutor = ResourcePoolExecutor<typeof import("./worker-tasks.js")>;
+
+/** Worker processes for `tasks` tasks at most, started with `init`; shut them down when done. */
+export function startWorkers(init: WorkerInit, local: LocalResources, tasks: number): BatchExecutor {
+  return new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
     taskModule: new URL("./worker-tasks.js", import.meta.url),
-    maxWorkers: Math.min(workers, batches.length),
+    maxWorkers: Math.max(1, Math.min(local.maxWorkers, tasks)),
     // Resources are bytes: a batch needs a worker's base, read buffers, held-back values, and per group a row and
     // emission arrays.
-    maxResources: Math.max(1, opts.memoryBudget - parentBytes),
+    maxResources: Math.max(1, local.memoryBudget - process.memoryUsage().rss),
     workerStartup: { task: "startWorker", args: [init] },
     // Workers live for the whole build: each keeps its rows, emission arrays and compiled code from batch to
     // batch (see worker-tasks), which a replacement would fault in and warm up again.
@@ -115,34 +112,45 @@ export async function runBatches(run: BatchRunOptions): Promise<{ rows: number; 
     // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
   });
-  try {
-    // Largest batches first (most groups, then most cells), so the last ones to finish are short and no worker
-    // waits long for another, and a worker's rows, sized by its first batch, are reused whole by the next ones.
-    const bySize = batches.slice().sort((a, b) => b.groups.length - a.groups.length || b.cells.length - a.cells.length || a.id - b.id);
-    // A worker keeps its rows and emission arrays for its next batch (see worker-tasks), sized for the largest
-    // batch it ran: every batch is counted as the largest.
-    const taskBytes = WORKER_BASE_BYTES + readBudget + pendingBytes + batches.reduce((m, b) => Math.max(m, b.groups.length), 0) * groupBytes;
-    await Promise.all(
-      bySize.map((b) =>
-        executor.submit(taskBytes, "buildBatch", [batchTask(b, cells)]).then((r: BatchResult) => {
-          rows += r.rows;
-          nnz += r.nnz;
-          progress.batchDone(r.cells, r.nnz);
-        }),
-      ),
-    );
-    progress.stop();
-    // The staged batches become one estimators fragment, its tiles encoded by the workers in parallel pieces
-    // (the parent joins them); without consolidation, finish writes one fragment per batch instead.
-    if (opts.consolidate) await encodeStagedParts(executor, writer, Math.min(workers, batches.length), log);
-  } finally {
-    progress.stop();
-    await executor.shutdown();
-  }
+}
+
+/** A batch to run: its size orders the work, its task is loaded when it starts. */
+export interface BatchJob {
+  id: number;
+  groups: number;
+  cells: number;
+  task: () => Promise<BatchTask>;
+}
+
+/** Runs the batches on the executor's workers (each stages its batch's rows, see cube-writer). */
+export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], bytes: number, progress: Progress): Promise<{ rows: number; nnz: number }> {
+  let rows = 0;
+  let nnz = 0;
+  // Largest batches first (most groups, then most cells), so the last ones to finish are short and no worker
+  // waits long for another, and a worker's rows, sized by its first batch, are reused whole by the next ones.
+  const bySize = jobs.slice().sort(bySizeDescending);
+  await Promise.all(
+    bySize.map(async (j) => {
+      const r: BatchResult = await executor.submit(bytes, "buildBatch", [await j.task()]);
+      rows += r.rows;
+      nnz += r.nnz;
+      progress.batchDone(r.cells, r.nnz);
+    }),
+  );
+  progress.stop();
   return { rows, nnz };
 }
 
-async function encodeStagedParts(executor: ResourcePoolExecutor<typeof import("./worker-tasks.js")>, writer: CubeWriter, n: number, log: Logger): Promise<void> {
+/** Most groups first, then most cells, then by id. */
+export function bySizeDescending(a: { id: number; groups: number; cells: number }, b: { id: number; groups: number; cells: number }): number {
+  return b.groups - a.groups || b.cells - a.cells || a.id - b.id;
+}
+
+/**
+ * The staged batches become one estimators fragment, its tiles encoded by the workers in parallel pieces (this
+ * process joins them); `finish` then finds nothing left to write.
+ */
+export async function encodeStagedParts(executor: BatchExecutor, writer: CubeWriter, n: number, log: Logger): Promise<void> {
   const parts = await writer.stagedParts(n);
   if (parts.length <= 1) return;
   const t0 = Date.now();

@@ -50,9 +50,10 @@ function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array):
 /**
  * Creates the cube (obs_groups, size_factors, feature ids, empty estimators) aside and renames it into place, so
  * a build killed while creating it leaves no half-made cube (and overwriting keeps the old cube until the new one
- * exists). `exists`: whether something was at the cube's path when the build started.
+ * exists). `exists`: whether something was at the cube's path when the build started; `addTo` writes more into
+ * the new cube before it is moved into place (the batch plan).
  */
-export async function createCube(opts: BuildOptions, input: BuildInput, exists: boolean, log: Logger): Promise<CubeWriter> {
+export async function createCube(opts: BuildOptions, input: BuildInput, exists: boolean, log: Logger, addTo: (uri: string) => Promise<void>): Promise<void> {
   const { cubeUri } = opts;
   const { groups, cellIdx, joinids, sizeFactors } = input;
   clearStaleStaging(cubeUri);
@@ -78,6 +79,7 @@ export async function createCube(opts: BuildOptions, input: BuildInput, exists: 
       min_batch_size: opts.minBatchSize,
     },
   });
+  await addTo(staging);
   if (exists) {
     log.info({ cubeUri }, "replacing the existing cube (--overwrite)");
     const old = `${staging}-old`;
@@ -88,17 +90,4 @@ export async function createCube(opts: BuildOptions, input: BuildInput, exists: 
     if (existsSync(cubeUri)) rmSync(cubeUri, { recursive: true }); // an empty directory
     renameSync(staging, cubeUri);
   }
-  return CubeWriter.open(cubeUri);
-}
-
-/** Opens an interrupted build's cube, refusing one made from other input. */
-export async function openCubeToResume(cubeUri: string, input: BuildInput): Promise<CubeWriter> {
-  const writer = await CubeWriter.open(cubeUri);
-  if (writer.nObsGroups !== input.groups.nGroups || writer.featureIds.length !== input.featureIds.length) {
-    throw new CubeBuilderError(
-      "E_RESUME_MISMATCH",
-      `${cubeUri} holds ${writer.nObsGroups} obs groups and ${writer.featureIds.length} features but the input gives ${input.groups.nGroups} and ${input.featureIds.length}: the experiment or filter changed — use --overwrite`,
-    );
-  }
-  return writer;
 }

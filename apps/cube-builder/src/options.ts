@@ -98,3 +98,29 @@ export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
     logFormat: f.logFormat,
   };
 }
+
+/** `--shard I/N`: shard I (0-based, as array-job indices are) of N. */
+export function parseShard(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new CubeBuilderError("E_BAD_FLAG", `--shard: "${text}" must be INDEX/COUNT, e.g. 0/8 (INDEX counts from 0)`);
+  const [index, count] = [Number(m[1]), Number(m[2])];
+  if (count < 1) throw new CubeBuilderError("E_BAD_FLAG", `--shard: "${text}": COUNT must be at least 1`);
+  if (index >= count) throw new CubeBuilderError("E_BAD_FLAG", `--shard: "${text}": INDEX must be 0..${count - 1} (it counts from 0; for 1-based array indices pass $((INDEX - 1))/${count})`);
+  return [index, count];
+}
+
+/** `--batches 3,7,11`: batch ids of the cube's plan. */
+export function parseBatchIds(text: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const bad = parts.filter((s) => !/^\d+$/.test(s));
+  if (parts.length === 0 || bad.length > 0) throw new CubeBuilderError("E_BAD_FLAG", `--batches: "${text}" must be comma-separated batch ids, e.g. 3,7,11`);
+  return [...new Set(parts.map(Number))];
+}
+
+/** This machine's workers and memory (`--max-workers`, `--memory-budget`), defaults as for `build`. */
+export function resolveLocalResources(f: { maxWorkers?: string; memoryBudget?: string }): { maxWorkers: number; memoryBudget: number } {
+  return {
+    maxWorkers: f.maxWorkers === undefined ? availableParallelism() : positiveInt(f.maxWorkers, "--max-workers"),
+    memoryBudget: f.memoryBudget === undefined ? defaultMemoryBudget() : parseByteSize(f.memoryBudget),
+  };
+}

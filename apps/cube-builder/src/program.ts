@@ -3,7 +3,8 @@ import { build } from "./build.js";
 import { cubeInfo, validateAgainstExperiment } from "./inspect.js";
 import { CubeBuilderError } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
-import { OPTIONAL_ESTIMATORS, REQUIRED_ESTIMATORS, type RawBuildFlags, resolveBuildOptions } from "./options.js";
+import { OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, REQUIRED_ESTIMATORS, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { type BatchSelection, buildBatches, finalizeCube, planCube } from "./steps.js";
 
 /** Exit codes: 1 bad input or refused action, 2 the build or validation failed, 3 an unexpected error. */
 function exitCodeOf(err: unknown): number {
@@ -23,46 +24,115 @@ async function run(log: Logger, fn: () => Promise<void>): Promise<void> {
   }
 }
 
+/** The share of `build --shard` / `--batches`; flags that only a whole build takes are refused. */
+function shareOf(flags: RawBuildFlags & { shard?: string; batches?: string }): BatchSelection {
+  if (flags.shard !== undefined && flags.batches !== undefined) throw new CubeBuilderError("E_BAD_FLAG", "--shard and --batches cannot be used together");
+  const which = flags.shard !== undefined ? "--shard" : "--batches";
+  for (const [flag, given] of [["--experiment-uri", flags.experimentUri], ["--resume", flags.resume], ["--overwrite", flags.overwrite]] as const) {
+    if (given !== undefined) throw new CubeBuilderError("E_BAD_FLAG", `${flag} does not go with ${which}: the cube's stored plan says what to build (see \`cube-builder plan\`)`);
+  }
+  return flags.shard !== undefined ? { shard: parseShard(flags.shard) } : { batches: parseBatchIds(flags.batches!) };
+}
+
 export function program(): Command {
   const cli = new Command("cube-builder")
     .description("Build the Memento estimators cube of a TileDB-SOMA experiment (CZ CELLxGENE Census layout)")
     .showHelpAfterError();
 
-  cli
-    .command("build")
-    .description("build (or resume) an estimators cube; without --experiment-uri, from the bundled demo experiment")
-    .option("--experiment-uri <uri>", "SOMA experiment to read (local path); default: the bundled demo experiment")
-    .requiredOption("--cube-uri <path>", "cube directory to write")
-    .option("--measurement-name <name>", "measurement holding X and var", "RNA")
-    .option("--layer <name>", "X layer with raw counts", "raw")
-    .option("--obs-value-filter <filter>", "which cells to use (TileDB-SOMA value-filter syntax)", "is_primary_data == True")
-    .option(
-      "--estimators <list>",
-      `comma-separated estimators; always ${REQUIRED_ESTIMATORS.join(",")}, optionally ${OPTIONAL_ESTIMATORS.join(",")}`,
-      REQUIRED_ESTIMATORS.join(","),
-    )
-    .option("--validate", "validate the cube against the experiment after building", true)
-    .option("--no-validate", "skip validation")
-    .option("--consolidate", "consolidate and vacuum the estimators array at the end", true)
-    .option("--no-consolidate", "leave one fragment per batch")
-    .option("--resume", "finish an interrupted build of this cube")
-    .option("--overwrite", "replace an existing cube")
-    .option("--max-workers <n>", "worker processes (default: CPU count)")
-    .option("--memory-budget <size>", "memory for all workers together, e.g. 8GiB (default: half of RAM)")
-    .option("--min-batch-size <n>", "cells per batch before a batch may close (whole obs groups; it closes where the next groups do not interleave with it)", "8192")
-    .option(
-      "--zstd-level-cap <n>",
-      "highest zstd level of the cube's filters: the reference's levels (19, and 5 on estimator values) capped at this, recorded in the cube's schemas; \"none\" keeps the reference's levels (~100x slower to write)",
-      "3",
-    )
-    .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
-    .action(async (flags: RawBuildFlags) => {
-      const log = createLogger(flags.logFormat === "json" ? "json" : "text");
-      await run(log, async () => {
-        const summary = await build(resolveBuildOptions(flags), log);
+  const inputOptions = (cmd: Command) =>
+    cmd
+      .option("--experiment-uri <uri>", "SOMA experiment to read (local path); default: the bundled demo experiment")
+      .option("--measurement-name <name>", "measurement holding X and var", "RNA")
+      .option("--layer <name>", "X layer with raw counts", "raw")
+      .option("--obs-value-filter <filter>", "which cells to use (TileDB-SOMA value-filter syntax)", "is_primary_data == True")
+      .option(
+        "--estimators <list>",
+        `comma-separated estimators; always ${REQUIRED_ESTIMATORS.join(",")}, optionally ${OPTIONAL_ESTIMATORS.join(",")}`,
+        REQUIRED_ESTIMATORS.join(","),
+      )
+      .option("--min-batch-size <n>", "cells per batch before a batch may close (whole obs groups; it closes where the next groups do not interleave with it)", "8192")
+      .option(
+        "--zstd-level-cap <n>",
+        "highest zstd level of the cube's filters: the reference's levels (19, and 5 on estimator values) capped at this, recorded in the cube's schemas; \"none\" keeps the reference's levels (~100x slower to write)",
+        "3",
+      );
+  const finishOptions = (cmd: Command) =>
+    cmd
+      .option("--validate", "validate the cube against the experiment after building", true)
+      .option("--no-validate", "skip validation")
+      .option("--consolidate", "consolidate and vacuum the estimators array at the end", true)
+      .option("--no-consolidate", "leave one fragment per batch");
+  const resourceOptions = (cmd: Command) =>
+    cmd
+      .option("--max-workers <n>", "worker processes on this machine (default: CPU count)")
+      .option("--memory-budget <size>", "memory for this machine's workers together, e.g. 8GiB (default: half of RAM)");
+  const logOption = (cmd: Command) => cmd.addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"));
+
+  logOption(
+    resourceOptions(
+      finishOptions(
+        inputOptions(
+          cli
+            .command("build")
+            .description(
+              "build (or resume) an estimators cube; without --experiment-uri, from the bundled demo experiment. With --shard or --batches: compute a share of a planned cube's batches (see plan, finalize)",
+            )
+            .requiredOption("--cube-uri <path>", "cube directory to write"),
+        ),
+      )
+        .option("--resume", "finish an interrupted build of this cube")
+        .option("--overwrite", "replace an existing cube")
+        .option("--shard <index/count>", "compute shard INDEX (from 0) of COUNT of a planned cube's batches, e.g. $SLURM_ARRAY_TASK_ID/$COUNT")
+        .option("--batches <ids>", "compute these batches of a planned cube, e.g. 3,7,11"),
+    ),
+  ).action(async (flags: RawBuildFlags & { shard?: string; batches?: string }) => {
+    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    await run(log, async () => {
+      if (flags.shard !== undefined || flags.batches !== undefined) {
+        const summary = await buildBatches(flags.cubeUri!, shareOf(flags), resolveLocalResources(flags), log);
         process.stdout.write(`${JSON.stringify(summary)}\n`);
-      });
+        return;
+      }
+      const summary = await build(resolveBuildOptions(flags), log);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
+  });
+
+  logOption(
+    resourceOptions(
+      inputOptions(
+        cli
+          .command("plan")
+          .description("create the cube (obs groups, size factors, feature ids, empty estimators) and store its batch plan; run again, it keeps the plan")
+          .requiredOption("--cube-uri <path>", "cube directory to write (a shared path or object store all machines reach)"),
+      ),
+    ).option("--overwrite", "replace an existing cube"),
+  ).action(async (flags: RawBuildFlags) => {
+    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    await run(log, async () => {
+      // planning again keeps the plan: it is the step an array job's first task may run twice
+      const opts = resolveBuildOptions({ ...flags, resume: !flags.overwrite, validate: true, consolidate: true });
+      const { plan, reused } = await planCube(opts, log);
+      process.stdout.write(`${JSON.stringify({ cubeUri: opts.cubeUri, reused, complete: !plan, batches: plan?.batches.length ?? 0, cells: plan?.cells ?? 0, groups: plan?.nObs.length ?? 0 })}\n`);
+    });
+  });
+
+  logOption(
+    resourceOptions(
+      finishOptions(
+        cli
+          .command("finalize")
+          .description("check every planned batch is computed (naming any missing), then write, validate, consolidate and complete the cube")
+          .requiredOption("--cube-uri <path>", "cube directory"),
+      ),
+    ),
+  ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
+    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    await run(log, async () => {
+      const summary = await finalizeCube(flags.cubeUri, { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) }, log);
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+  });
 
   cli
     .command("validate")

@@ -149,6 +149,6 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     (j) => cellGroup[j - lo],
     (j) => cellSizeFactor[j - lo],
   );
-  const rows = await writer.writeBatch({ ...cubeRows, extra });
+  const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id });
   return { id: task.id, cells: n, nnz, rows };
 }

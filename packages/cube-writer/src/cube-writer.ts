@@ -43,7 +43,7 @@ import {
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
-import { listStagedBatches, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
+import { listStagedBatches, plannedBatchId, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
 import { encodeStagedPart, planStagedParts, type StagedPart, type StagedWriteContext, writeStagedFragment } from "./write-staged.js";
 import { type ValidationReport, validateCube } from "./validate.js";
 
@@ -274,21 +274,25 @@ export class CubeWriter {
   /**
    * Stages one batch of estimator rows (atomic: whole or not at all); `finish` writes the staged batches into
    * the estimators array. A batch holds whole obs groups: every row of each of its groups, and no group
-   * written before. Returns the number of rows written.
+   * written before. Returns the number of rows written. `batchId`: the batch of a stored plan, staged under its
+   * id (see plannedBatchName), so computing it again replaces it rather than adding its groups twice.
    */
-  async writeBatch(rows: EstimatorRows): Promise<number> {
+  async writeBatch(rows: EstimatorRows, options: { batchId?: number } = {}): Promise<number> {
+    const planned = options.batchId !== undefined;
     const ctx: BatchContext = {
       estimatorNames: this.estimatorNames,
       featureRank: this.featureRank,
       featureIds: this.featureIds,
       nObs: this.nObs,
-      groupWritten: this.groupWritten,
+      // a planned batch may be computed again (a retried or raced job): its file replaces the earlier copy
+      groupWritten: planned ? new Uint8Array(this.nObs.length) : this.groupWritten,
       counts: this.counts,
     };
     const sorted = sortEstimatorRows(rows, ctx);
-    if (sorted.n === 0) return 0;
+    // a planned batch is staged even without rows: its file says it is done
+    if (sorted.n === 0 && !planned) return 0;
     try {
-      await writeStagedBatch(this.scratch, this.cubeUri, sorted, this.estimatorNames, this.featureRank);
+      await writeStagedBatch(this.scratch, this.cubeUri, sorted, this.estimatorNames, this.featureRank, options.batchId);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }
@@ -304,6 +308,27 @@ export class CubeWriter {
     if (staged.length === 0) return staged;
     const inArray = await arrayGroups(await openArray(joinUri(this.cubeUri, ESTIMATORS_ARRAY), { vfs: this.vfs }), this.nObs.length);
     return staged.filter((b) => !isStale(b, inArray));
+  }
+
+  /**
+   * Which planned batches (see writeBatch's `batchId`) are staged, whether or not their rows are in the array
+   * already, and the obs groups whose rows are found more than once among the staged batches and the array.
+   */
+  async stagedCoverage(): Promise<{ batchIds: Set<number>; inArray: Uint8Array; twice: number[] }> {
+    const staged = await listStagedBatches(this.scratch, this.cubeUri, this.estimatorNames, this.featureIds.length);
+    const inArray = await arrayGroups(await openArray(joinUri(this.cubeUri, ESTIMATORS_ARRAY), { vfs: this.vfs }), this.nObs.length);
+    const count = inArray.slice();
+    const batchIds = new Set<number>();
+    for (const b of staged) {
+      const id = plannedBatchId(b.uri);
+      if (id !== undefined) batchIds.add(id);
+      if (!isStale(b, inArray)) for (const g of b.groups) count[g]++;
+    }
+    const twice: number[] = [];
+    count.forEach((c, g) => {
+      if (c > 1) twice.push(g);
+    });
+    return { batchIds, inArray, twice };
   }
 
   private writeContext(chunkRows?: number): StagedWriteContext {

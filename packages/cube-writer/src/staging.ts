@@ -73,13 +73,39 @@ function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank
   return [head, ...cols.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength))];
 }
 
-/** Writes one batch (rows in global order) aside and renames it into the staging folder. */
-export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Promise<void> {
+const PLANNED_NAME = /^batch-(\d+)\.batch$/;
+
+/** The staged file of a planned batch: named by its id, so a batch computed twice replaces itself. */
+export function plannedBatchName(id: number): string {
+  return `batch-${id}${SUFFIX}`;
+}
+
+/** The planned batch a staged file holds, from its name; undefined for a batch staged without a plan. */
+export function plannedBatchId(uri: string): number | undefined {
+  const m = PLANNED_NAME.exec(uri.slice(uri.lastIndexOf("/") + 1));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Ids of the planned batches staged whole (names only: nothing is read). */
+export async function stagedBatchIds(vfs: VFS, cubeUri: string): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (const e of await vfs.ls(joinUri(cubeUri, STAGING_DIR))) {
+    const id = e.isDir ? undefined : plannedBatchId(e.uri);
+    if (id !== undefined) ids.add(id);
+  }
+  return ids;
+}
+
+/**
+ * Writes one batch (rows in global order) aside and renames it into the staging folder, as the planned batch
+ * `batchId` (replacing an earlier copy: a planned batch's rows are the same each time) or under a unique name.
+ */
+export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array, batchId?: number): Promise<void> {
   const dir = joinUri(cubeUri, STAGING_DIR);
-  const name = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const tmp = joinUri(dir, `${name}.tmp`);
+  const unique = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const tmp = joinUri(dir, `${unique}.tmp`);
   await vfs.write(tmp, encode(rows, estimatorNames, featureRank));
-  await vfs.rename(tmp, joinUri(dir, `${name}${SUFFIX}`));
+  await vfs.rename(tmp, joinUri(dir, batchId === undefined ? `${unique}${SUFFIX}` : plannedBatchName(batchId)));
 }
 
 async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch> {

@@ -1,0 +1,279 @@
+/**
+ * A build in three idempotent steps that any machine sharing the cube's storage can run: `planCube` creates
+ * the cube and stores its batch plan, `buildBatches` computes a share of the batches (each staged whole under
+ * its batch id, so a batch computed twice replaces itself), `finalizeCube` checks every planned batch is there
+ * exactly once and writes, validates, consolidates and completes the cube. `build` runs all three in one process.
+ */
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { CubeWriter, cubeStatus, FEATURE_IDS_FILE, stagedBatchIds } from "@census-cube/cube-writer";
+import { joinUri, vfsFor } from "@census-cube/tiledb-ts";
+import {
+  type BatchExecutor,
+  type BatchJob,
+  type LocalResources,
+  batchSizing,
+  batchTask,
+  bySizeDescending,
+  encodeStagedParts,
+  type PlannedCells,
+  planCellBatches,
+  runBatches,
+  startWorkers,
+  taskBytes,
+} from "./build-batches.js";
+import { checkCubeLocation, createCube, cubeExists } from "./build-cube.js";
+import { loadInput } from "./build-input.js";
+import { CubeBuilderError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { BuildOptions } from "./options.js";
+import { Progress } from "./progress.js";
+import { formatBytes } from "./size.js";
+import { type PlannedBatch, readPlan, readTask, removePlan, type StoredPlan, writePlan } from "./stored-plan.js";
+import type { WorkerInit } from "./worker-tasks.js";
+
+/** The small experiment bundled with the app, used when no --experiment-uri is given. */
+export function demoExperimentUri(): string {
+  return fileURLToPath(new URL("../demo/experiment", import.meta.url));
+}
+
+export interface PlanResult {
+  /** The cube's plan; undefined when the cube is complete already. */
+  plan?: StoredPlan;
+  /** Whether an existing plan was kept (`mode` "resume") rather than made. */
+  reused: boolean;
+}
+
+/** The build settings a plan must share with a run that reuses it. */
+const SAME_INPUT = ["experimentUri", "measurementName", "layer", "obsValueFilter"] as const;
+
+/**
+ * Creates the cube with its batch plan. An existing cube is refused (`mode` "create"), replaced ("overwrite"),
+ * or its plan kept ("resume": the plan step run again, or an interrupted build resumed) when it was made from
+ * the same input and estimators.
+ */
+export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanResult> {
+  const cubeUri = opts.cubeUri;
+  const experimentUri = opts.experimentUri ?? demoExperimentUri();
+  const exists = cubeExists(cubeUri);
+  if (exists && opts.mode === "create") {
+    throw new CubeBuilderError("E_CUBE_EXISTS", `${cubeUri} already exists: pass --resume to finish it or --overwrite to replace it`);
+  }
+  if (exists && opts.mode === "resume") {
+    const plan = await readPlan(cubeUri);
+    if (!plan) {
+      if ((await cubeStatus(cubeUri)) === "complete") {
+        log.info({ cubeUri }, "the cube is complete already");
+        return { reused: true };
+      }
+      throw new CubeBuilderError("E_NO_PLAN", `${cubeUri} has no stored batch plan (not a cube, or one made by an older cube-builder): use --overwrite`);
+    }
+    const asked = { experimentUri, measurementName: opts.measurementName, layer: opts.layer, obsValueFilter: opts.obsValueFilter };
+    const differ = SAME_INPUT.filter((k) => plan[k] !== asked[k]);
+    if (differ.length > 0 || plan.estimators.join() !== opts.estimators.join()) {
+      const what = differ.map((k) => `${k} ${JSON.stringify(plan[k])} (asked: ${JSON.stringify(asked[k])})`);
+      if (plan.estimators.join() !== opts.estimators.join()) what.push(`estimators ${plan.estimators.join(",")} (asked: ${opts.estimators.join(",")})`);
+      throw new CubeBuilderError("E_RESUME_MISMATCH", `${cubeUri} was planned with ${what.join(", ")}: use --overwrite to build it again`);
+    }
+    log.info({ cubeUri, batches: plan.batches.length }, `keeping the cube's plan of ${plan.batches.length} batches`);
+    return { plan, reused: true };
+  }
+  if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
+  checkCubeLocation(cubeUri);
+
+  // Everything about the input is checked before the existing cube is touched.
+  const input = await loadInput(opts, experimentUri, log);
+  const { groups, cellIdx, joinids, sizeFactors } = input;
+  const cells: PlannedCells = {
+    joinids: Float64Array.from(cellIdx, (i) => Number(joinids[i])),
+    groups: Uint32Array.from(cellIdx, (i) => groups.groupIds[i]),
+    sizeFactors: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
+  };
+  const sizing = batchSizing(opts, input.featureIds.length);
+  const batches = planCellBatches(cells, groups.nGroups, opts, sizing);
+  log.info(
+    { batches: batches.length, workers: sizing.workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch: sizing.maxGroupsPerBatch, readBudget: sizing.readBudget },
+    `${batches.length} batches for ${sizing.workers} workers, budget ${formatBytes(opts.memoryBudget)}`,
+  );
+  const plan: StoredPlan = {
+    format: "cube-builder-plan/1",
+    id: randomUUID(),
+    experimentUri,
+    xUri: input.xUri,
+    measurementName: opts.measurementName,
+    layer: opts.layer,
+    obsValueFilter: opts.obsValueFilter,
+    estimators: opts.estimators,
+    zstdLevelCap: opts.zstdLevelCap,
+    maxWorkers: opts.maxWorkers,
+    memoryBudget: opts.memoryBudget,
+    minBatchSize: opts.minBatchSize,
+    cells: cellIdx.length,
+    nObs: Array.from(groups.nObs),
+    geneOfVar: input.geneOfVar && Array.from(input.geneOfVar),
+    readBudget: sizing.readBudget,
+    pendingValues: sizing.pendingValues,
+    taskBytes: taskBytes(sizing, batches),
+    batches: batches.map((b) => ({ id: b.id, cells: b.cells.length, groups: Array.from(b.groups) })),
+  };
+  await createCube(opts, input, exists, log, (uri) =>
+    writePlan(
+      uri,
+      plan,
+      batches.map((b) => batchTask(b, cells)),
+    ),
+  );
+  return { plan, reused: false };
+}
+
+/** What the worker processes of any machine need to compute the plan's batches. */
+export async function workerInit(cubeUri: string, plan: StoredPlan): Promise<WorkerInit> {
+  const vfs = vfsFor(cubeUri);
+  const featureIds: string[] = JSON.parse(new TextDecoder().decode(await vfs.read(joinUri(cubeUri, FEATURE_IDS_FILE))));
+  return {
+    xUri: plan.xUri,
+    cubeUri,
+    cube: { featureIds, estimatorNames: plan.estimators, nObs: Int32Array.from(plan.nObs), groupWritten: new Uint8Array(plan.nObs.length) },
+    geneOfVar: plan.geneOfVar && Int32Array.from(plan.geneOfVar),
+    readBudget: plan.readBudget,
+    pendingValues: plan.pendingValues,
+    estimators: plan.estimators,
+  };
+}
+
+/** A share of the plan's batches: shard `index` of `count` (0-based), or batches by id. */
+export type BatchSelection = { shard: [number, number] } | { batches: number[] } | "all";
+
+/** The batches of a selection, largest first; shards deal the batches out by size, so shares are alike. */
+export function selectBatches(plan: StoredPlan, selection: BatchSelection, cubeUri: string): PlannedBatch[] {
+  const bySize = plan.batches.slice().sort((a, b) => bySizeDescending({ ...a, groups: a.groups.length }, { ...b, groups: b.groups.length }));
+  if (selection === "all") return bySize;
+  if ("shard" in selection) {
+    const [index, count] = selection.shard;
+    return bySize.filter((_, k) => k % count === index);
+  }
+  const known = new Set(plan.batches.map((b) => b.id));
+  const unknown = selection.batches.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new CubeBuilderError("E_BAD_FLAG", `--batches: ${unknown.join(", ")} not in the plan of ${cubeUri} (batches 0..${plan.batches.length - 1})`);
+  }
+  const asked = new Set(selection.batches);
+  return bySize.filter((b) => asked.has(b.id));
+}
+
+export interface ShareSummary {
+  cubeUri: string;
+  /** Batches of the share computed now. */
+  batches: number;
+  /** Batches of the share found staged already (an earlier or concurrent run computed them). */
+  skipped: number;
+  cells: number;
+  rows: number;
+  nnz: number;
+  seconds: number;
+}
+
+/** Reads the plan of a cube being built; a complete cube has none (undefined), a cube never planned is refused. */
+export async function planOf(cubeUri: string): Promise<StoredPlan | undefined> {
+  const plan = await readPlan(cubeUri);
+  if (plan) return plan;
+  const status = await cubeStatus(cubeUri);
+  if (status === "complete") return undefined;
+  throw new CubeBuilderError("E_NO_PLAN", `${cubeUri} has no batch plan: run \`cube-builder plan --experiment-uri … --cube-uri ${cubeUri}\` first`);
+}
+
+/**
+ * Computes the selected batches not staged yet, on this machine's workers (`executor`, or workers started for
+ * them). Each batch is staged whole under its id.
+ */
+export async function buildBatches(cubeUri: string, selection: BatchSelection, local: LocalResources, log: Logger, executor?: BatchExecutor): Promise<ShareSummary> {
+  const started = Date.now();
+  const summary: ShareSummary = { cubeUri, batches: 0, skipped: 0, cells: 0, rows: 0, nnz: 0, seconds: 0 };
+  const plan = await planOf(cubeUri);
+  if (!plan) {
+    log.info({ cubeUri }, "the cube is complete already: nothing to compute");
+    return summary;
+  }
+  const share = selectBatches(plan, selection, cubeUri);
+  const done = await stagedBatchIds(vfsFor(cubeUri), cubeUri);
+  const todo = share.filter((b) => !done.has(b.id));
+  summary.skipped = share.length - todo.length;
+  log.info({ cubeUri, batches: todo.length, skipped: summary.skipped }, `${todo.length} of ${share.length} batches to compute (${summary.skipped} staged already)`);
+  if (todo.length > 0) {
+    const jobs: BatchJob[] = todo.map((b) => ({ id: b.id, groups: b.groups.length, cells: b.cells, task: () => readTask(cubeUri, b.id) }));
+    const workers = executor ?? startWorkers(await workerInit(cubeUri, plan), local, todo.length);
+    const cells = todo.reduce((s, b) => s + b.cells, 0);
+    const progress = new Progress(log, cells, todo.length);
+    try {
+      const r = await runBatches(workers, jobs, plan.taskBytes, progress);
+      Object.assign(summary, { batches: todo.length, cells, rows: r.rows, nnz: r.nnz });
+    } finally {
+      progress.stop();
+      if (!executor) await workers.shutdown();
+    }
+  }
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+export interface FinalizeOptions extends LocalResources {
+  validate: boolean;
+  consolidate: boolean;
+  /** Facts for the build record. */
+  build?: Record<string, unknown>;
+}
+
+export interface FinalizeSummary {
+  cubeUri: string;
+  cells: number;
+  groups: number;
+  batches: number;
+  seconds: number;
+  /** False when the cube was complete already. */
+  finalized: boolean;
+}
+
+/** The plan's batches neither staged nor (after an interrupted finalize) in the estimators array. */
+function missingBatches(plan: StoredPlan, staged: Set<number>, inArray: Uint8Array): number[] {
+  return plan.batches.filter((b) => !staged.has(b.id) && !b.groups.some((g) => inArray[g])).map((b) => b.id);
+}
+
+/**
+ * Checks every planned batch is staged and every obs group's rows are there once, then writes the staged
+ * batches into the estimators array, validates, consolidates and vacuums, and marks the cube complete.
+ */
+export async function finalizeCube(cubeUri: string, options: FinalizeOptions, log: Logger, executor?: BatchExecutor): Promise<FinalizeSummary> {
+  const started = Date.now();
+  const plan = await planOf(cubeUri);
+  if (!plan) {
+    log.info({ cubeUri }, "the cube is complete already");
+    return { cubeUri, cells: 0, groups: 0, batches: 0, seconds: 0, finalized: false };
+  }
+  const writer = await CubeWriter.open(cubeUri);
+  const { batchIds, inArray, twice } = await writer.stagedCoverage();
+  const missing = missingBatches(plan, batchIds, inArray);
+  if (missing.length > 0) {
+    const ids = missing.join(",");
+    throw new CubeBuilderError(
+      "E_MISSING_BATCHES",
+      `${cubeUri}: ${missing.length} of ${plan.batches.length} planned batches are not computed (batches ${ids}); compute them with \`cube-builder build --cube-uri ${cubeUri} --batches ${ids}\`, then finalize again`,
+    );
+  }
+  if (twice.length > 0) {
+    throw new CubeBuilderError("E_GROUP_TWICE", `${cubeUri}: the rows of obs groups ${twice.slice(0, 20).join(", ")}${twice.length > 20 ? ", …" : ""} are staged more than once (staged outside the plan?)`);
+  }
+  if (options.consolidate) {
+    const parts = Math.min(options.maxWorkers, plan.batches.length);
+    const workers = executor ?? startWorkers(await workerInit(cubeUri, plan), options, parts);
+    try {
+      await encodeStagedParts(workers, writer, parts, log);
+    } finally {
+      if (!executor) await workers.shutdown();
+    }
+  }
+  log.info({ validate: options.validate, consolidate: options.consolidate }, "finishing the cube");
+  await writer.finish({ validate: options.validate, consolidate: options.consolidate, expectedNObs: plan.cells, build: options.build });
+  await removePlan(cubeUri);
+  const seconds = (Date.now() - started) / 1000;
+  return { cubeUri, cells: plan.cells, groups: plan.nObs.length, batches: plan.batches.length, seconds, finalized: true };
+}
