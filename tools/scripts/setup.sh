@@ -22,3 +22,8 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 pnpm turbo run build
+
+# Redis (Debian's redis-server) for the queue-mode tests of cube-builder, which start it themselves on loopback.
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt-get update && apt-get install -y redis-server
+fi

@@ -45,7 +45,13 @@ export interface RawBuildFlags {
   logFormat: string;
 }
 
-function positiveInt(text: string, flag: string): number {
+export function nonNegativeInt(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a non-negative integer`);
+  return v;
+}
+
+export function positiveInt(text: string, flag: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a positive integer`);
   return v;

@@ -3,7 +3,8 @@ import { build } from "./build.js";
 import { cubeInfo, validateAgainstExperiment } from "./inspect.js";
 import { CubeBuilderError } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
-import { OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, REQUIRED_ESTIMATORS, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, REQUIRED_ESTIMATORS, type RawBuildFlags, nonNegativeInt, positiveInt, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { buildOnQueue, checkQueueUrl, DEFAULT_QUEUE_NAME, runQueueWorker } from "./queue.js";
 import { type BatchSelection, buildBatches, finalizeCube, planCube } from "./steps.js";
 
 /** Exit codes: 1 bad input or refused action, 2 the build or validation failed, 3 an unexpected error. */
@@ -83,11 +84,22 @@ export function program(): Command {
         .option("--resume", "finish an interrupted build of this cube")
         .option("--overwrite", "replace an existing cube")
         .option("--shard <index/count>", "compute shard INDEX (from 0) of COUNT of a planned cube's batches, e.g. $SLURM_ARRAY_TASK_ID/$COUNT")
-        .option("--batches <ids>", "compute these batches of a planned cube, e.g. 3,7,11"),
+        .option("--batches <ids>", "compute these batches of a planned cube, e.g. 3,7,11")
+        .option("--queue <url>", "plan, put one job per batch on this Redis queue (redis://host:6379/0) for `cube-builder worker`s, follow them, finalize")
+        .option("--queue-name <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
+        .option("--attempts <n>", "with --queue: tries of a batch before the build fails", "3")
+        .option("--backoff <ms>", "with --queue: delay before a failed batch's first retry (doubled for each next one)", "2000"),
     ),
-  ).action(async (flags: RawBuildFlags & { shard?: string; batches?: string }) => {
+  ).action(async (flags: RawBuildFlags & { shard?: string; batches?: string; queue?: string; queueName: string; attempts: string; backoff: string }) => {
     const log = createLogger(flags.logFormat === "json" ? "json" : "text");
     await run(log, async () => {
+      if (flags.queue !== undefined) {
+        if (flags.shard !== undefined || flags.batches !== undefined) throw new CubeBuilderError("E_BAD_FLAG", "--queue does not go with --shard or --batches");
+        const co = { attempts: positiveInt(flags.attempts, "--attempts"), backoffMs: nonNegativeInt(flags.backoff, "--backoff") };
+        const summary = await buildOnQueue(resolveBuildOptions(flags), { url: checkQueueUrl(flags.queue), name: flags.queueName }, co, log);
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        return;
+      }
       if (flags.shard !== undefined || flags.batches !== undefined) {
         const summary = await buildBatches(flags.cubeUri!, shareOf(flags), resolveLocalResources(flags), log);
         process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -131,6 +143,26 @@ export function program(): Command {
     await run(log, async () => {
       const summary = await finalizeCube(flags.cubeUri, { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) }, log);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+  });
+
+  logOption(
+    resourceOptions(
+      cli
+        .command("worker")
+        .description("take batch jobs from a Redis queue (see build --queue) and compute them, until stopped (SIGTERM/SIGINT)")
+        .requiredOption("--queue <url>", "Redis queue, e.g. redis://host:6379/0")
+        .option("--queue-name <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
+        .option("--lock-duration <ms>", "a job's lock: a dead worker's jobs are taken over after about this long", "10000")
+        .option("--stalled-interval <ms>", "how often to look for jobs of dead workers", "5000"),
+    ),
+  ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
+    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    await run(log, async () => {
+      const options = { ...resolveLocalResources(flags), lockMs: positiveInt(flags.lockDuration, "--lock-duration"), stalledCheckMs: positiveInt(flags.stalledInterval, "--stalled-interval") };
+      const stop = new AbortController();
+      for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => stop.abort());
+      await runQueueWorker({ url: checkQueueUrl(flags.queue), name: flags.queueName }, options, log, stop.signal);
     });
   });
 

@@ -110,6 +110,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
     minBatchSize: opts.minBatchSize,
     cells: cellIdx.length,
     nObs: Array.from(groups.nObs),
+    features: input.featureIds.length,
     geneOfVar: input.geneOfVar && Array.from(input.geneOfVar),
     readBudget: sizing.readBudget,
     pendingValues: sizing.pendingValues,

@@ -38,6 +38,7 @@ export interface StoredPlan {
   cells: number;
   /** n_obs of each obs group. */
   nObs: number[];
+  features: number;
   /** Gene index of each var joinid (-1: not in the query); null when var joinids are exactly 0..n-1. */
   geneOfVar: number[] | null;
   readBudget: number;

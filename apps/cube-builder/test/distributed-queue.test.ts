@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+
+// Queue mode with a real Redis (the Debian redis-server, started here on a free loopback port) and three worker
+// processes, each its own process group with its own scratch folder, standing in for three machines.
+const tmp = tempDir("cube-queue-");
+let experiment = "";
+let reference = "";
+let port = 0;
+let redis: ChildProcess | null = null;
+const started: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** redis-server without persistence: a restart loses the queue, which the coordinator must survive. */
+async function startRedis(): Promise<void> {
+  const dir = join(tmp.path, "redis");
+  mkdirSync(dir, { recursive: true });
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+  await new Promise<void>((resolve, reject) => {
+    child.once("error", (e) => reject(new Error(`redis-server cannot start (tools/scripts/setup.sh installs it): ${e.message}`)));
+    const until = Date.now() + 10_000;
+    const poll = setInterval(() => {
+      const c = createServer();
+      // the port is taken once Redis listens
+      c.once("error", () => {
+        clearInterval(poll);
+        resolve();
+      });
+      c.listen(port, "127.0.0.1", () => c.close());
+      if (Date.now() > until) {
+        clearInterval(poll);
+        reject(new Error("redis-server did not start listening"));
+      }
+    }, 50);
+  });
+  redis = child;
+}
+
+async function stopRedis(): Promise<void> {
+  const r = redis;
+  redis = null;
+  if (!r || r.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    r.once("exit", () => resolve());
+    r.kill("SIGKILL");
+  });
+}
+
+const queueUrl = () => `redis://127.0.0.1:${port}/0`;
+
+interface Proc {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+}
+
+/** A CLI process in its own process group, with its own scratch folder (cwd and TMPDIR), logging to a file. */
+function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const scratch = join(tmp.path, "hosts", name);
+  mkdirSync(scratch, { recursive: true });
+  const log = join(scratch, "log");
+  const fd = openSync(log, "a");
+  const child = spawn(process.execPath, [cli, ...args], { cwd: scratch, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TMPDIR: scratch, ...env } });
+  started.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, log, exited };
+}
+
+const worker = (name: string, queue: string, env: NodeJS.ProcessEnv = {}) =>
+  startCli(name, ["worker", "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "1", "--lock-duration", "2000", "--stalled-interval", "1000", "--log-format", "json"], env);
+
+const coordinator = (name: string, queue: string, cube: string, extra: string[] = []) =>
+  startCli(name, ["build", "--experiment-uri", experiment, "--cube-uri", cube, "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "2", "--min-batch-size", "100", "--backoff", "200", "--log-format", "json", ...extra]);
+
+const lines = (p: Proc) =>
+  readFileSync(p.log, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+
+async function waitFor(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** SIGKILL to the process and every process it started (a host going down). */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
+
+beforeAll(async () => {
+  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(tmp.path, "exps"), "--seed", "1", "--only", "sparse-many-groups"]);
+  experiment = join(tmp.path, "exps", "sparse-many-groups");
+  reference = join(tmp.path, "one-machine");
+  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--log-format", "json"]);
+  expect(r.status, r.stderr).toBe(0);
+  port = await freePort();
+  await startRedis();
+}, 300_000);
+
+afterEach(() => {
+  // every worker and coordinator a test started, with its executor's processes
+  for (const c of started.splice(0)) killGroup(c);
+});
+
+afterAll(async () => {
+  await stopRedis();
+  tmp.remove();
+});
+
+describe("build --queue with three workers", () => {
+  it("a worker SIGKILLed with a job in hand: another worker takes the job over; the one-machine cube", async () => {
+    const cube = join(tmp.path, "killed");
+    // the first worker holds its first job long enough to die with it
+    const doomed = worker("k-host-1", "killed", { CUBE_BUILDER_HOLD_JOB_MS: "60000" });
+    const co = coordinator("k-coordinator", "killed", cube);
+    await waitFor("the first worker to take a job", () => lines(doomed).some((l) => l.holdMs));
+    const held = lines(doomed).find((l) => l.holdMs).batch as number;
+    const others = [worker("k-host-2", "killed"), worker("k-host-3", "killed")];
+    killGroup(doomed.child);
+    const killedAt = Date.now();
+    expect(await co.exited).toBe(0);
+    const takenBy = others.filter((w) => lines(w).some((l) => l.batch === held && /staged/.test(l.msg)));
+    expect(takenBy.length, `batch ${held} staged by another worker`).toBe(1);
+    // taken over once its 2 s lock ran out, not at the end of the 60 s hold
+    expect(Date.now() - killedAt).toBeLessThan(50_000);
+    const cmp = compareCubes(cube, reference);
+    expect(cmp.status, cmp.out).toBe(0);
+  }, 300_000);
+
+  it("a job that fails twice and then succeeds; a job failing every attempt fails the build naming its batch and error", async () => {
+    const cube = join(tmp.path, "retried");
+    const env = { CUBE_BUILDER_FAIL_BATCH: "2:2" };
+    const ws = [worker("r-host-1", "retried", env), worker("r-host-2", "retried", env), worker("r-host-3", "retried", env)];
+    const co = coordinator("r-coordinator", "retried", cube, ["--attempts", "3"]);
+    expect(await co.exited).toBe(0);
+    const failures = ws.flatMap(lines).filter((l) => l.batch === 2 && /injected failure/.test(l.msg ?? ""));
+    expect(failures.map((l) => /attempt (\d)/.exec(l.msg)![1]).sort()).toEqual(["1", "2"]);
+    const cmp = compareCubes(cube, reference);
+    expect(cmp.status, cmp.out).toBe(0);
+
+    const failing = join(tmp.path, "failing");
+    const co2 = coordinator("f-coordinator", "retried", failing, ["--attempts", "2"]);
+    expect(await co2.exited).toBe(1);
+    const err = lines(co2).find((l) => l.code === "E_BATCH_FAILED");
+    expect(err?.msg).toMatch(/batch 2 of .* failed 2 times; last error: injected failure of batch 2, attempt 2/);
+  }, 300_000);
+
+  it("Redis restarted (losing the queue) mid-build: the jobs are put back and the build finishes; the one-machine cube", async () => {
+    const cube = join(tmp.path, "restarted");
+    const env = { CUBE_BUILDER_HOLD_JOB_MS: "1500" };
+    const ws = [worker("x-host-1", "restarted", env), worker("x-host-2", "restarted", env), worker("x-host-3", "restarted", env)];
+    const co = coordinator("x-coordinator", "restarted", cube);
+    await waitFor("a first batch staged", () => ws.some((w) => lines(w).some((l) => /staged/.test(l.msg ?? ""))));
+    await stopRedis();
+    await new Promise((r) => setTimeout(r, 2000));
+    await startRedis();
+    expect(await co.exited).toBe(0);
+    const summary = JSON.parse(readFileSync(co.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
+    expect(summary.requeued).toBeGreaterThan(0);
+    const cmp = compareCubes(cube, reference);
+    expect(cmp.status, cmp.out).toBe(0);
+  }, 300_000);
+});
