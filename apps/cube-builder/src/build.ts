@@ -3,7 +3,7 @@ import { vfsFor } from "@census-cube/tiledb-ts";
 import { startWorkers } from "./build-batches.js";
 import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
-import { buildBatches, finalizeCube, planCube, workerInit } from "./steps.js";
+import { buildBatches, finalizeCube, planCube, withCubeLock, workerInit } from "./steps.js";
 
 export { demoExperimentUri } from "./steps.js";
 
@@ -27,7 +27,11 @@ export interface BuildSummary {
  * statistics and stage the batch's rows (cube-writer); the finish writes them all as one fragment. A resumed
  * build keeps the cube's plan and computes the batches not staged yet.
  */
-export async function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
+export function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
+  return withCubeLock(opts.cubeUri, opts.mode === "create" ? "build" : opts.mode, () => buildLocked(opts, log));
+}
+
+async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);

@@ -5,7 +5,7 @@ import { CubeBuilderError } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
 import { OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, REQUIRED_ESTIMATORS, type RawBuildFlags, nonNegativeInt, positiveInt, resolveBuildOptions, resolveLocalResources } from "./options.js";
 import { buildOnQueue, checkQueueUrl, DEFAULT_QUEUE_NAME, runQueueWorker } from "./queue.js";
-import { type BatchSelection, buildBatches, finalizeCube, planCube } from "./steps.js";
+import { type BatchSelection, buildBatches, finalizeCube, planCube, withCubeLock } from "./steps.js";
 
 /** Exit codes: 1 bad input or refused action, 2 the build or validation failed, 3 an unexpected error. */
 function exitCodeOf(err: unknown): number {
@@ -124,7 +124,7 @@ export function program(): Command {
     await run(log, async () => {
       // planning again keeps the plan: it is the step an array job's first task may run twice
       const opts = resolveBuildOptions({ ...flags, resume: !flags.overwrite, validate: true, consolidate: true });
-      const { plan, reused } = await planCube(opts, log);
+      const { plan, reused } = await withCubeLock(opts.cubeUri, "plan", () => planCube(opts, log));
       process.stdout.write(`${JSON.stringify({ cubeUri: opts.cubeUri, reused, complete: !plan, batches: plan?.batches.length ?? 0, cells: plan?.cells ?? 0, groups: plan?.nObs.length ?? 0 })}\n`);
     });
   });
@@ -141,7 +141,8 @@ export function program(): Command {
   ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
     const log = createLogger(flags.logFormat === "json" ? "json" : "text");
     await run(log, async () => {
-      const summary = await finalizeCube(flags.cubeUri, { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) }, log);
+      const options = { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) };
+      const summary = await withCubeLock(flags.cubeUri, "finalize", () => finalizeCube(flags.cubeUri, options, log));
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
   });

@@ -13,7 +13,7 @@ import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
 import { Progress } from "./progress.js";
 import { readTask, type StoredPlan } from "./stored-plan.js";
-import { finalizeCube, planCube, planOf, workerInit } from "./steps.js";
+import { finalizeCube, planCube, planOf, withCubeLock, workerInit } from "./steps.js";
 import type { BatchResult } from "./worker-tasks.js";
 
 export const DEFAULT_QUEUE_NAME = "cube-builder";
@@ -87,7 +87,11 @@ export interface QueueBuildSummary {
   seconds: number;
 }
 
-export async function buildOnQueue(opts: BuildOptions, address: QueueAddress, co: CoordinatorOptions, log: Logger): Promise<QueueBuildSummary> {
+export function buildOnQueue(opts: BuildOptions, address: QueueAddress, co: CoordinatorOptions, log: Logger): Promise<QueueBuildSummary> {
+  return withCubeLock(opts.cubeUri, "queue build", () => coordinate(opts, address, co, log));
+}
+
+async function coordinate(opts: BuildOptions, address: QueueAddress, co: CoordinatorOptions, log: Logger): Promise<QueueBuildSummary> {
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);

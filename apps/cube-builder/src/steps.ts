@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { CubeWriter, cubeStatus, FEATURE_IDS_FILE, stagedBatchIds } from "@census-cube/cube-writer";
+import { acquireCubeLock, CubeWriter, cubeStatus, FEATURE_IDS_FILE, readCubeLock, stagedBatchIds } from "@census-cube/cube-writer";
 import { joinUri, vfsFor } from "@census-cube/tiledb-ts";
 import {
   type BatchExecutor,
@@ -35,6 +35,20 @@ import type { WorkerInit } from "./worker-tasks.js";
 /** The small experiment bundled with the app, used when no --experiment-uri is given. */
 export function demoExperimentUri(): string {
   return fileURLToPath(new URL("../demo/experiment", import.meta.url));
+}
+
+/**
+ * Runs `fn` holding the cube's lock (see cube-writer): plan, finalize and a whole build take it, so two of them
+ * never write one cube. Shard workers and queue workers do not: they only add staged batches, which any number
+ * of them may do at once.
+ */
+export async function withCubeLock<T>(cubeUri: string, purpose: string, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireCubeLock(cubeUri, { purpose });
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
 }
 
 export interface PlanResult {
@@ -194,6 +208,10 @@ export async function buildBatches(cubeUri: string, selection: BatchSelection, l
   if (!plan) {
     log.info({ cubeUri }, "the cube is complete already: nothing to compute");
     return summary;
+  }
+  const holder = await readCubeLock(cubeUri);
+  if (holder?.purpose === "finalize") {
+    throw new CubeBuilderError("E_CUBE_LOCKED", `${cubeUri} is being finalized (by pid ${holder.pid} on ${holder.host}): its batches are all computed`);
   }
   const share = selectBatches(plan, selection, cubeUri);
   const done = await stagedBatchIds(vfsFor(cubeUri), cubeUri);
