@@ -28,7 +28,7 @@ export interface BuildSummary {
  * build keeps the cube's plan and computes the batches not staged yet.
  */
 export function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
-  return withCubeLock(opts.cubeUri, opts.mode === "create" ? "build" : opts.mode, () => buildLocked(opts, log));
+  return withCubeLock(opts.cubeUri, opts.mode === "create" ? "build" : opts.mode, opts.mode === "resume", () => buildLocked(opts, log));
 }
 
 async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummary> {

@@ -124,7 +124,7 @@ export function program(): Command {
     await run(log, async () => {
       // planning again keeps the plan: it is the step an array job's first task may run twice
       const opts = resolveBuildOptions({ ...flags, resume: !flags.overwrite, validate: true, consolidate: true });
-      const { plan, reused } = await withCubeLock(opts.cubeUri, "plan", () => planCube(opts, log));
+      const { plan, reused } = await withCubeLock(opts.cubeUri, "plan", true, () => planCube(opts, log));
       process.stdout.write(`${JSON.stringify({ cubeUri: opts.cubeUri, reused, complete: !plan, batches: plan?.batches.length ?? 0, cells: plan?.cells ?? 0, groups: plan?.nObs.length ?? 0 })}\n`);
     });
   });
@@ -142,7 +142,7 @@ export function program(): Command {
     const log = createLogger(flags.logFormat === "json" ? "json" : "text");
     await run(log, async () => {
       const options = { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) };
-      const summary = await withCubeLock(flags.cubeUri, "finalize", () => finalizeCube(flags.cubeUri, options, log));
+      const summary = await withCubeLock(flags.cubeUri, "finalize", true, () => finalizeCube(flags.cubeUri, options, log));
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
   });

@@ -88,7 +88,7 @@ export interface QueueBuildSummary {
 }
 
 export function buildOnQueue(opts: BuildOptions, address: QueueAddress, co: CoordinatorOptions, log: Logger): Promise<QueueBuildSummary> {
-  return withCubeLock(opts.cubeUri, "queue build", () => coordinate(opts, address, co, log));
+  return withCubeLock(opts.cubeUri, "queue build", opts.mode === "resume", () => coordinate(opts, address, co, log));
 }
 
 async function coordinate(opts: BuildOptions, address: QueueAddress, co: CoordinatorOptions, log: Logger): Promise<QueueBuildSummary> {

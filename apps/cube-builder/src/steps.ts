@@ -40,10 +40,11 @@ export function demoExperimentUri(): string {
 /**
  * Runs `fn` holding the cube's lock (see cube-writer): plan, finalize and a whole build take it, so two of them
  * never write one cube. Shard workers and queue workers do not: they only add staged batches, which any number
- * of them may do at once.
+ * of them may do at once. `takeOver`: take a stale lock (its holder died) over, as the steps that finish what a
+ * killed run began do (resume, plan, finalize); a live holder is always refused.
  */
-export async function withCubeLock<T>(cubeUri: string, purpose: string, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireCubeLock(cubeUri, { purpose });
+export async function withCubeLock<T>(cubeUri: string, purpose: string, takeOver: boolean, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireCubeLock(cubeUri, { purpose, takeOver });
   try {
     return await fn();
   } finally {
