@@ -3,6 +3,9 @@ import type { Cube } from "@census-cube/cube-writer";
 import { differentialExpression } from "@census-cube/estimators";
 import type { SelectedGroups } from "./query.js";
 
+/** Fraction of the cube's obs groups under which the read itself selects them (see cube-writer's openCube). */
+const FEW_GROUPS = 0.1;
+
 export interface ChunkInput {
   /** Features of the chunk, contiguous in byte order (one read range). */
   features: string[];
@@ -32,9 +35,12 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
   const { groups } = input;
   const parts: { feature: Uint32Array; group: Uint32Array; sum: Float32Array; sumsq: Float32Array; sizeFactor: Float32Array; nObs: Float32Array }[] = [];
   let n = 0;
+  // DE skips rows of groups it was not given: the read filters groups only when few are selected (then tiles are
+  // skipped), not when most are (dropping rows there would only copy the batches).
+  const fewGroups = groups.obsGroupJoinid.length <= cube.nObsGroups * FEW_GROUPS;
   for await (const b of cube.estimators({
     features: input.features,
-    obsGroups: groups.obsGroupJoinid,
+    obsGroups: fewGroups ? groups.obsGroupJoinid : undefined,
     estimators: ["sum", "sumsq", "size_factor", "n_obs"],
     memoryBudget: input.memoryBudget,
   })) {
@@ -48,8 +54,20 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
     });
     n += b.numRows;
   }
+  // Genes numbered by their rank in the chunk (byte order, the order rows arrive in), so DE need not sort them.
+  const rankOfVar = new Int32Array(cube.features.length).fill(-1);
+  const varOfRank = new Uint32Array(input.features.length);
+  const varIndex = new Map(cube.features.map((f, i) => [f, i]));
+  input.features.forEach((f, r) => {
+    const v = varIndex.get(f) as number;
+    rankOfVar[v] = r;
+    varOfRank[r] = v;
+  });
+  const gene = joinParts(parts.map((p) => p.feature), Uint32Array, n);
+  const rankGene = gene === parts[0]?.feature ? new Uint32Array(n) : gene;
+  for (let i = 0; i < n; i++) rankGene[i] = rankOfVar[gene[i]];
   const rows = {
-    gene: joinParts(parts.map((p) => p.feature), Uint32Array, n),
+    gene: rankGene,
     obsGroup: joinParts(parts.map((p) => p.group), Uint32Array, n),
     sum: joinParts(parts.map((p) => p.sum), Float32Array, n),
     sumsq: joinParts(parts.map((p) => p.sumsq), Float32Array, n),
@@ -70,13 +88,22 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
     }
   }
   // Arm means from the same rows: sums per (feature, arm) in float64.
-  const armOf = new Map<number, number>(Array.from(groups.obsGroupJoinid, (g, k) => [g, groups.arm[k]]));
-  const slot = new Map<number, number>(Array.from(de.gene, (g, k) => [g, k]));
+  let maxJoinid = 0;
+  for (const g of groups.obsGroupJoinid) maxJoinid = Math.max(maxJoinid, g);
+  const armOf = new Int8Array(maxJoinid + 1).fill(-1);
+  groups.obsGroupJoinid.forEach((g, k) => {
+    armOf[g] = groups.arm[k];
+  });
+  const slot = new Int32Array(input.features.length).fill(-1);
+  de.gene.forEach((r, k) => {
+    slot[r] = k;
+  });
   const totals = new Float64Array(de.gene.length * 4); // sum and size_factor of control, then of case
   for (let i = 0; i < n; i++) {
-    const k = slot.get(rows.gene[i]);
-    const a = armOf.get(rows.obsGroup[i]);
-    if (k === undefined || a === undefined) continue;
+    const k = slot[rows.gene[i]];
+    const g = rows.obsGroup[i];
+    const a = g <= maxJoinid ? armOf[g] : -1;
+    if (k < 0 || a < 0) continue;
     totals[4 * k + 2 * a] += rows.sum[i];
     totals[4 * k + 2 * a + 1] += rows.sizeFactor[i];
   }
@@ -86,7 +113,8 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
     meanControl[k] = (totals[4 * k] + 1) / (totals[4 * k + 1] + 1);
     meanCase[k] = (totals[4 * k + 2] + 1) / (totals[4 * k + 3] + 1);
   }
-  return { feature: de.gene, coef: de.coef, se: de.se, z: de.z, pval: de.pval, meanControl, meanCase, rows: n };
+  const feature = Uint32Array.from(de.gene, (r) => varOfRank[r]);
+  return { feature, coef: de.coef, se: de.se, z: de.z, pval: de.pval, meanControl, meanCase, rows: n };
 }
 
 function joinParts<T extends Uint32Array | Float32Array>(parts: T[], C: { new (n: number): T }, n: number): T {

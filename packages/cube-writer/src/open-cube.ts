@@ -87,6 +87,8 @@ export interface Cube {
 
 /** Subarrays of more ranges than this are read as their covering range and filtered per batch. */
 const MAX_RANGES = 64;
+/** Groups are selected through a subarray only when at most this fraction of them is wanted. */
+const SUBARRAY_GROUP_FRACTION = 0.1;
 
 export async function openCube(uri: string, options: OpenCubeOptions = {}): Promise<Cube> {
   const vfs = options.vfs ?? vfsFor(uri);
@@ -226,11 +228,10 @@ class OpenedCube implements Cube {
       for (let g = 0; g < nGroups; g++) if (wanted[g]) ids.push(g);
       if (ids.length === 0) return;
       const runs = toRuns(ids);
-      if (runs.length <= MAX_RANGES) subarray.obs_group_joinid = runs;
-      else {
-        subarray.obs_group_joinid = [[ids[0], ids[ids.length - 1]]];
-        groupMask = wanted;
-      }
+      // A subarray skips tiles only when few groups are wanted; otherwise nearly every tile would be partial and
+      // have every cell checked against every range (the feature id's too), so rows are dropped per batch instead.
+      if (runs.length <= MAX_RANGES && ids.length <= nGroups * SUBARRAY_GROUP_FRACTION) subarray.obs_group_joinid = runs;
+      else groupMask = wanted;
     }
     if (this.estArray.fragments.length === 0) return;
     const columns = ["feature_id", "obs_group_joinid", ...names];

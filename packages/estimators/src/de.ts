@@ -157,6 +157,14 @@ export function wlsFirstCoefficient(
   };
 }
 
+/** One step of a Kahan-compensated float32 sum (pandas' groupby sum of a float32 column). */
+function kahanAdd(sum: Float32Array, comp: Float32Array, g: number, v: number): void {
+  const yk = f(v - comp[g]);
+  const t = f(sum[g] + yk);
+  comp[g] = f(f(t - sum[g]) - yk);
+  sum[g] = t;
+}
+
 /** Two-sided p-value of a standard normal statistic. */
 export function twoSidedNormalP(z: number): number {
   return erfc(Math.abs(z) / Math.SQRT2);
@@ -179,15 +187,33 @@ export function differentialExpression(input: DeInput): DeResult {
       throw new EstimatorsError("LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.gene has ${nRows}`);
     }
   }
-  const selOf = new Map<number, number>();
+  // Selected-variables group of each obs group joinid (-1: not selected), as a typed table.
+  let maxJoinid = -1;
+  for (let i = 0; i < obsGroups.obsGroupJoinid.length; i++) maxJoinid = Math.max(maxJoinid, obsGroups.obsGroupJoinid[i]);
+  const selOf = new Int32Array(maxJoinid + 1).fill(-1);
   for (let i = 0; i < obsGroups.obsGroupJoinid.length; i++) {
-    if (d.groupOf[i] >= 0) selOf.set(obsGroups.obsGroupJoinid[i], d.groupOf[i]);
+    if (d.groupOf[i] >= 0) selOf[obsGroups.obsGroupJoinid[i]] = d.groupOf[i];
   }
+  const { obsGroup, gene: geneOf } = cube;
+  const isSelected = (i: number) => {
+    const g = obsGroup[i];
+    return g <= maxJoinid && selOf[g] >= 0;
+  };
 
-  // Rows of selected groups in (gene, obs group) order: the cube's global order, which the sums follow.
-  const rows: number[] = [];
-  for (let i = 0; i < nRows; i++) if (selOf.has(cube.obsGroup[i])) rows.push(i);
-  rows.sort((a, b) => cube.gene[a] - cube.gene[b] || cube.obsGroup[a] - cube.obsGroup[b]);
+  // Rows of selected groups in (gene, obs group) order: the cube's global order, which the sums follow. Rows that
+  // come in that order already (an estimators read by feature rank) are not sorted again.
+  let nSel = 0;
+  let ordered = true;
+  let prev = -1;
+  for (let i = 0; i < nRows; i++) {
+    if (!isSelected(i)) continue;
+    if (prev >= 0 && (geneOf[i] < geneOf[prev] || (geneOf[i] === geneOf[prev] && obsGroup[i] < obsGroup[prev]))) ordered = false;
+    prev = i;
+    nSel++;
+  }
+  const rows = new Uint32Array(nSel);
+  for (let i = 0, k = 0; i < nRows; i++) if (isSelected(i)) rows[k++] = i;
+  if (!ordered) rows.sort((a, b) => geneOf[a] - geneOf[b] || obsGroup[a] - obsGroup[b]);
 
   const w = d.cellCounts;
   const fitCoef = wlsFirstCoefficient(d.design, G, p, w);
@@ -207,23 +233,21 @@ export function differentialExpression(input: DeInput): DeResult {
 
   let r = 0;
   while (r < rows.length) {
-    const gene = cube.gene[rows[r]];
+    const gene = geneOf[rows[r]];
     for (const k of names) {
       agg[k].fill(0);
       comp[k].fill(0);
     }
     present.fill(0);
-    for (; r < rows.length && cube.gene[rows[r]] === gene; r++) {
+    for (; r < rows.length && geneOf[rows[r]] === gene; r++) {
       const i = rows[r];
-      const g = selOf.get(cube.obsGroup[i]) as number;
+      const g = selOf[obsGroup[i]];
       present[g] = 1;
       // pandas' groupby sum: Kahan-compensated, in the column's float32.
-      for (const k of names) {
-        const yk = f(cube[k][i] - comp[k][g]);
-        const t = f(agg[k][g] + yk);
-        comp[k][g] = f(f(t - agg[k][g]) - yk);
-        agg[k][g] = t;
-      }
+      kahanAdd(agg.sum, comp.sum, g, cube.sum[i]);
+      kahanAdd(agg.sumsq, comp.sumsq, g, cube.sumsq[i]);
+      kahanAdd(agg.sizeFactor, comp.sizeFactor, g, cube.sizeFactor[i]);
+      kahanAdd(agg.nObs, comp.nObs, g, cube.nObs[i]);
     }
     const { mean, sem } = meanSemFromStats(agg);
     let valid = 0;
