@@ -94,9 +94,8 @@ export interface AttachState {
 /** A multiple of the size_factors tile extent (10000). */
 const SIZE_FACTOR_ROWS_PER_FRAGMENT = 1_000_000;
 
-async function writeJsonAtomic(vfs: VFS, uri: string, value: unknown): Promise<void> {
-  await vfs.write(`${uri}.tmp`, new TextEncoder().encode(JSON.stringify(value)));
-  await vfs.rename(`${uri}.tmp`, uri);
+async function writeJson(vfs: VFS, uri: string, value: unknown): Promise<void> {
+  await vfs.write(uri, new TextEncoder().encode(JSON.stringify(value)));
 }
 
 /** A failed estimators write: the writer's own errors (bad staging) as they are, others as E_WRITE. */
@@ -197,7 +196,7 @@ export class CubeWriter {
       };
       await writeGroupMetadata(cubeUri, { put: { [STATUS_KEY]: "building", [BUILD_RECORD_KEY]: JSON.stringify(record) } }, { vfs });
 
-      await writeJsonAtomic(vfs, joinUri(cubeUri, FEATURE_IDS_FILE), options.featureIds);
+      await writeJson(vfs, joinUri(cubeUri, FEATURE_IDS_FILE), options.featureIds);
 
       const sfUri = joinUri(cubeUri, SIZE_FACTORS_ARRAY);
       const sfCreated = await createArray(sfUri, sfSchema, { vfs });

@@ -1,6 +1,6 @@
 /**
  * Staged estimator batches: while a cube is being built, each batch's validated rows are kept as one plain
- * binary file (written aside, then renamed: a batch is there whole or not at all) instead of a TileDB
+ * binary file (written atomically: a batch is there whole or not at all) instead of a TileDB
  * fragment. `finish` streams them all into the estimators array as one fragment, in global order, instead of
  * encoding every batch and then decoding, merging and re-encoding them all to consolidate.
  *
@@ -97,15 +97,14 @@ export async function stagedBatchIds(vfs: VFS, cubeUri: string): Promise<Set<num
 }
 
 /**
- * Writes one batch (rows in global order) aside and renames it into the staging folder, as the planned batch
- * `batchId` (replacing an earlier copy: a planned batch's rows are the same each time) or under a unique name.
+ * Writes one batch (rows in global order) into the staging folder, whole or not at all (VFS writes are atomic),
+ * as the planned batch `batchId` (replacing an earlier copy: a planned batch's rows are the same each time) or
+ * under a unique name.
  */
 export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array, batchId?: number): Promise<void> {
-  const dir = joinUri(cubeUri, STAGING_DIR);
   const unique = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const tmp = joinUri(dir, `${unique}.tmp`);
-  await vfs.write(tmp, encode(rows, estimatorNames, featureRank));
-  await vfs.rename(tmp, joinUri(dir, batchId === undefined ? `${unique}${SUFFIX}` : plannedBatchName(batchId)));
+  const name = batchId === undefined ? `${unique}${SUFFIX}` : plannedBatchName(batchId);
+  await vfs.write(joinUri(cubeUri, STAGING_DIR, name), encode(rows, estimatorNames, featureRank));
 }
 
 async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch> {
@@ -150,7 +149,7 @@ async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string
   return { uri, n, groups, rankStart, columnsAt, perGroup };
 }
 
-/** Every whole staged batch (files left half-written by a crash end in .tmp and are ignored). */
+/** Every staged batch (only whole ones exist: see writeStagedBatch). */
 export async function listStagedBatches(vfs: VFS, cubeUri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch[]> {
   const entries = await vfs.ls(joinUri(cubeUri, STAGING_DIR));
   const out: StagedBatch[] = [];

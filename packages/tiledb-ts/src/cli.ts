@@ -21,7 +21,7 @@ import type { ResultColumn } from "./read/result.js";
 import { columnValues } from "./read/result.js";
 import type { ArraySchema, Enumeration } from "./schema.js";
 import { VAR_NUM } from "./schema.js";
-import { vfsFor } from "./vfs/index.js";
+import { configureS3, S3_DEFAULT_CONCURRENCY, vfsFor } from "./vfs/index.js";
 
 const textDecoder = new TextDecoder();
 
@@ -168,10 +168,31 @@ function positiveInt(v: string): number {
   return n;
 }
 
+interface S3Flags {
+  s3Region?: string;
+  s3Endpoint?: string;
+  s3Anonymous?: boolean;
+  s3Concurrency?: number;
+}
+
+/** The flags that say how s3:// URIs are reached; applied before the command runs. */
+function withS3Flags(cmd: Command): Command {
+  return cmd
+    .option("--s3-region <region>", "region of s3:// buckets (default: AWS_REGION, else us-east-1)")
+    .option("--s3-endpoint <url>", "an S3-compatible endpoint, e.g. http://127.0.0.1:9000 (path-style addressing; default: AWS_ENDPOINT_URL_S3)")
+    .option("--s3-anonymous", "unsigned requests, for public buckets such as the Census")
+    .option("--s3-concurrency <n>", `S3 requests in flight at once (default ${S3_DEFAULT_CONCURRENCY})`, positiveInt)
+    .hook("preAction", (_cmd, action) => {
+      const f = action.opts<S3Flags>();
+      if (f.s3Region || f.s3Endpoint || f.s3Anonymous || f.s3Concurrency) {
+        configureS3({ region: f.s3Region, endpoint: f.s3Endpoint, anonymous: f.s3Anonymous, concurrency: f.s3Concurrency || undefined });
+      }
+    });
+}
+
 export function cli(): Command {
-  const program = new Command("tiledb-ts").description("Read TileDB arrays and groups").showHelpAfterError();
-  program
-    .command("schema <uri>")
+  const program = new Command("tiledb-ts").description("Read TileDB arrays and groups (local paths, file:// or s3:// URIs)").showHelpAfterError();
+  withS3Flags(program.command("schema <uri>"))
     .description("print an array's schema")
     .action(async (uri: string) => {
       const arr = await openArray(uri);
@@ -180,8 +201,7 @@ export function cli(): Command {
       const meta = await readMetadata(uri, { vfs: arr.vfs });
       for (const [k, v] of meta) out(`  metadata ${k} = ${JSON.stringify(v.value, (_, x) => (typeof x === "bigint" ? x.toString() : x))}`);
     });
-  program
-    .command("export <uri>")
+  withS3Flags(program.command("export <uri>"))
     .description("print every cell, one row per cell, dimensions first, in global order")
     .option("--format <format>", "csv or jsonl", "csv")
     .option("--columns <names>", "comma-separated attributes/dimensions")
@@ -190,8 +210,7 @@ export function cli(): Command {
       if (opts.format !== "csv" && opts.format !== "jsonl") throw new TileDBError("E_INVALID_ARGUMENT", `--format must be csv or jsonl, not "${opts.format}"`);
       await exportArray(uri, opts);
     });
-  program
-    .command("ls <uri>")
+  withS3Flags(program.command("ls <uri>"))
     .description("list a group's members (recursively) and metadata")
     .action(async (uri: string) => {
       await listGroup(uri);

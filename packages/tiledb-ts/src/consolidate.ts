@@ -118,8 +118,7 @@ export async function consolidateFragmentMetadata(arrayUri: string, options: { v
   const name = `${makeTimestampedName(t1, t2, FORMAT_VERSION)}.meta`;
   const uri = joinUri(arrayUri, FRAGMENT_META_DIR, name);
   const bytes = encodeConsolidatedFragmentMeta(arr.fragments.map((f) => ({ name: f.name, footer: f.footer, schema: f.schema })));
-  await vfs.write(`${uri}.tmp`, bytes);
-  await vfs.rename(`${uri}.tmp`, uri);
+  await vfs.write(uri, bytes);
   return uri;
 }
 
@@ -133,8 +132,7 @@ export async function consolidateCommits(arrayUri: string, options: { vfs?: VFS 
   const t2 = Math.max(...frags.map((f) => f.t2));
   const body = frags.map((f) => `${COMMITS_DIR}/${f.name}.wrt\n`).join("");
   const uri = joinUri(arrayUri, COMMITS_DIR, `${makeTimestampedName(t1, t2, FORMAT_VERSION)}.con`);
-  await vfs.write(`${uri}.tmp`, textEncoder.encode(body));
-  await vfs.rename(`${uri}.tmp`, uri);
+  await vfs.write(uri, textEncoder.encode(body));
   return uri;
 }
 

@@ -262,9 +262,8 @@ export async function modifyGroup(
   const ts = options.timestamp ?? Math.max(Date.now(), latest + 1);
   const name = `${makeTimestampedName(ts, ts)}_${GROUP_FORMAT_VERSION}`;
   const file = joinUri(uri, GROUP_DETAILS_DIR, name);
-  // Written aside and renamed so a reader never sees half a group file.
-  await vfs.write(`${file}.tmp`, encodeGenericTile(encodeGroupDetails([...next.values()])));
-  await vfs.rename(`${file}.tmp`, file);
+  // VFS writes are atomic: a reader never sees half a group file.
+  await vfs.write(file, encodeGenericTile(encodeGroupDetails([...next.values()])));
 }
 
 export function addGroupMembers(uri: string, members: AddMember[], options?: ModifyGroupOptions): Promise<void> {

@@ -263,8 +263,7 @@ export interface WriteMetadataOptions {
 }
 
 /**
- * Writes one metadata file with `put` values and `del` deletions. The file is written under a `.tmp` name and
- * renamed, as TileDB does, so readers never see half a file. Returns the new file's URI (undefined if empty).
+ * Writes one metadata file with `put` values and `del` deletions (whole or not at all: VFS writes are atomic). Returns the new file's URI (undefined if empty).
  */
 export async function writeMetadata(
   objectUri: string,
@@ -295,8 +294,7 @@ async function writeMetadataEntries(objectUri: string, entries: MetadataEntry[],
   const name = makeTimestampedName(t1, t2);
   const uri = joinUri(objectUri, METADATA_DIR, name);
   const tile = encodeGenericTile(encodeMetadataPayload(entries));
-  await vfs.write(`${uri}.tmp`, tile);
-  await vfs.rename(`${uri}.tmp`, uri);
+  await vfs.write(uri, tile);
   return uri;
 }
 
@@ -322,8 +320,7 @@ export async function consolidateMetadata(objectUri: string, options: { vfs?: VF
   // TileDB skips writing an empty metadata file; an all-deleted result still needs the old files gone.
   const name = makeTimestampedName(t1, t2);
   const uri = joinUri(objectUri, METADATA_DIR, name);
-  await vfs.write(`${uri}.tmp`, encodeGenericTile(encodeMetadataPayload(entries)));
-  await vfs.rename(`${uri}.tmp`, uri);
+  await vfs.write(uri, encodeGenericTile(encodeMetadataPayload(entries)));
   const vac = `${files.map((f) => f.uri).join("\n")}\n`;
   await vfs.write(joinUri(objectUri, METADATA_DIR, `${name}.vac`), textEncoder.encode(vac));
   return uri;

@@ -47,8 +47,7 @@ export async function vacuumFragments(arrayUri: string, options: { vfs?: VFS } =
     const t1 = Math.min(...ts.map((t) => t.t1));
     const t2 = Math.max(...ts.map((t) => t.t2));
     const ign = joinUri(arrayUri, COMMITS_DIR, `${makeTimestampedName(t1, t2, FORMAT_VERSION)}.ign`);
-    await vfs.write(`${ign}.tmp`, textEncoder.encode([...inCon].map((n) => `${COMMITS_DIR}/${n}\n`).join("")));
-    await vfs.rename(`${ign}.tmp`, ign);
+    await vfs.write(ign, textEncoder.encode([...inCon].map((n) => `${COMMITS_DIR}/${n}\n`).join("")));
   }
   // Commit file first: without it the fragment is invisible, so a half-removed folder is harmless.
   for (const name of doomed) {

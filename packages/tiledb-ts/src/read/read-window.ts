@@ -54,10 +54,9 @@ export function windowedVfs(inner: VFS, windowBytes = WINDOW_BYTES, maxWindows =
     size: (uri) => inner.size(uri),
     read,
     write: (uri, data) => inner.write(uri, data),
-    concat: (sources, to) => inner.concat(sources, to),
     writeExclusive: (uri, data) => inner.writeExclusive(uri, data),
+    concat: (sources, to) => inner.concat(sources, to),
     mkdir: (uri) => inner.mkdir(uri),
-    rename: (from, to) => inner.rename(from, to),
     remove: (uri) => inner.remove(uri),
   };
 }

@@ -1,19 +1,36 @@
 import { TileDBError } from "../errors.js";
 import { LocalVFS } from "./local.js";
+import { type S3Options, S3VFS } from "./s3.js";
 import type { VFS } from "./vfs.js";
 
 export type { VFS, VfsEntry } from "./vfs.js";
 export { LocalVFS, localPath } from "./local.js";
+export { S3VFS, type S3Options, type S3Stats, S3_DEFAULT_CONCURRENCY, parseS3Uri } from "./s3.js";
 
 /** A backend factory for one URI scheme (e.g. "s3", "http"). */
 export type VfsFactory = (uri: string) => VFS;
 
 const local = new LocalVFS();
-const backends = new Map<string, VfsFactory>([["file", () => local]]);
+let defaultS3: S3VFS | undefined;
+const backends = new Map<string, VfsFactory>([
+  ["file", () => local],
+  // configured by the AWS SDK's environment variables until configureS3 is called
+  ["s3", () => (defaultS3 ??= new S3VFS())],
+]);
 
 /** Lets another backend (S3, HTTP ranges, …) claim a URI scheme. */
 export function registerVfs(scheme: string, factory: VfsFactory): void {
   backends.set(scheme.toLowerCase(), factory);
+}
+
+/**
+ * Sets how `s3://` URIs are reached (region, endpoint, anonymous access, concurrency) for everything in this
+ * process, and returns the backend (its `traffic()` counts bytes fetched).
+ */
+export function configureS3(options: S3Options): S3VFS {
+  const vfs = new S3VFS(options);
+  registerVfs("s3", () => vfs);
+  return vfs;
 }
 
 /** The scheme of a URI, "file" for plain paths. */

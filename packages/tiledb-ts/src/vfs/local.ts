@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { TileDBError } from "../errors.js";
 import { appendFilesDirect, readFileDirect, ShortFileError, writeFileDirect } from "./direct-io.js";
@@ -53,6 +54,26 @@ function appendFiles(target: string, sources: readonly string[]): void {
       } finally {
         closeSync(src);
       }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A unique name beside `path` for writing it whole before it takes its place (hidden, like an editor's). */
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** Writes the file at `path` from `data` (parts straight from their buffers: no joined copy). */
+function writeWhole(path: string, data: Uint8Array | readonly Uint8Array[], direct: boolean): void {
+  const parts = data instanceof Uint8Array ? [data] : data;
+  if (direct && writeFileDirect(path, parts)) return;
+  // synchronous system calls, as reads are
+  const fd = openSync(path, "w");
+  try {
+    for (const part of parts) {
+      for (let done = 0; done < part.byteLength; ) done += writeSync(fd, part, done, part.byteLength - done);
     }
   } finally {
     closeSync(fd);
@@ -169,23 +190,18 @@ export class LocalVFS implements VFS {
     }
   }
 
+  /** Written beside the target under a temporary name, then renamed over it: readers never see a part. */
   async write(uri: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const p = localPath(uri);
+    const tmp = tempPath(p);
     try {
       await mkdir(dirname(p), { recursive: true });
-      if (this.options.direct && writeFileDirect(p, data instanceof Uint8Array ? [data] : data)) return;
-      if (data instanceof Uint8Array) {
-        await writeFile(p, data);
-        return;
-      }
-      // parts straight from their buffers (synchronous system calls, as reads are): no joined copy
-      const fd = openSync(p, "w");
       try {
-        for (const part of data) {
-          for (let done = 0; done < part.byteLength; ) done += writeSync(fd, part, done, part.byteLength - done);
-        }
-      } finally {
-        closeSync(fd);
+        writeWhole(tmp, data, this.options.direct === true);
+        await rename(tmp, p);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
       }
     } catch (err) {
       throw ioError("write", uri, err);
@@ -200,10 +216,12 @@ export class LocalVFS implements VFS {
         await writeFile(target, new Uint8Array(0));
         return;
       }
-      // the first source becomes the file; the others are appended a buffer at a time
-      await rename(localPath(sources[0]), target);
+      // the first source becomes the file (under a temporary name until whole); the others are appended a buffer at a time
+      const tmp = tempPath(target);
+      await rename(localPath(sources[0]), tmp);
       const rest = sources.slice(1).map(localPath);
-      if (!(this.options.direct && appendFilesDirect(target, rest))) appendFiles(target, rest);
+      if (!(this.options.direct && appendFilesDirect(tmp, rest))) appendFiles(tmp, rest);
+      await rename(tmp, target);
       for (const s of rest) await rm(s, { force: true });
     } catch (err) {
       throw ioError(`concat into ${to}:`, sources.join(", "), err);
@@ -238,6 +256,7 @@ export class LocalVFS implements VFS {
     }
   }
 
+  /** Local files only (object stores have no rename): moves a file or folder, replacing a file at `to`. */
   async rename(from: string, to: string): Promise<void> {
     try {
       await mkdir(dirname(localPath(to)), { recursive: true });

@@ -18,12 +18,14 @@ export interface VFS {
   read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * Creates or replaces the file (parents are created) with `data`, or with the parts of a list one after
-   * another (a backend writes them without joining them first where it can).
+   * another (a backend writes them without joining them first where it can). Atomic: readers see the old
+   * file (or none) until the new one is whole, so callers never write aside and rename (object stores have
+   * no rename).
    */
   write(uri: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /**
-   * Creates or replaces `to` with the bytes of `sources` in order and removes the sources (a backend may move
-   * the first and append the others, or join them where they are stored).
+   * Creates or replaces `to` with the bytes of `sources` in order and removes the sources; atomic as `write`
+   * (a backend may move the first and append the others, or join them where they are stored).
    */
   concat(sources: readonly string[], to: string): Promise<void>;
   /**
@@ -32,8 +34,8 @@ export interface VFS {
    * a conditional put). Locks are built on it.
    */
   writeExclusive(uri: string, data: Uint8Array): Promise<boolean>;
+  /** Creates a folder (a no-op on object stores, where a folder exists once something is under it). */
   mkdir(uri: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */
   remove(uri: string): Promise<void>;
   /**

@@ -51,7 +51,6 @@ export async function createArray(uri: string, schemaIn: ArraySchemaInput | Arra
   await vfs.mkdir(joinUri(uri, SCHEMA_DIR, ENUMERATIONS_DIR));
   for (const [name, bytes] of enumFiles) await vfs.write(joinUri(uri, SCHEMA_DIR, ENUMERATIONS_DIR, name), bytes);
   const schemaUri = joinUri(uri, SCHEMA_DIR, schema.fileName);
-  await vfs.write(`${schemaUri}.tmp`, schemaBytes);
-  await vfs.rename(`${schemaUri}.tmp`, schemaUri);
+  await vfs.write(schemaUri, schemaBytes);
   return schema;
 }

@@ -1,0 +1,4 @@
+export { startMoto, type MotoServer } from "./moto.js";
+export { startToxiproxy, type Toxiproxy, type Toxic } from "./toxiproxy.js";
+export { freePort, repoRoot } from "./process.js";
+export { uploadTree } from "./upload.js";
