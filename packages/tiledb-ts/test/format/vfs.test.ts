@@ -144,8 +144,8 @@ describe("LocalVFS", () => {
   });
 
   it("rejects schemes without a backend", () => {
-    expect(() => vfsFor("s3://bucket/key")).toThrow(TileDBError);
-    expect(() => vfsFor("s3://bucket/key")).toThrow(/s3:\/\//);
+    expect(() => vfsFor("gs://bucket/key")).toThrow(TileDBError);
+    expect(() => vfsFor("gs://bucket/key")).toThrow(/gs:\/\//);
   });
 
   it("joins and splits URIs", () => {

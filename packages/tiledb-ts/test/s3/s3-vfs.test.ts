@@ -90,7 +90,7 @@ describe("S3VFS", () => {
       [900_000, 1000],
     ];
     const got = await Promise.all(ranges.map(([o, n]) => s3.read(uri, o, n)));
-    ranges.forEach(([o, n], i) => expect(got[i]).toEqual(data.subarray(o, o + n)));
+    for (const [i, [o, n]] of ranges.entries()) expect(got[i]).toEqual(data.subarray(o, o + n));
     // the first three lie within the coalescing gap of each other; the last one is far
     expect(s3.traffic().requests - before).toBe(2);
   });
@@ -211,7 +211,7 @@ describe("S3VFS through a faulty network (Toxiproxy)", () => {
   it("reads through 20-50 ms of latency per request", async () => {
     await proxy.add({ type: "latency", attributes: { latency: 35, jitter: 15 } });
     const got = await Promise.all([0, 1, 2, 3].map((k) => viaProxy.read(uri, k << 20, 1 << 20)));
-    got.forEach((g, k) => expect(Buffer.compare(g, data.subarray(k << 20, (k + 1) << 20))).toBe(0));
+    for (const [k, g] of got.entries()) expect(Buffer.compare(g, data.subarray(k << 20, (k + 1) << 20))).toBe(0);
     await proxy.clear();
   });
 
