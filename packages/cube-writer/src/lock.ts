@@ -138,8 +138,15 @@ export async function acquireCubeLock(cubeUri: string, options: CubeLockOptions)
   return new HeldLock(uri, info, vfs, staleAfterMs);
 }
 
-/** Removes the lock file only if it still holds `token`: moved aside first, so a newer holder's lock survives. */
+/**
+ * Removes the lock file only if it still holds `token`: moved aside first where the storage can rename, so a newer
+ * holder's lock survives; object stores cannot, so the file is read again just before it is removed.
+ */
 async function removeIfHolder(vfs: VFS, uri: string, token: string): Promise<void> {
+  if (!vfs.rename) {
+    if ((await readLockFile(uri, vfs))?.token === token) await vfs.remove(uri);
+    return;
+  }
   const aside = `${uri}.${randomUUID()}.old`;
   try {
     await vfs.rename(uri, aside);
@@ -190,10 +197,8 @@ class HeldLock implements CubeLock {
         return;
       }
       this.info.heartbeat_at = new Date().toISOString();
-      // aside and renamed, so a reader never sees a half-written lock
-      const tmp = `${this.uri}.${this.info.token}.tmp`;
-      await this.vfs.write(tmp, encode(this.info));
-      await this.vfs.rename(tmp, this.uri);
+      // VFS writes are atomic: a reader never sees a half-written lock
+      await this.vfs.write(this.uri, encode(this.info));
     } catch {
       // a missed beat is retried on the next tick; staleness allows for several
     }

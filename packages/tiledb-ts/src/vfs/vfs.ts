@@ -36,6 +36,11 @@ export interface VFS {
   writeExclusive(uri: string, data: Uint8Array): Promise<boolean>;
   /** Creates a folder (a no-op on object stores, where a folder exists once something is under it). */
   mkdir(uri: string): Promise<void>;
+  /**
+   * Moves a file or folder, replacing a file at `to`; only where the storage renames atomically (local files).
+   * Object stores have none: nothing may depend on it, code that can use it checks that it is there.
+   */
+  rename?(from: string, to: string): Promise<void>;
   /** Removes a file or a folder tree; no error if absent. */
   remove(uri: string): Promise<void>;
   /**
