@@ -2,6 +2,8 @@
  * Every code a TileDBError carries. Codes are stable (callers branch on them); the message names the thing at fault.
  */
 export type TileDBErrorCode =
+  /** The storage refused the request: missing or wrong credentials, or no permission (e.g. an S3 403). */
+  | "E_ACCESS_DENIED"
   /** Bytes on storage do not decode: a schema, fragment metadata, tile or filter frame is damaged or truncated. */
   | "E_CORRUPT"
   /** A write gave two cells the same coordinates where the schema forbids duplicates. */

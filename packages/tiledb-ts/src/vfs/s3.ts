@@ -197,7 +197,7 @@ export class S3VFS implements VFS {
 
   constructor(readonly options: S3Options = {}) {
     const concurrency = options.concurrency ?? S3_DEFAULT_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TileDBError("E_BAD_ARGUMENT", `S3 concurrency ${concurrency} must be a positive integer`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TileDBError("E_INVALID_ARGUMENT", `S3 concurrency ${concurrency} must be a positive integer`);
     this.slots = new Slots(concurrency);
     this.maxAttempts = options.maxAttempts ?? 8;
     this.stallMs = options.stallTimeoutMs ?? 30_000;
@@ -595,7 +595,7 @@ export class S3VFS implements VFS {
 
   async remove(uri: string): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
-    if (key === "") throw new TileDBError("E_BAD_ARGUMENT", `refusing to remove the whole bucket s3://${bucket}`);
+    if (key === "") throw new TileDBError("E_INVALID_ARGUMENT", `refusing to remove the whole bucket s3://${bucket}`);
     const keys = [key];
     for await (const page of this.pages(bucket, `${key}/`, undefined)) for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     await this.removeKeys(keys.map((k) => ({ bucket, key: k })));
