@@ -4,12 +4,12 @@
  * read, only when extras are asked for.
  */
 import { type CubeRows, mementoEstimatorsForGroup } from "@census-cube/estimators";
+import { OPTIONAL_ESTIMATORS } from "./options.js";
 
-type ExtraName = "nnz" | "min" | "max" | "mean" | "sem" | "var" | "sev" | "selv";
-const EXTRA_NAMES = new Set<string>(["nnz", "min", "max", "mean", "sem", "var", "sev", "selv"]);
+type ExtraName = (typeof OPTIONAL_ESTIMATORS)[number];
 
 export function extraEstimatorNames(estimators: readonly string[]): ExtraName[] {
-  return estimators.filter((n): n is ExtraName => EXTRA_NAMES.has(n));
+  return estimators.filter((n): n is ExtraName => (OPTIONAL_ESTIMATORS as readonly string[]).includes(n));
 }
 
 /** A batch's stored X values (cell joinid, gene, value), appended as they stream in. */

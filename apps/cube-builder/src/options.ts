@@ -1,12 +1,12 @@
 import { availableParallelism, totalmem } from "node:os";
+import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
+import { ESTIMATOR_NAMES } from "@census-cube/estimators";
 import { CubeBuilderError } from "./errors.js";
 import type { LogFormat } from "./logger.js";
 import { parseByteSize } from "./size.js";
 
-/** The estimators every cube holds, in the reference's attribute order. */
-export const REQUIRED_ESTIMATORS = ["sum", "sumsq", "size_factor", "n_obs"] as const;
-/** Per-(group, gene) estimators that can be added with --estimators. */
-export const OPTIONAL_ESTIMATORS = ["nnz", "min", "max", "mean", "sem", "var", "sev", "selv"] as const;
+/** Memento's per-(group, feature) estimators a cube can add to the required ones with --estimators. */
+export const OPTIONAL_ESTIMATORS = ESTIMATOR_NAMES.filter((n) => !(REQUIRED_ESTIMATORS as readonly string[]).includes(n));
 
 export interface BuildOptions {
   experimentUri: string | null; // null: the bundled demo experiment

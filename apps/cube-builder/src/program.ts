@@ -3,7 +3,8 @@ import { build } from "./build.js";
 import { cubeInfo, validateAgainstExperiment } from "./inspect.js";
 import { CubeBuilderError } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
-import { OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, REQUIRED_ESTIMATORS, type RawBuildFlags, nonNegativeInt, positiveInt, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
+import { nonNegativeInt, OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, positiveInt, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
 import { buildOnQueue, checkQueueUrl, DEFAULT_QUEUE_NAME, runQueueWorker } from "./queue.js";
 import { type BatchSelection, buildBatches, finalizeCube, planCube, withCubeLock } from "./steps.js";
 

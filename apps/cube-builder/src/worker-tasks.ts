@@ -62,7 +62,7 @@ export async function startWorker(options: WorkerInit): Promise<void> {
   init = options;
   xArray = await openSparseNDArray(options.xUri);
   writer = CubeWriter.attach(options.cubeUri, options.cube);
-  const rank = writer.featureOrder;
+  const rank = writer.featureRanks;
   const identity = options.geneOfVar === null && rank.every((r, g) => r === g);
   if (identity) return;
   geneOfColumn = writer.featuresByRank;

@@ -1,5 +1,5 @@
 export { selectColumns, selectRows } from "./arrow/select-rows.js";
-export { CensusReaderError } from "./errors.js";
+export { CensusReaderError, type CensusReaderErrorCode } from "./errors.js";
 export { type AxisQuery, type AxisQueryOptions, ExperimentAxisQuery, type XReadOptions } from "./query/axis-query.js";
 export { SomaCollection } from "./soma/collection.js";
 export { type Coords, coordsToRanges, joinidsToRanges } from "./soma/coords.js";

@@ -3,6 +3,7 @@
  * batches, write them into the estimators array, then validate, consolidate and mark it complete. A cube is
  * "complete" only once `finish` has run, so a half-made cube never looks finished; `CubeWriter.open` resumes one.
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import {
   addGroupMembers,
   columnValues,
@@ -30,16 +31,7 @@ import {
 import { type BuildRecord, readBuildRecord } from "./build-record.js";
 import { CubeWriterError } from "./errors.js";
 import { type BatchContext, type EstimatorRows, encodeFeatureIds, featureRanks, sortEstimatorRows } from "./estimators.js";
-import {
-  BUILD_RECORD_KEY,
-  ESTIMATOR_NAMES,
-  ESTIMATORS_ARRAY,
-  FEATURE_IDS_FILE,
-  OBS_GROUPS_ARRAY,
-  OBS_LOGICAL_DIMS,
-  SIZE_FACTORS_ARRAY,
-  STATUS_KEY,
-} from "./layout.js";
+import { BUILD_RECORD_KEY, REQUIRED_ESTIMATORS, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, SIZE_FACTORS_ARRAY, STATUS_KEY } from "./layout.js";
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
@@ -107,7 +99,7 @@ function estimatorsWriteError(cubeUri: string, e: unknown): CubeWriterError {
 export class CubeWriter {
   private readonly featureRank: Uint32Array;
   /** The var index of each feature rank. */
-  private readonly geneOfRank: Uint32Array;
+  private readonly featureOfRank: Uint32Array;
   /** The estimators array's feature_id dictionary: the feature ids in byte order. */
   private readonly featureIdsByRank: Uint8Array[];
   private batches = 0;
@@ -127,11 +119,11 @@ export class CubeWriter {
   ) {
     const featureBytes = encodeFeatureIds(featureIds);
     this.featureRank = featureRanks(featureBytes);
-    this.geneOfRank = new Uint32Array(this.featureRank.length);
+    this.featureOfRank = new Uint32Array(this.featureRank.length);
     this.featureRank.forEach((r, g) => {
-      this.geneOfRank[r] = g;
+      this.featureOfRank[r] = g;
     });
-    this.featureIdsByRank = Array.from(this.geneOfRank, (g) => featureBytes[g]);
+    this.featureIdsByRank = Array.from(this.featureOfRank, (g) => featureBytes[g]);
     this.scratch = vfs.uncached?.() ?? vfs;
   }
 
@@ -150,7 +142,7 @@ export class CubeWriter {
    */
   static async create(cubeUri: string, options: CreateCubeOptions): Promise<CubeWriter> {
     const vfs = options.vfs ?? vfsFor(cubeUri);
-    const estimatorNames = options.estimators ?? ESTIMATOR_NAMES;
+    const estimatorNames = options.estimators ?? REQUIRED_ESTIMATORS;
     // validate and shape all input first
     encodeFeatureIds(options.featureIds ?? []);
     if (!options.featureIds || options.featureIds.length === 0) throw new CubeWriterError("E_EMPTY", "no feature ids: the query selected no genes");
@@ -163,14 +155,14 @@ export class CubeWriter {
     }
     const level = options.maxZstdLevel;
     if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 22)) {
-      throw new CubeWriterError("E_BAD_ARGUMENT", `maxZstdLevel ${level} must be an integer in [1, 22]`);
+      throw new CubeWriterError("E_INVALID_ARGUMENT", `maxZstdLevel ${level} must be an integer in [1, 22]`);
     }
     const obsSchema = obsGroupsSchema(groups.nObsGroups, groups.enumerations, { maxZstdLevel: level });
     const estSchema = estimatorsSchema(groups.nObsGroups, estimatorNames, { maxZstdLevel: level });
     const sfSchema = sizeFactorsSchema(sf.nCells, sf.enumerations);
     const step = options.sizeFactorsFragmentRows;
     if (step !== undefined && !(Number.isInteger(step) && step > 0 && step % 10000 === 0)) {
-      throw new CubeWriterError("E_BAD_ARGUMENT", `sizeFactorsFragmentRows ${step} must be a positive multiple of 10000 (the size_factors tile)`);
+      throw new CubeWriterError("E_INVALID_ARGUMENT", `sizeFactorsFragmentRows ${step} must be a positive multiple of 10000 (the size_factors tile)`);
     }
 
     if (await vfs.exists(cubeUri)) {
@@ -205,7 +197,7 @@ export class CubeWriter {
       for (let lo = 0; lo < sf.nCells; lo += step) {
         const hi = Math.min(sf.nCells, lo + step);
         const sfCells: Record<string, BigInt64Array | Int32Array | Float64Array> = { soma_joinid: sf.soma_joinid.subarray(lo, hi) };
-        for (const c of OBS_LOGICAL_DIMS) sfCells[c] = sf.codes[c].subarray(lo, hi);
+        for (const c of OBS_GROUP_COLUMNS) sfCells[c] = sf.codes[c].subarray(lo, hi);
         sfCells.approx_size_factor = sf.approx_size_factor.subarray(lo, hi);
         await writeDense(sfUri, { subarray: [[BigInt(lo), BigInt(hi - 1)]], cells: sfCells }, { vfs, schema: sfCreated });
       }
@@ -214,7 +206,7 @@ export class CubeWriter {
       const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
       const ogCreated = await createArray(ogUri, obsSchema, { vfs });
       const ogCells: Record<string, Uint32Array | Int32Array> = { obs_group_joinid: Uint32Array.from({ length: groups.nObsGroups }, (_, i) => i) };
-      for (const c of OBS_LOGICAL_DIMS) ogCells[c] = groups.codes[c];
+      for (const c of OBS_GROUP_COLUMNS) ogCells[c] = groups.codes[c];
       ogCells.n_obs = groups.nObs;
       await writeSparse(ogUri, ogCells, { vfs, schema: ogCreated });
 
@@ -261,13 +253,13 @@ export class CubeWriter {
    * Rank of each feature (var order) in the estimators array's global order. Rows handed to `writeBatch` by
    * (rank, obs group) are written as they come; others are sorted first.
    */
-  get featureOrder(): Uint32Array {
+  get featureRanks(): Uint32Array {
     return this.featureRank;
   }
 
-  /** The feature (var index) at each rank: `featureOrder`'s inverse. */
+  /** The feature (var index) at each rank: `featureRanks`' inverse. */
   get featuresByRank(): Uint32Array {
-    return this.geneOfRank;
+    return this.featureOfRank;
   }
 
   /**

@@ -5,7 +5,7 @@
  * counts only the group's cells that have X data).
  */
 import { CubeWriterError } from "./errors.js";
-import { ESTIMATOR_NAMES } from "./layout.js";
+import { REQUIRED_ESTIMATORS } from "./layout.js";
 
 const textEncoder = new TextEncoder();
 
@@ -115,7 +115,7 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
     size_factor: toF32("size_factor", rows.sizeFactor, n),
     n_obs: toF32("n_obs", rows.nObs, n),
   };
-  const extraNames = ctx.estimatorNames.slice(ESTIMATOR_NAMES.length);
+  const extraNames = ctx.estimatorNames.slice(REQUIRED_ESTIMATORS.length);
   for (const k of Object.keys(rows.extra ?? {})) {
     if (!extraNames.includes(k)) throw new CubeWriterError("E_UNKNOWN_ESTIMATOR", `estimators batch: "${k}" is not an estimator of this cube (${ctx.estimatorNames.join(", ")})`);
   }

@@ -2,14 +2,12 @@
  * The cube layout, as the reference Python builder (cellxgene-census `tools/models/memento`) names it:
  * three TileDB arrays and a JSON file inside the cube directory.
  */
-import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 
-/** The 10 obs columns whose values define an obs group (a cube row), in the reference's attribute order. */
-export const OBS_LOGICAL_DIMS = OBS_GROUP_COLUMNS;
-export type ObsLogicalDim = (typeof OBS_LOGICAL_DIMS)[number];
-
-/** The estimators every cube holds, in attribute order; extra estimators follow them. */
-export const ESTIMATOR_NAMES = ["sum", "sumsq", "size_factor", "n_obs"] as const;
+/**
+ * The estimators every cube holds, in attribute order; extra estimators (Memento's, see ESTIMATOR_NAMES in
+ * @census-cube/estimators) follow them. An obs group's labels are the estimators package's OBS_GROUP_COLUMNS.
+ */
+export const REQUIRED_ESTIMATORS = ["sum", "sumsq", "size_factor", "n_obs"] as const;
 
 export const OBS_GROUPS_ARRAY = "obs_groups";
 export const ESTIMATORS_ARRAY = "estimators";

@@ -3,9 +3,9 @@
  * Enumerations hold each column's labels in order of first use by increasing joinid, as the reference
  * builds them from its group table (`Series.unique()`).
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { CubeWriterError } from "./errors.js";
 import { coded, type LabelColumn, recode } from "./labels.js";
-import { OBS_LOGICAL_DIMS } from "./layout.js";
 
 export interface ObsGroupsInput {
   /** Per grouping column, one label per obs group (row g = obs_group_joinid g). */
@@ -34,7 +34,7 @@ export function obsGroupsTable(input: ObsGroupsInput): ObsGroupsTable {
   }
   const enumerations: Record<string, string[]> = {};
   const codes: Record<string, Int32Array> = {};
-  for (const name of OBS_LOGICAL_DIMS) {
+  for (const name of OBS_GROUP_COLUMNS) {
     const r = recode(coded(name, input.columns?.[name], n, "obs groups"), "appearance");
     enumerations[name] = r.values;
     codes[name] = r.codes;
@@ -42,10 +42,10 @@ export function obsGroupsTable(input: ObsGroupsInput): ObsGroupsTable {
   // every group is one distinct label combination
   const seen = new Map<string, number>();
   for (let g = 0; g < n; g++) {
-    const key = OBS_LOGICAL_DIMS.map((c) => codes[c][g]).join(",");
+    const key = OBS_GROUP_COLUMNS.map((c) => codes[c][g]).join(",");
     const prev = seen.get(key);
     if (prev !== undefined) {
-      throw new CubeWriterError("E_DUPLICATE_GROUP", `obs groups ${prev} and ${g} have the same labels (${OBS_LOGICAL_DIMS.map((c) => enumerations[c][codes[c][g]]).join(" | ")})`);
+      throw new CubeWriterError("E_DUPLICATE_GROUP", `obs groups ${prev} and ${g} have the same labels (${OBS_GROUP_COLUMNS.map((c) => enumerations[c][codes[c][g]]).join(" | ")})`);
     }
     seen.set(key, g);
   }

@@ -3,9 +3,10 @@
  * defaults for `size_factors`): dimension types and domains, tile extents, filters, capacities, orders,
  * enumerations and attribute order.
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { type ArraySchema, type ArraySchemaInput, buildArraySchema, Datatype, type FilterSpec, FilterType } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
-import { ESTIMATOR_NAMES, OBS_LOGICAL_DIMS, ROWS_DIM } from "./layout.js";
+import { REQUIRED_ESTIMATORS, ROWS_DIM } from "./layout.js";
 
 /**
  * How hard the cube's zstd filters compress. `maxZstdLevel` caps the reference's levels (19 on `obs_groups` and
@@ -26,7 +27,7 @@ const ROWS_TILE = 10000;
 
 function checkGroups(nObsGroups: number): void {
   if (!Number.isInteger(nObsGroups) || nObsGroups < 1 || nObsGroups > 0xfffffffe) {
-    throw new CubeWriterError("E_BAD_ARGUMENT", `number of obs groups ${nObsGroups} must be an integer in [1, 4294967294]`);
+    throw new CubeWriterError("E_INVALID_ARGUMENT", `number of obs groups ${nObsGroups} must be an integer in [1, 4294967294]`);
   }
 }
 
@@ -41,13 +42,13 @@ export function obsGroupsSchema(nObsGroups: number, enumerationValues: Record<st
   return {
     arrayType: "sparse",
     dimensions: [groupDim(nObsGroups, o)],
-    enumerations: OBS_LOGICAL_DIMS.map((name) => {
+    enumerations: OBS_GROUP_COLUMNS.map((name) => {
       const values = enumerationValues[name];
       if (!values) throw new CubeWriterError("E_MISSING_COLUMN", `obs_groups schema: no enumeration values for "${name}"`);
       return { name, values, ordered: false, type: Datatype.STRING_UTF8 };
     }),
     attributes: [
-      ...OBS_LOGICAL_DIMS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: [zstd(19, o)] })),
+      ...OBS_GROUP_COLUMNS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: [zstd(19, o)] })),
       { name: "n_obs", type: Datatype.INT32, nullable: false, filters: [zstd(19, o)] },
     ],
     offsetsFilters: [{ type: FilterType.DOUBLE_DELTA, options: {} }, zstd(19, o)],
@@ -59,14 +60,14 @@ export function obsGroupsSchema(nObsGroups: number, enumerationValues: Record<st
 }
 
 /** `estimators`: one cell per (feature_id, obs group) with data; float32 estimators in the given order. */
-export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly string[] = ESTIMATOR_NAMES, o: SchemaOptions = {}): ArraySchemaInput {
+export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly string[] = REQUIRED_ESTIMATORS, o: SchemaOptions = {}): ArraySchemaInput {
   checkGroups(nObsGroups);
-  for (let i = 0; i < ESTIMATOR_NAMES.length; i++) {
-    if (estimatorNames[i] !== ESTIMATOR_NAMES[i]) {
-      throw new CubeWriterError("E_BAD_ARGUMENT", `estimators must start with ${ESTIMATOR_NAMES.join(", ")} (got ${estimatorNames.join(", ")})`);
+  for (let i = 0; i < REQUIRED_ESTIMATORS.length; i++) {
+    if (estimatorNames[i] !== REQUIRED_ESTIMATORS[i]) {
+      throw new CubeWriterError("E_INVALID_ARGUMENT", `estimators must start with ${REQUIRED_ESTIMATORS.join(", ")} (got ${estimatorNames.join(", ")})`);
     }
   }
-  if (new Set(estimatorNames).size !== estimatorNames.length) throw new CubeWriterError("E_BAD_ARGUMENT", `estimator names repeat: ${estimatorNames.join(", ")}`);
+  if (new Set(estimatorNames).size !== estimatorNames.length) throw new CubeWriterError("E_INVALID_ARGUMENT", `estimator names repeat: ${estimatorNames.join(", ")}`);
   return {
     arrayType: "sparse",
     dimensions: [
@@ -91,19 +92,19 @@ export function estimatorsSchema(nObsGroups: number, estimatorNames: readonly st
  * labels as enumeration codes (categories sorted), `approx_size_factor`.
  */
 export function sizeFactorsSchema(nCells: number, enumerationValues: Record<string, string[]>): ArraySchema {
-  if (!Number.isInteger(nCells) || nCells < 1) throw new CubeWriterError("E_BAD_ARGUMENT", `size_factors needs at least one cell (got ${nCells})`);
+  if (!Number.isInteger(nCells) || nCells < 1) throw new CubeWriterError("E_INVALID_ARGUMENT", `size_factors needs at least one cell (got ${nCells})`);
   const schema = buildArraySchema({
     arrayType: "dense",
     // a placeholder name: the schema builder reserves "__" names for TileDB, and pandas-to-TileDB uses one
     dimensions: [{ name: "rows_placeholder", type: Datatype.INT64, domain: [0n, BigInt(nCells - 1)], tileExtent: BigInt(Math.min(ROWS_TILE, nCells)), filters: ZSTD_DEFAULT }],
-    enumerations: OBS_LOGICAL_DIMS.map((name) => {
+    enumerations: OBS_GROUP_COLUMNS.map((name) => {
       const values = enumerationValues[name];
       if (!values) throw new CubeWriterError("E_MISSING_COLUMN", `size_factors schema: no enumeration values for "${name}"`);
       return { name, values, ordered: false, type: Datatype.STRING_UTF8 };
     }),
     attributes: [
       { name: "soma_joinid", type: Datatype.INT64, nullable: false, filters: ZSTD_DEFAULT },
-      ...OBS_LOGICAL_DIMS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: ZSTD_DEFAULT })),
+      ...OBS_GROUP_COLUMNS.map((name) => ({ name, type: Datatype.INT32, nullable: false, enumeration: name, filters: ZSTD_DEFAULT })),
       { name: "approx_size_factor", type: Datatype.FLOAT64, nullable: false, filters: ZSTD_DEFAULT },
     ],
     cellOrder: "row-major",
@@ -116,6 +117,6 @@ export function sizeFactorsSchema(nCells: number, enumerationValues: Record<stri
 /** The array metadata pandas-to-TileDB leaves on `size_factors` (how to rebuild the frame's dtypes). */
 export function sizeFactorsMetadata(): Record<string, string> {
   // Python's json.dumps spacing, keys in column order
-  const repr = `{${OBS_LOGICAL_DIMS.map((c) => `"${c}": "category"`).join(", ")}}`;
+  const repr = `{${OBS_GROUP_COLUMNS.map((c) => `"${c}": "category"`).join(", ")}}`;
   return { __pandas_attribute_repr: repr, __pandas_index_dims: `{"${ROWS_DIM}": "int64"}` };
 }

@@ -2,9 +2,9 @@
  * `size_factors` content: one row per queried cell, in the order given (the reference writes its obs query
  * order, ascending soma_joinid), with the 10 labels coded against sorted categories.
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { CubeWriterError } from "./errors.js";
 import { coded, type LabelColumn, recode } from "./labels.js";
-import { OBS_LOGICAL_DIMS } from "./layout.js";
 
 export interface SizeFactorsInput {
   soma_joinid: BigInt64Array | ArrayLike<number>;
@@ -40,7 +40,7 @@ export function sizeFactorsTable(input: SizeFactorsInput): SizeFactorsTable {
   }
   const enumerations: Record<string, string[]> = {};
   const codes: Record<string, Int32Array> = {};
-  for (const name of OBS_LOGICAL_DIMS) {
+  for (const name of OBS_GROUP_COLUMNS) {
     const r = recode(coded(name, input.columns?.[name], n, "size factors"), "sorted");
     enumerations[name] = r.values;
     codes[name] = r.codes;

@@ -4,9 +4,10 @@
  * with finite non-negative values, `sumsq >= sum` for counts, and one `n_obs` and `size_factor` per group with
  * `n_obs` at most the group's cells (the reference counts only cells with X data).
  */
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { columnValues, enumerationValues, joinUri, loadEnumeration, openArray, type ReadBatch, readAll, readBatches, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { CubeWriterError } from "./errors.js";
-import { ESTIMATOR_NAMES, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY, OBS_LOGICAL_DIMS } from "./layout.js";
+import { REQUIRED_ESTIMATORS, ESTIMATORS_ARRAY, FEATURE_IDS_FILE, OBS_GROUPS_ARRAY } from "./layout.js";
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 
 export interface ValidateOptions {
@@ -64,12 +65,12 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
 
   // obs groups
   const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
-  const og = await readArray(ogUri, vfs, ["obs_group_joinid", ...OBS_LOGICAL_DIMS, "n_obs"]);
+  const og = await readArray(ogUri, vfs, ["obs_group_joinid", ...OBS_GROUP_COLUMNS, "n_obs"]);
   if (!og) throw new CubeWriterError("E_INVALID_CUBE", `${ogUri} has no obs groups`);
   const ogArr = await openArray(ogUri, { vfs });
   const nGroups = Number((ogArr.schema.dimensions[0].domain as [number, number])[1]);
   const ids = columnValues(og.columns[0]) as Uint32Array;
-  const labelCodes = OBS_LOGICAL_DIMS.map((_, c) => columnValues(og.columns[1 + c]) as Int32Array);
+  const labelCodes = OBS_GROUP_COLUMNS.map((_, c) => columnValues(og.columns[1 + c]) as Int32Array);
   const nObsCol = columnValues(og.columns[og.columns.length - 1]) as Int32Array;
   const groupNObs = new Int32Array(nGroups).fill(-1);
   const keys = new Map<string, number>();
@@ -94,14 +95,14 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
     const want = obsGroupsTable(options.expectedGroups);
     if (want.nObsGroups !== nGroups) p.add(`the cube has ${nGroups} obs groups, the source ${want.nObsGroups}`);
     const labels: string[][] = [];
-    for (const c of OBS_LOGICAL_DIMS) {
+    for (const c of OBS_GROUP_COLUMNS) {
       const e = ogArr.schema.enumerations.has(c) ? await loadEnumeration(ogUri, ogArr.schema, c, vfs) : undefined;
       labels.push(e ? (enumerationValues(e) as string[]) : []);
     }
     for (let i = 0; i < ids.length; i++) {
       const g = ids[i];
       if (g >= want.nObsGroups) continue;
-      OBS_LOGICAL_DIMS.forEach((c, k) => {
+      OBS_GROUP_COLUMNS.forEach((c, k) => {
         const have = labels[k][labelCodes[k][i]];
         const expected = want.enumerations[c][want.codes[c][g]];
         if (have !== expected) p.add(`obs group ${g}: ${c} is ${JSON.stringify(have)}, the source has ${JSON.stringify(expected)}`);
@@ -117,8 +118,8 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
   const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
   const estArr = await openArray(estUri, { vfs });
   const names = estArr.schema.attributes.map((a) => a.name);
-  const sufficient = names.map((n) => (ESTIMATOR_NAMES as readonly string[]).includes(n));
-  for (const n of ESTIMATOR_NAMES) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
+  const sufficient = names.map((n) => (REQUIRED_ESTIMATORS as readonly string[]).includes(n));
+  for (const n of REQUIRED_ESTIMATORS) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
   const featureIndex = new Map(featureIds.map((f, i) => [f, i]));
   const hasRows = new Uint8Array(nGroups);
   // per group: the n_obs and size_factor every row of the group must repeat

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { writeSparse } from "@census-cube/tiledb-ts";
 import { afterAll, describe, expect, it } from "vitest";
-import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, OBS_LOGICAL_DIMS, readCubeState, STAGING_DIR, validateCube } from "../src/index.js";
+import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
+import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, readCubeState, STAGING_DIR, validateCube } from "../src/index.js";
 import { dumpCube, python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
@@ -14,14 +15,14 @@ const fresh = () => join(tmp.path, `cube-${seq++}`);
 
 /** 3 obs groups over 6 cells, 3 genes. */
 function input() {
-  const groupLabels = (g: number) => OBS_LOGICAL_DIMS.map((c, k) => (k === 0 ? `CL:${g % 2}` : k === 4 ? `donor${g}` : `${c}-x`));
+  const groupLabels = (g: number) => OBS_GROUP_COLUMNS.map((c, k) => (k === 0 ? `CL:${g % 2}` : k === 4 ? `donor${g}` : `${c}-x`));
   const columns: Record<string, string[]> = {};
-  OBS_LOGICAL_DIMS.forEach((c, k) => {
+  OBS_GROUP_COLUMNS.forEach((c, k) => {
     columns[c] = [0, 1, 2].map((g) => groupLabels(g)[k]);
   });
   const cellGroup = [0, 0, 1, 1, 1, 2];
   const cellColumns: Record<string, string[]> = {};
-  OBS_LOGICAL_DIMS.forEach((c, k) => {
+  OBS_GROUP_COLUMNS.forEach((c, k) => {
     cellColumns[c] = cellGroup.map((g) => groupLabels(g)[k]);
   });
   return {
@@ -145,7 +146,7 @@ describe("CubeWriter.writeBatch", () => {
     const [a, b] = [fresh(), fresh()];
     const wa = await CubeWriter.create(a, input());
     const wb = await CubeWriter.create(b, input());
-    expect(Array.from(wa.featureOrder)).toEqual([2, 0, 1]); // ENSG0003, ENSG0001, ENSG0002
+    expect(Array.from(wa.featureRanks)).toEqual([2, 0, 1]); // ENSG0003, ENSG0001, ENSG0002
     const byGroup = rows([0, 1, 2]);
     // rows() lists (group, gene) group by group; by feature rank, then group:
     const order = [1, 4, 7, 2, 5, 8, 0, 3, 6];
@@ -186,7 +187,7 @@ describe("CubeWriter.writeBatch", () => {
     const w2 = await CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "sumsq", "size_factor", "n_obs", "sev"] });
     expect(await w2.writeBatch(rows([0], { extra: { sev: [Number.NaN, 1, 2] } }))).toBe(3);
     expect(await code(w2.writeBatch(rows([1], { extra: { sev: [1, 2, 3] }, sum: [Number.NaN, 1, 1] })))).toBe("E_BAD_VALUE");
-    expect(await code(CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "n_obs"] }))).toBe("E_BAD_ARGUMENT");
+    expect(await code(CubeWriter.create(fresh(), { ...input(), estimators: ["sum", "n_obs"] }))).toBe("E_INVALID_ARGUMENT");
   });
 });
 
@@ -195,7 +196,7 @@ describe("size_factors in several fragments", () => {
     const n = 25_000;
     const base = input();
     const cellColumns: Record<string, string[]> = {};
-    for (const c of OBS_LOGICAL_DIMS) cellColumns[c] = Array.from({ length: n }, (_, i) => base.sizeFactors.columns[c][i % 6]);
+    for (const c of OBS_GROUP_COLUMNS) cellColumns[c] = Array.from({ length: n }, (_, i) => base.sizeFactors.columns[c][i % 6]);
     const nObs = [0, 0, 0];
     for (let i = 0; i < n; i++) nObs[[0, 0, 1, 1, 1, 2][i % 6]]++;
     const opts = {
@@ -216,7 +217,7 @@ describe("size_factors in several fragments", () => {
     expect(r.status).toBe(0);
     const frags = execFileSync(python, ["-c", "import sys,tiledb; print(len(tiledb.array_fragments(sys.argv[1])))", join(three, "size_factors")], { encoding: "utf8" });
     expect(frags.trim()).toBe("3");
-    expect(await code(CubeWriter.create(fresh(), { ...opts, sizeFactorsFragmentRows: 5000 }))).toBe("E_BAD_ARGUMENT");
+    expect(await code(CubeWriter.create(fresh(), { ...opts, sizeFactorsFragmentRows: 5000 }))).toBe("E_INVALID_ARGUMENT");
   });
 });
 
@@ -369,9 +370,9 @@ describe("staged batches", () => {
     // 20 groups of one cell, each with its own pseudo-random subset of 40 features
     const G = 20;
     const F = 40;
-    const labels = (g: number) => OBS_LOGICAL_DIMS.map((c, k) => (k === 4 ? `donor${g}` : `${c}-${g % 3}`));
+    const labels = (g: number) => OBS_GROUP_COLUMNS.map((c, k) => (k === 4 ? `donor${g}` : `${c}-${g % 3}`));
     const columns: Record<string, string[]> = {};
-    OBS_LOGICAL_DIMS.forEach((c, k) => {
+    OBS_GROUP_COLUMNS.forEach((c, k) => {
       columns[c] = Array.from({ length: G }, (_, g) => labels(g)[k]);
     });
     const cube = {

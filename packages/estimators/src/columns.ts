@@ -39,7 +39,7 @@ function fromStrings(name: string, values: ReadonlyArray<string | null | undefin
       continue;
     }
     if (typeof v !== "string") {
-      throw new EstimatorsError("INVALID_COLUMN", `column ${name}[${i}] is ${typeof v}: expected a string`);
+      throw new EstimatorsError("E_INVALID_COLUMN", `column ${name}[${i}] is ${typeof v}: expected a string`);
     }
     let c = index.get(v);
     if (c === undefined) {
@@ -120,12 +120,12 @@ function fromDictionaryVector(name: string, vector: Vector): CodedColumn {
   let offset = 0;
   for (const data of vector.data) {
     const dict = data.dictionary;
-    if (!dict) throw new EstimatorsError("INVALID_COLUMN", `column ${name} is a dictionary vector without a dictionary`);
+    if (!dict) throw new EstimatorsError("E_INVALID_COLUMN", `column ${name} is a dictionary vector without a dictionary`);
     const map = new Int32Array(dict.length);
     for (let j = 0; j < dict.length; j++) {
       const s = dict.get(j);
       if (typeof s !== "string") {
-        throw new EstimatorsError("INVALID_COLUMN", `column ${name} has a non-string dictionary value ${String(s)}`);
+        throw new EstimatorsError("E_INVALID_COLUMN", `column ${name} has a non-string dictionary value ${String(s)}`);
       }
       let c = index.get(s);
       if (c === undefined) {
@@ -174,7 +174,7 @@ export function codeColumn(name: string, input: ColumnInput, expectedLength?: nu
     else if (DataType.isUtf8(input.type) || DataType.isLargeUtf8(input.type)) {
       col = fromUtf8Vector(name, input);
     } else {
-      throw new EstimatorsError("INVALID_COLUMN", `column ${name} has Arrow type ${String(input.type)}: expected Utf8 or Dictionary<Utf8>`);
+      throw new EstimatorsError("E_INVALID_COLUMN", `column ${name} has Arrow type ${String(input.type)}: expected Utf8 or Dictionary<Utf8>`);
     }
   } else if (Array.isArray(input)) {
     col = fromStrings(name, input as ReadonlyArray<string | null>);
@@ -184,7 +184,7 @@ export function codeColumn(name: string, input: ColumnInput, expectedLength?: nu
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i];
       if (c >= categories.length || (c < 0 && c !== -1)) {
-        throw new EstimatorsError("INVALID_COLUMN", `column ${name}[${i}] has code ${c}, outside its ${categories.length} categories`);
+        throw new EstimatorsError("E_INVALID_COLUMN", `column ${name}[${i}] has code ${c}, outside its ${categories.length} categories`);
       }
       out[i] = c;
     }
@@ -193,7 +193,7 @@ export function codeColumn(name: string, input: ColumnInput, expectedLength?: nu
   if (order === "labels") col.rank = labelRank(col.categories);
   if (expectedLength !== undefined && col.codes.length !== expectedLength) {
     throw new EstimatorsError(
-      "LENGTH_MISMATCH",
+      "E_LENGTH_MISMATCH",
       `column ${name} has ${col.codes.length} values, expected ${expectedLength} like the other inputs`,
     );
   }

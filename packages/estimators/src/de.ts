@@ -70,13 +70,13 @@ export function buildDesign(input: DeInput): DeDesign {
   const { obsGroups, treatment } = input;
   const n = obsGroups.obsGroupJoinid.length;
   if (obsGroups.nObs.length !== n) {
-    throw new EstimatorsError("LENGTH_MISMATCH", `obsGroups.nObs has ${obsGroups.nObs.length} values, expected ${n}`);
+    throw new EstimatorsError("E_LENGTH_MISMATCH", `obsGroups.nObs has ${obsGroups.nObs.length} values, expected ${n}`);
   }
   const variables = [treatment, ...(input.covariates ?? []).filter((c) => c !== treatment)];
   const columns: Record<string, ColumnInput> = {};
   for (const v of variables) {
     const col = obsGroups.columns[v];
-    if (col === undefined) throw new EstimatorsError("MISSING_COLUMN", `obs group column ${v} is missing`);
+    if (col === undefined) throw new EstimatorsError("E_MISSING_COLUMN", `obs group column ${v} is missing`);
     columns[v] = col;
   }
   const t = codeColumn(treatment, columns[treatment], n);
@@ -85,7 +85,7 @@ export function buildDesign(input: DeInput): DeDesign {
   if (seen.size !== 2) {
     const values = [...seen].map((c) => t.categories[c]).slice(0, 5);
     throw new EstimatorsError(
-      "TREATMENT_NOT_BINARY",
+      "E_TREATMENT_NOT_BINARY",
       `treatment ${treatment} has ${seen.size} distinct values among the selected obs groups (${values.join(", ")}${seen.size > 5 ? ", ..." : ""}): need exactly 2`,
     );
   }
@@ -96,7 +96,7 @@ export function buildDesign(input: DeInput): DeDesign {
     const g = groups.groupIds[i];
     if (g < 0) continue;
     const c = obsGroups.nObs[i];
-    if (!(c >= 0)) throw new EstimatorsError("INVALID_COUNT", `obsGroups.nObs[${i}] is ${c}: must be >= 0`);
+    if (!(c >= 0)) throw new EstimatorsError("E_INVALID_COUNT", `obsGroups.nObs[${i}] is ${c}: must be >= 0`);
     cellCounts[g] += c;
   }
   const columnNames: string[] = [];
@@ -132,13 +132,13 @@ export function wlsFirstCoefficient(
 ): (y: ArrayLike<number>) => number {
   if (design.length !== nRows * nCols || weights.length !== nRows) {
     throw new EstimatorsError(
-      "LENGTH_MISMATCH",
+      "E_LENGTH_MISMATCH",
       `design has ${design.length} values for ${nRows} x ${nCols}, weights has ${weights.length}`,
     );
   }
   const w = Float64Array.from(weights);
   const sw = pairwiseSum64(w, 0, nRows);
-  if (!(sw > 0)) throw new EstimatorsError("INVALID_ARGUMENT", "regression weights sum to 0");
+  if (!(sw > 0)) throw new EstimatorsError("E_INVALID_ARGUMENT", "regression weights sum to 0");
   const sqrtW = w.map(Math.sqrt);
   const a = new Float64Array(nRows * nCols);
   for (let k = 0; k < nCols; k++) {
@@ -184,7 +184,7 @@ export function differentialExpression(input: DeInput): DeResult {
   const nRows = cube.gene.length;
   for (const [name, arr] of Object.entries(cube)) {
     if ((arr as ArrayLike<number>).length !== nRows) {
-      throw new EstimatorsError("LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.gene has ${nRows}`);
+      throw new EstimatorsError("E_LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.gene has ${nRows}`);
     }
   }
   // Selected-variables group of each obs group joinid (-1: not selected), as a typed table.
@@ -310,7 +310,7 @@ export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
   for (let i = 0; i < p.length; i++) {
     const v = p[i];
     if (Number.isNaN(v)) continue;
-    if (!(v >= 0 && v <= 1)) throw new EstimatorsError("INVALID_ARGUMENT", `p-value ${i} is ${v}: must be in [0, 1]`);
+    if (!(v >= 0 && v <= 1)) throw new EstimatorsError("E_INVALID_ARGUMENT", `p-value ${i} is ${v}: must be in [0, 1]`);
     order.push(i);
   }
   order.sort((a, b) => p[a] - p[b] || a - b);

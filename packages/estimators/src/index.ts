@@ -9,7 +9,7 @@ export {
   twoSidedNormalP,
   wlsFirstCoefficient,
 } from "./de.js";
-export { EstimatorsError } from "./errors.js";
+export { EstimatorsError, type EstimatorsErrorCode } from "./errors.js";
 export type { IndexArray } from "./indices.js";
 export { numpyLogf } from "./logf.js";
 export {

@@ -26,7 +26,7 @@ export function indexView(name: string, a: IndexArray, options: { checkHigh?: bo
     if (high !== 0) {
       for (let i = 0; i < a.length; i++) {
         if (words[2 * i + 1] !== 0) {
-          throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be in [0, 2^32)`);
+          throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be in [0, 2^32)`);
         }
       }
     }
@@ -35,7 +35,7 @@ export function indexView(name: string, a: IndexArray, options: { checkHigh?: bo
   if (a instanceof Uint32Array) return { view: a, stride: 1 };
   if (a instanceof Int32Array) {
     for (let i = 0; i < a.length; i++) {
-      if (a[i] < 0) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be >= 0`);
+      if (a[i] < 0) throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `${name}[${i}] is ${a[i]}: indices must be >= 0`);
     }
     return { view: new Uint32Array(a.buffer, a.byteOffset, a.length), stride: 1 };
   }
@@ -44,11 +44,11 @@ export function indexView(name: string, a: IndexArray, options: { checkHigh?: bo
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
       if (!(v >= 0 && v < 2 ** 32) || v !== Math.floor(v)) {
-        throw new EstimatorsError("INDEX_OUT_OF_RANGE", `${name}[${i}] is ${v}: indices must be integers in [0, 2^32)`);
+        throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `${name}[${i}] is ${v}: indices must be integers in [0, 2^32)`);
       }
       out[i] = v;
     }
     return { view: out, stride: 1 };
   }
-  throw new EstimatorsError("INVALID_ARGUMENT", `${name} must be a BigInt64Array, Int32Array, Uint32Array or Float64Array`);
+  throw new EstimatorsError("E_INVALID_ARGUMENT", `${name} must be a BigInt64Array, Int32Array, Uint32Array or Float64Array`);
 }

@@ -48,29 +48,29 @@ function check(input: GeneInGroup): void {
   const { sizeFactors, cellIndex, values } = input;
   if (cellIndex.length !== values.length) {
     throw new EstimatorsError(
-      "LENGTH_MISMATCH",
+      "E_LENGTH_MISMATCH",
       `cellIndex has ${cellIndex.length} entries but values has ${values.length}`,
     );
   }
-  if (sizeFactors.length === 0) throw new EstimatorsError("EMPTY_INPUT", "group has no cells");
+  if (sizeFactors.length === 0) throw new EstimatorsError("E_EMPTY_INPUT", "group has no cells");
   let prev = -1;
   for (let i = 0; i < cellIndex.length; i++) {
     const c = cellIndex[i];
     if (!(c > prev && c < sizeFactors.length)) {
       throw new EstimatorsError(
-        "INDEX_OUT_OF_RANGE",
+        "E_INDEX_OUT_OF_RANGE",
         `cellIndex[${i}] is ${c}: must ascend strictly within the group's ${sizeFactors.length} cells`,
       );
     }
     prev = c;
     const v = values[i];
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY) {
-      throw new EstimatorsError("INVALID_COUNT", `values[${i}] is ${v}: counts must be finite and >= 0`);
+      throw new EstimatorsError("E_INVALID_COUNT", `values[${i}] is ${v}: counts must be finite and >= 0`);
     }
   }
   for (let i = 0; i < sizeFactors.length; i++) {
     if (!(sizeFactors[i] > 0)) {
-      throw new EstimatorsError("INVALID_SIZE_FACTOR", `sizeFactors[${i}] is ${sizeFactors[i]}: must be > 0`);
+      throw new EstimatorsError("E_INVALID_SIZE_FACTOR", `sizeFactors[${i}] is ${sizeFactors[i]}: must be > 0`);
     }
   }
 }
@@ -269,7 +269,7 @@ export function mementoEstimatorsForGroup(
   const n = values.length;
   if (cellIndex.length !== n || gene.length !== n) {
     throw new EstimatorsError(
-      "LENGTH_MISMATCH",
+      "E_LENGTH_MISMATCH",
       `group arrays differ in length: cellIndex ${cellIndex.length}, gene ${gene.length}, values ${n}`,
     );
   }

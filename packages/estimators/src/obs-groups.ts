@@ -36,12 +36,12 @@ export interface ObsGroups {
  */
 export function assignGroups(columns: Record<string, ColumnInput>, order?: readonly string[], groupOrder: GroupOrder = "pandas"): ObsGroups {
   const names = order ? [...order] : Object.keys(columns);
-  if (names.length === 0) throw new EstimatorsError("INVALID_ARGUMENT", "no grouping columns given");
+  if (names.length === 0) throw new EstimatorsError("E_INVALID_ARGUMENT", "no grouping columns given");
   let n = -1;
   const coded: CodedColumn[] = [];
   for (const name of names) {
     const input = columns[name];
-    if (input === undefined) throw new EstimatorsError("MISSING_COLUMN", `grouping column ${name} is missing`);
+    if (input === undefined) throw new EstimatorsError("E_MISSING_COLUMN", `grouping column ${name} is missing`);
     const c = codeColumn(name, input, n < 0 ? undefined : n, groupOrder);
     n = c.codes.length;
     coded.push(c);
@@ -53,7 +53,7 @@ export function assignGroups(columns: Record<string, ColumnInput>, order?: reado
   for (const col of coded) {
     const card = col.categories.length;
     if (nGroups * card > Number.MAX_SAFE_INTEGER) {
-      throw new EstimatorsError("TOO_MANY_GROUPS", `grouping key space exceeds 2^53 at column ${col.name}`);
+      throw new EstimatorsError("E_TOO_MANY_GROUPS", `grouping key space exceeds 2^53 at column ${col.name}`);
     }
     const key = new Float64Array(n);
     for (let i = 0; i < n; i++) {

@@ -5,11 +5,11 @@ import { npAround, pairwiseSum64 } from "./numeric.js";
 export const SIZE_FACTOR_BINS = 30;
 
 function checkCounts(name: string, values: ArrayLike<number>): void {
-  if (values.length === 0) throw new EstimatorsError("EMPTY_INPUT", `${name} is empty: need at least one cell`);
+  if (values.length === 0) throw new EstimatorsError("E_EMPTY_INPUT", `${name} is empty: need at least one cell`);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY) {
-      throw new EstimatorsError("INVALID_COUNT", `${name}[${i}] is ${v}: counts must be finite and >= 0`);
+      throw new EstimatorsError("E_INVALID_COUNT", `${name}[${i}] is ${v}: counts must be finite and >= 0`);
     }
   }
 }
@@ -22,7 +22,7 @@ export function relativeSizeFactors(rawSum: ArrayLike<number>): Float64Array {
   checkCounts("raw_sum", rawSum);
   const n = rawSum.length;
   const mean = pairwiseSum64(rawSum, 0, n) / n;
-  if (mean === 0) throw new EstimatorsError("ZERO_MEAN", "raw_sum is 0 for every cell: size factors are undefined");
+  if (mean === 0) throw new EstimatorsError("E_ZERO_MEAN", "raw_sum is 0 for every cell: size factors are undefined");
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = rawSum[i] / mean;
   return out;
@@ -38,15 +38,15 @@ export function binnedMean(
   nBins: number = SIZE_FACTOR_BINS,
 ): { binNumber: Int32Array; binMean: Float64Array; edges: Float64Array } {
   if (!Number.isInteger(nBins) || nBins < 1) {
-    throw new EstimatorsError("INVALID_ARGUMENT", `nBins is ${nBins}: must be a positive integer`);
+    throw new EstimatorsError("E_INVALID_ARGUMENT", `nBins is ${nBins}: must be a positive integer`);
   }
   const n = x.length;
-  if (n === 0) throw new EstimatorsError("EMPTY_INPUT", "size factors are empty: need at least one cell");
+  if (n === 0) throw new EstimatorsError("E_EMPTY_INPUT", "size factors are empty: need at least one cell");
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    if (Number.isNaN(v)) throw new EstimatorsError("INVALID_COUNT", `size factor [${i}] is NaN`);
+    if (Number.isNaN(v)) throw new EstimatorsError("E_INVALID_COUNT", `size factor [${i}] is NaN`);
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -62,7 +62,7 @@ export function binnedMean(
   edges[nEdges - 1] = max;
   let dmin = Number.POSITIVE_INFINITY;
   for (let i = 1; i < nEdges; i++) dmin = Math.min(dmin, edges[i] - edges[i - 1]);
-  if (dmin === 0) throw new EstimatorsError("INVALID_ARGUMENT", "size factors span too small a range to bin");
+  if (dmin === 0) throw new EstimatorsError("E_INVALID_ARGUMENT", "size factors span too small a range to bin");
   const decimal = Math.trunc(-Math.log10(dmin)) + 6;
   const last = edges[nEdges - 1];
   const lastRounded = npAround(last, decimal);

@@ -16,7 +16,7 @@ export function meanSemFromStats(stats: {
   const n = sum.length;
   if (sumsq.length !== n || sizeFactor.length !== n || nObs.length !== n) {
     throw new EstimatorsError(
-      "LENGTH_MISMATCH",
+      "E_LENGTH_MISMATCH",
       `statistics differ in length: sum ${n}, sumsq ${sumsq.length}, sizeFactor ${sizeFactor.length}, nObs ${nObs.length}`,
     );
   }

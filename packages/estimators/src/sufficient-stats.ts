@@ -96,11 +96,11 @@ export class SufficientStatsAccumulator {
   constructor(options: AccumulatorOptions) {
     const { nGenes, cellGroup, cellSizeFactor } = options;
     if (!Number.isInteger(nGenes) || nGenes < 1) {
-      throw new EstimatorsError("INVALID_ARGUMENT", `nGenes is ${nGenes}: must be a positive integer`);
+      throw new EstimatorsError("E_INVALID_ARGUMENT", `nGenes is ${nGenes}: must be a positive integer`);
     }
     if (cellGroup.length !== cellSizeFactor.length) {
       throw new EstimatorsError(
-        "LENGTH_MISMATCH",
+        "E_LENGTH_MISMATCH",
         `cellGroup has ${cellGroup.length} cells but cellSizeFactor has ${cellSizeFactor.length}`,
       );
     }
@@ -111,7 +111,7 @@ export class SufficientStatsAccumulator {
     this.counted = new Uint32Array(Math.ceil(cellGroup.length / 32));
     const pendingValues = options.pendingValues ?? DEFAULT_PENDING_VALUES;
     if (!Number.isInteger(pendingValues) || pendingValues < 1 || pendingValues >= 2 ** 32) {
-      throw new EstimatorsError("INVALID_ARGUMENT", `pendingValues is ${pendingValues}: must be a positive integer below 2^32`);
+      throw new EstimatorsError("E_INVALID_ARGUMENT", `pendingValues is ${pendingValues}: must be a positive integer below 2^32`);
     }
     const recycled = options.recycle?.releaseRows(nGenes);
     this.pending = recycled?.pending.fits(pendingValues, nGenes) ? recycled.pending : new PendingValues(pendingValues, nGenes);
@@ -166,7 +166,7 @@ export class SufficientStatsAccumulator {
   private grow(capacity: number): void {
     if (capacity <= this.capacity) return;
     if (capacity * this.nGenes * FIELDS > MAX_ROW_NUMBERS) {
-      throw new EstimatorsError("INVALID_ARGUMENT", `${capacity} open groups of ${this.nGenes} genes exceed the accumulator's ${MAX_ROW_NUMBERS} numbers of rows: take groups sooner`);
+      throw new EstimatorsError("E_INVALID_ARGUMENT", `${capacity} open groups of ${this.nGenes} genes exceed the accumulator's ${MAX_ROW_NUMBERS} numbers of rows: take groups sooner`);
     }
     const grow64 = (a: Float64Array, w: number) => {
       if (a.length === capacity * w) return a;
@@ -196,7 +196,7 @@ export class SufficientStatsAccumulator {
     const n = values.length;
     if (cells.length !== n || genes.length !== n) {
       throw new EstimatorsError(
-        "LENGTH_MISMATCH",
+        "E_LENGTH_MISMATCH",
         `batch arrays differ in length: cells ${cells.length}, genes ${genes.length}, values ${n}`,
       );
     }
@@ -232,7 +232,7 @@ export class SufficientStatsAccumulator {
       const c = cell - offset;
       if (!(c >= 0 && c < nCells) || (cs === 2 && cells[i * 2 + 1] !== 0)) {
         throw new EstimatorsError(
-          "INDEX_OUT_OF_RANGE",
+          "E_INDEX_OUT_OF_RANGE",
           `cells[${i}] is ${wideIndex(cells, cs, i)}: outside the ${nCells} cells starting at joinid ${offset}`,
         );
       }
@@ -423,9 +423,9 @@ function checkRun(
   for (let i = start; i < end; i++) {
     const g = genes[i * gs];
     const v = values[i];
-    if (!(g < nGenes) || (gs === 2 && genes[i * 2 + 1] !== 0)) throw new EstimatorsError("INDEX_OUT_OF_RANGE", `genes[${i}] is ${wideIndex(genes, gs, i)}: must be in [0, ${nGenes})`);
+    if (!(g < nGenes) || (gs === 2 && genes[i * 2 + 1] !== 0)) throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `genes[${i}] is ${wideIndex(genes, gs, i)}: must be in [0, ${nGenes})`);
     if (!(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
-      throw new EstimatorsError("INVALID_COUNT", `values[${i}] (cell ${cell}, gene ${g}) is ${v}: counts must be finite and >= 0`);
+      throw new EstimatorsError("E_INVALID_COUNT", `values[${i}] (cell ${cell}, gene ${g}) is ${v}: counts must be finite and >= 0`);
     }
   }
 }
@@ -462,7 +462,7 @@ function room<T extends NumberArray>(type: { new (n: number): T; new (b: ArrayBu
 
 function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
   if (a.nGenes !== b.nGenes) {
-    throw new EstimatorsError("LENGTH_MISMATCH", `cannot merge statistics over ${a.nGenes} and ${b.nGenes} genes`);
+    throw new EstimatorsError("E_LENGTH_MISMATCH", `cannot merge statistics over ${a.nGenes} and ${b.nGenes} genes`);
   }
   const ga = a.groups;
   const gb = b.groups;
@@ -500,7 +500,7 @@ function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
 
 /** Merge partial statistics of disjoint cell sets (e.g. one group split across workers). */
 export function mergeSufficientStats(parts: readonly SufficientStats[]): SufficientStats {
-  if (parts.length === 0) throw new EstimatorsError("EMPTY_INPUT", "nothing to merge");
+  if (parts.length === 0) throw new EstimatorsError("E_EMPTY_INPUT", "nothing to merge");
   let acc = parts[0];
   for (let i = 1; i < parts.length; i++) acc = mergeTwo(acc, parts[i]);
   return acc;
@@ -533,7 +533,7 @@ export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   for (let k = 0; k < n; k++) {
     const g = pairs.obsGroup[k];
     const gi = g < indexOf.length ? indexOf[g] : -1;
-    if (gi < 0) throw new EstimatorsError("INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
+    if (gi < 0) throw new EstimatorsError("E_INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
     rows.sizeFactor[k] = groups.sizeFactor[gi];
     rows.nObs[k] = groups.nObs[gi];
   }

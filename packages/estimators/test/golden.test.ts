@@ -147,7 +147,7 @@ describe("differential expression matches the reference consumer", () => {
   it("refuses a treatment without exactly two values, as the reference does", () => {
     expect(expected.three_valued_treatment).toMatch(/AssertionError/);
     expect(() => differentialExpression({ obsGroups, cube, treatment: "donor_id" })).toThrow(
-      expect.objectContaining({ code: "TREATMENT_NOT_BINARY" }),
+      expect.objectContaining({ code: "E_TREATMENT_NOT_BINARY" }),
     );
     expect(() => differentialExpression({ obsGroups, cube, treatment: "donor_id" })).toThrow(EstimatorsError);
   });

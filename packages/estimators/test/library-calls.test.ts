@@ -121,6 +121,6 @@ describe(`scipy and scikit-learn on fresh random inputs (FC_SEED=${seed})`, () =
     const withNaN = benjaminiHochberg([0.01, Number.NaN, 0.04]);
     expect(Number.isNaN(withNaN[1])).toBe(true);
     expect(Array.from(benjaminiHochberg([0.01, 0.04]))).toEqual([withNaN[0], withNaN[2]]);
-    expect(() => benjaminiHochberg([1.5])).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => benjaminiHochberg([1.5])).toThrow(expect.objectContaining({ code: "E_INVALID_ARGUMENT" }));
   });
 });

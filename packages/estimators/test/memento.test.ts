@@ -169,10 +169,10 @@ describe("Memento estimators: behaviour", () => {
       }
       return "none";
     };
-    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(1, 2) }))).toBe("LENGTH_MISMATCH");
-    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(1, 0), values: Float32Array.of(1, 2) }))).toBe("INDEX_OUT_OF_RANGE");
-    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(-1) }))).toBe("INVALID_COUNT");
-    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(Number.NaN) }))).toBe("INVALID_COUNT");
-    expect(err(() => mementoEstimators({ sizeFactors: Float64Array.of(0, 1), cellIndex: Int32Array.of(0), values: Float32Array.of(1) }))).toBe("INVALID_SIZE_FACTOR");
+    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(1, 2) }))).toBe("E_LENGTH_MISMATCH");
+    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(1, 0), values: Float32Array.of(1, 2) }))).toBe("E_INDEX_OUT_OF_RANGE");
+    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(-1) }))).toBe("E_INVALID_COUNT");
+    expect(err(() => mementoEstimators({ sizeFactors, cellIndex: Int32Array.of(0), values: Float32Array.of(Number.NaN) }))).toBe("E_INVALID_COUNT");
+    expect(err(() => mementoEstimators({ sizeFactors: Float64Array.of(0, 1), cellIndex: Int32Array.of(0), values: Float32Array.of(1) }))).toBe("E_INVALID_SIZE_FACTOR");
   });
 });

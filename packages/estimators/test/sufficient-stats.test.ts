@@ -337,23 +337,23 @@ describe("sufficient statistics are mergeable", () => {
       }
       throw new Error("expected an error");
     };
-    expect(code(() => make().add(Uint32Array.of(0, 1), Uint32Array.of(0), Float32Array.of(1, 2))).code).toBe("LENGTH_MISMATCH");
+    expect(code(() => make().add(Uint32Array.of(0, 1), Uint32Array.of(0), Float32Array.of(1, 2))).code).toBe("E_LENGTH_MISMATCH");
     const neg = code(() => make().add(Uint32Array.of(0, 1), Uint32Array.of(0, 2), Float32Array.of(1, -2)));
-    expect(neg.code).toBe("INVALID_COUNT");
+    expect(neg.code).toBe("E_INVALID_COUNT");
     expect(neg.message).toContain("values[1]");
-    expect(code(() => make().add(Uint32Array.of(1), Uint32Array.of(0), Float32Array.of(Number.NaN))).code).toBe("INVALID_COUNT");
-    expect(code(() => make().add(Uint32Array.of(5), Uint32Array.of(0), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
-    expect(code(() => make().add(Uint32Array.of(0), Uint32Array.of(3), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
-    expect(code(() => make().add(BigInt64Array.of(2n ** 40n), Uint32Array.of(0), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(Uint32Array.of(1), Uint32Array.of(0), Float32Array.of(Number.NaN))).code).toBe("E_INVALID_COUNT");
+    expect(code(() => make().add(Uint32Array.of(5), Uint32Array.of(0), Float32Array.of(1))).code).toBe("E_INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(Uint32Array.of(0), Uint32Array.of(3), Float32Array.of(1))).code).toBe("E_INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(BigInt64Array.of(2n ** 40n), Uint32Array.of(0), Float32Array.of(1))).code).toBe("E_INDEX_OUT_OF_RANGE");
     // 64-bit indices whose low words look valid: a high word set is still refused, by the add's own passes
     const wideGene = code(() => make().add(BigInt64Array.of(0n, 1n), BigInt64Array.of(0n, 2n ** 32n + 1n), Float32Array.of(1, 1)));
-    expect([wideGene.code, wideGene.message]).toEqual(["INDEX_OUT_OF_RANGE", `genes[1] is ${2n ** 32n + 1n}: must be in [0, 3)`]);
+    expect([wideGene.code, wideGene.message]).toEqual(["E_INDEX_OUT_OF_RANGE", `genes[1] is ${2n ** 32n + 1n}: must be in [0, 3)`]);
     const wideCell = code(() => make().add(BigInt64Array.of(0n, 2n ** 32n), BigInt64Array.of(0n, 1n), Float32Array.of(1, 1)));
-    expect(wideCell.code).toBe("INDEX_OUT_OF_RANGE");
+    expect(wideCell.code).toBe("E_INDEX_OUT_OF_RANGE");
     expect(wideCell.message).toContain(`cells[1] is ${2n ** 32n}`);
-    expect(code(() => make().add(BigInt64Array.of(-1n), BigInt64Array.of(0n), Float32Array.of(1))).code).toBe("INDEX_OUT_OF_RANGE");
+    expect(code(() => make().add(BigInt64Array.of(-1n), BigInt64Array.of(0n), Float32Array.of(1))).code).toBe("E_INDEX_OUT_OF_RANGE");
     expect(
       code(() => new SufficientStatsAccumulator({ nGenes: 3, cellGroup: Int32Array.of(0), cellSizeFactor: Float64Array.of(1, 2) })).code,
-    ).toBe("LENGTH_MISMATCH");
+    ).toBe("E_LENGTH_MISMATCH");
   });
 });

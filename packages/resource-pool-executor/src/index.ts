@@ -1,5 +1,5 @@
 export { BestFitQueue, type Sized } from "./best-fit-queue.js";
-export { ExecutorError } from "./errors.js";
+export { ExecutorError, type ExecutorErrorCode } from "./errors.js";
 export { heartbeat } from "./heartbeat.js";
 export {
   type ExecutorEvents,

@@ -1,5 +1,5 @@
 import workerpool from "workerpool";
-import { ExecutorError } from "./errors.js";
+import { ExecutorError, type ExecutorErrorCode } from "./errors.js";
 import { ENTRY_MARK, WORKER_ERROR } from "./protocol.js";
 
 /** What a rejected workerpool call means for the task and for the worker that ran it. */
@@ -50,7 +50,7 @@ export function classifyFailure(err: unknown, ctx: Context): Failure {
   const e = err instanceof Error ? (err as Error & Record<string, unknown>) : null;
   if (e?.[ENTRY_MARK]) {
     if (e.code === WORKER_ERROR.uncaught) return worker(WORKER_ERROR.uncaught, `${what} failed: ${e.message}`, cleanCause(e));
-    return { kind: "task", error: new ExecutorError(String(e.code), e.message, { cause: cleanCause(e) }) };
+    return { kind: "task", error: new ExecutorError(String(e.code) as ExecutorErrorCode, e.message, { cause: cleanCause(e) }) };
   }
   const detail = e ? `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}` : String(err);
   return { kind: "task", error: new ExecutorError("E_TASK_FAILED", `${what} failed: ${detail}`, { cause: e ? cleanCause(e) : err }) };
@@ -61,7 +61,7 @@ export function exitSeen(err: unknown): boolean {
   return err instanceof workerpool.TerminateError && !err.message.startsWith("Workerpool Worker error");
 }
 
-function worker(code: string, message: string, cause: unknown): Failure {
+function worker(code: ExecutorErrorCode, message: string, cause: unknown): Failure {
   return { kind: "worker", error: new ExecutorError(code, message, { cause }) };
 }
 
