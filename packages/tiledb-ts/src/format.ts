@@ -14,6 +14,7 @@ export * from "./format-version.js";
 export * from "./timestamped-name.js";
 export * from "./domain-value.js";
 export * from "./generic-tile.js";
+export * from "./hilbert.js";
 export * from "./array-schema.js";
 export * from "./enumeration.js";
 export * from "./current-domain.js";

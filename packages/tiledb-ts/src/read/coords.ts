@@ -7,6 +7,7 @@
 import { compareBytes } from "../binary.js";
 import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
+import { hilbertBits, hilbertValue, numberBucket, stringBucket } from "../hilbert.js";
 import type { ArraySchema, Dimension, DomainValue } from "../schema.js";
 import { VAR_NUM } from "../schema.js";
 import { typedView } from "./result.js";
@@ -319,70 +320,25 @@ export function filterCells(col: DimColumn, r: DimRanges, keep: Uint8Array): voi
 // Dimension::map_to_uint64, HilbertCmp).
 
 /** Maps cell i of a dimension to its Hilbert bucket. */
-function hilbertBucket(dim: Dimension, col: DimColumn, i: number, bits: number, maxBucket: number): bigint {
+function hilbertBucket(dim: Dimension, col: DimColumn, i: number, bits: number): bigint {
   if (col.kind === "str") {
     const o = col.offsets as Float64Array;
-    const bytes = col.bytes as Uint8Array;
-    const start = o[i];
-    const len = o[i + 1] - start;
-    let ret = 0n;
-    for (let k = 0; k < 8; k++) {
-      ret = (ret << 8n) & 0xffffffffffffffffn;
-      if (k < len) {
-        const b = bytes[start + k];
-        // TileDB ORs a (signed) char widened to uint64: bytes >= 0x80 set every higher bit
-        ret |= b >= 0x80 ? 0xffffffffffffff00n | BigInt(b) : BigInt(b);
-      }
-    }
-    return ret >> BigInt(64 - bits);
+    return stringBucket(col.bytes as Uint8Array, o[i], o[i + 1] - o[i], bits);
   }
   const [lo, hi] = dim.domain as [DomainValue, DomainValue];
-  const start = Number(lo);
-  const range = Number(hi) - start;
   let v: number;
   if (col.kind === "num") v = (col.num as ArrayLike<number>)[i];
   else {
     const w = col.words as Int32Array | Uint32Array;
     v = (col.kind === "i64" ? w[2 * i + 1] : w[2 * i + 1] >>> 0) * 4294967296 + (w[2 * i] >>> 0);
   }
-  return BigInt(Math.floor(((v - start) / range) * maxBucket));
-}
-
-/** The Hilbert value of n bucketed coordinates (Skilling's transpose, as TileDB computes it). */
-export function hilbertValue(coords: bigint[], bits: number): bigint {
-  const X = coords.slice();
-  const n = X.length;
-  for (let Q = 1n << BigInt(bits - 1); Q > 1n; Q >>= 1n) {
-    const P = Q - 1n;
-    if (X[0] & Q) X[0] ^= P;
-    for (let i = 1; i < n; i++) {
-      if (X[i] & Q) X[0] ^= P;
-      else {
-        const t = (X[0] ^ X[i]) & P;
-        X[0] ^= t;
-        X[i] ^= t;
-      }
-    }
-  }
-  for (let i = 1; i < n; i++) X[i] ^= X[i - 1];
-  let t = X[n - 1];
-  for (let i = 1; i < bits; i <<= 1) X[n - 1] ^= X[n - 1] >> BigInt(i);
-  t ^= X[n - 1];
-  for (let i = n - 2; i >= 0; i--) X[i] ^= t;
-  let ret = 0n;
-  let h = 1n;
-  for (let j = 0; j < bits; j++) {
-    const c = 1n << BigInt(j);
-    for (let i = n - 1; i >= 0; i--, h <<= 1n) if (X[i] & c) ret |= h;
-  }
-  return ret;
+  return numberBucket(v, Number(lo), Number(hi), bits);
 }
 
 function hilbertOrder(schema: ArraySchema): (a: DimColumn[], i: number, b: DimColumn[], j: number) => number {
   const dims = schema.dimensions;
   const n = dims.length;
-  const bits = Math.floor(63 / n);
-  const maxBucket = 2 ** bits - 1;
+  const bits = hilbertBits(n);
   const cache = new WeakMap<DimColumn[], Map<number, bigint>>();
   const value = (cols: DimColumn[], i: number): bigint => {
     let m = cache.get(cols);
@@ -392,7 +348,7 @@ function hilbertOrder(schema: ArraySchema): (a: DimColumn[], i: number, b: DimCo
     }
     let v = m.get(i);
     if (v === undefined) {
-      v = hilbertValue(cols.map((c, d) => hilbertBucket(dims[d], c, i, bits, maxBucket)), bits);
+      v = hilbertValue(cols.map((c, d) => hilbertBucket(dims[d], c, i, bits)), bits);
       m.set(i, v);
     }
     return v;

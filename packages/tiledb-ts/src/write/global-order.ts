@@ -6,7 +6,7 @@
 import { ByteRanges } from "../binary.js";
 import { Datatype } from "../datatype.js";
 import { TileDBError } from "../errors.js";
-import { hilbertValue } from "../read/coords.js";
+import { hilbertBits, hilbertValue, numberBucket, stringBucket } from "../hilbert.js";
 import type { ArraySchema, Dimension } from "../schema.js";
 import type { Column } from "./columns.js";
 import { radixGlobalOrder } from "./radix-order.js";
@@ -176,34 +176,19 @@ export function cellOrderCompare(schema: ArraySchema, keys: DimKey[]): CellCompa
  */
 export function hilbertValues(keys: DimKey[], n: number): BigUint64Array {
   const D = keys.length;
-  const bits = Math.floor(63 / D);
-  const maxBucket = 2 ** bits - 1;
-  const shift = BigInt(64 - bits);
+  const bits = hilbertBits(D);
   const buckets: Array<(i: number) => bigint> = keys.map((k) => {
     if (k.bytes) {
       const bytes = k.bytes;
       const o = k.offsets as Float64Array;
-      return (i) => {
-        const start = o[i];
-        const len = o[i + 1] - start;
-        let ret = 0n;
-        for (let b = 0; b < 8; b++) {
-          ret = (ret << 8n) & 0xffffffffffffffffn;
-          if (b < len) {
-            const x = bytes[start + b];
-            // TileDB widens a signed char: bytes >= 0x80 set every higher bit.
-            ret |= x >= 0x80 ? 0xffffffffffffff00n | BigInt(x) : BigInt(x);
-          }
-        }
-        return ret >> shift;
-      };
+      return (i) => stringBucket(bytes, o[i], o[i + 1] - o[i], bits);
     }
     const [lo, hi] = k.dim.domain as [number | bigint, number | bigint];
     const start = Number(lo);
-    const range = Number(hi) - start;
+    const end = Number(hi);
     const num = k.num;
     const big = k.big;
-    return (i) => BigInt(Math.floor((((num ? num[i] : Number((big as BigInt64Array)[i])) - start) / range) * maxBucket));
+    return (i) => numberBucket(num ? num[i] : Number((big as BigInt64Array)[i]), start, end, bits);
   });
   const out = new BigUint64Array(n);
   const coords = new Array<bigint>(D);
