@@ -8,7 +8,7 @@
  *     lock (10 s) and stalled-check (5 s) durations and at 2 s / 1 s.
  *
  *   pnpm --filter @census-cube/bench bench:distributed -- --experiment DIR --work DIR [--workers 1,2,3]
- *        [--memory-budget 3GiB] [--min-batch-size 8192]
+ *        [--memory-budget 3GiB] [--min-batch-size 8192] [--skip-takeover]
  *
  * Every run plans with the same flags (--max-workers 3), so every run computes the same batches.
  */
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1,2,3" },
     "memory-budget": { type: "string", default: "3GiB" },
     "min-batch-size": { type: "string", default: "8192" },
+    "skip-takeover": { type: "boolean", default: false },
   },
 });
 if (!values.experiment || !values.work) {
@@ -138,10 +139,11 @@ try {
   }
 
   // a worker's death to its job's restart on another worker
-  for (const [label, lock] of [
+  const takeovers = [
     ["defaults (lock 10 s, stalled check 5 s)", ["--lock-duration", "10000", "--stalled-interval", "5000"]],
     ["lock 2 s, stalled check 1 s", ["--lock-duration", "2000", "--stalled-interval", "1000"]],
-  ] as const) {
+  ] as const;
+  for (const [label, lock] of values["skip-takeover"] ? [] : takeovers) {
     const queue = `bench-kill-${lock[1]}`;
     const cube = join(work, `cube-kill-${lock[1]}`);
     rmSync(cube, { recursive: true, force: true });
