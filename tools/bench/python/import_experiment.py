@@ -6,7 +6,11 @@ tiles, zstd / byteshuffle filters, capacity 2^16, duplicates allowed) and Census
 Categorical (dictionary) obs columns become plain strings by default, as in the 2023 Census, because
 builders of that era group string columns, not categories.
 
-Usage: import_experiment.py <in-dir> <experiment-uri> [--keep-categories] [--x-batch-rows N]
+With --x-appends N, X is written as tiledbsoma ingestion appends it instead: N writes, each a random share of
+64-cell blocks in shuffled row order (so each write spans the whole joinid range and the fragments overlap),
+into an X created with tiledbsoma's own defaults (allows_duplicates = false, capacity 100,000).
+
+Usage: import_experiment.py <in-dir> <experiment-uri> [--keep-categories] [--x-batch-rows N] [--x-appends N --seed S]
 Prints one JSON line with the counts.
 """
 import argparse
@@ -14,6 +18,7 @@ import json
 import os
 import time
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import tiledbsoma as soma
@@ -76,8 +81,27 @@ def plain_strings(t: pa.Table) -> pa.Table:
 
 
 def write_frame(parent, key: str, t: pa.Table) -> None:
-    df = parent.add_new_dataframe(key, schema=t.schema, index_column_names=["soma_joinid"], platform_config=frame_config(t.schema))
+    extra = {}
+    if int(soma.__version__.split(".")[0]) >= 2:
+        # tiledbsoma 1.15+ gives new dataframes a current domain: it must hold every joinid written
+        extra["domain"] = [(0, max(t.num_rows - 1, 0))]
+    df = parent.add_new_dataframe(key, schema=t.schema, index_column_names=["soma_joinid"], platform_config=frame_config(t.schema), **extra)
     df.write(t)
+
+
+def write_appends(raw, x: pa.Table, appends: int, seed: int) -> int:
+    """Writes X in `appends` writes: 64-cell blocks dealt at random, rows shuffled within each write."""
+    rng = np.random.default_rng(seed)
+    d0 = x.column("soma_dim_0").to_numpy()
+    block = d0 // 64
+    owner = rng.integers(0, appends, size=int(block.max()) + 1)[block]
+    nnz = 0
+    for k in range(appends):
+        rows = np.flatnonzero(owner == k)
+        rng.shuffle(rows)
+        raw.write(x.take(pa.array(rows)))
+        nnz += len(rows)
+    return nnz
 
 
 def main() -> None:
@@ -86,6 +110,8 @@ def main() -> None:
     p.add_argument("experiment")
     p.add_argument("--keep-categories", action="store_true", help="write dictionary columns as enumerations")
     p.add_argument("--x-batch-rows", type=int, default=1 << 23)
+    p.add_argument("--x-appends", type=int, default=0, help="write X as this many unsorted, overlapping appends")
+    p.add_argument("--seed", type=int, default=1)
     a = p.parse_args()
     if os.path.exists(a.experiment):
         raise SystemExit(f"import_experiment: {a.experiment} exists; give a new path")
@@ -103,10 +129,14 @@ def main() -> None:
         rna = ms.add_new_collection(shape["measurement"], soma.Measurement)
         write_frame(rna, "var", var)
         X = rna.add_new_collection("X")
-        raw = X.add_new_sparse_ndarray(shape["layer"], type=pa.float32(), shape=(shape["n_obs"], shape["n_var"]), platform_config=X_CONFIG)
-        for b in pq.ParquetFile(os.path.join(a.indir, "X.parquet")).iter_batches(batch_size=a.x_batch_rows):
-            raw.write(pa.Table.from_batches([b]))
-            nnz += b.num_rows
+        if a.x_appends > 0:
+            raw = X.add_new_sparse_ndarray(shape["layer"], type=pa.float32(), shape=(shape["n_obs"], shape["n_var"]))
+            nnz = write_appends(raw, pq.read_table(os.path.join(a.indir, "X.parquet")), a.x_appends, a.seed)
+        else:
+            raw = X.add_new_sparse_ndarray(shape["layer"], type=pa.float32(), shape=(shape["n_obs"], shape["n_var"]), platform_config=X_CONFIG)
+            for b in pq.ParquetFile(os.path.join(a.indir, "X.parquet")).iter_batches(batch_size=a.x_batch_rows):
+                raw.write(pa.Table.from_batches([b]))
+                nnz += b.num_rows
     if nnz != shape["nnz"]:
         raise SystemExit(f"import_experiment: wrote {nnz} X cells but {a.indir}/shape.json says {shape['nnz']}")
     print(json.dumps({"n_obs": obs.num_rows, "n_var": var.num_rows, "nnz": nnz, "seconds": time.perf_counter() - start}))

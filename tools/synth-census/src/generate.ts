@@ -30,9 +30,11 @@ export interface SynthConfig {
   planted?: { genes: number; fold: number };
 }
 
-export const PRESETS: Record<"demo" | "small" | "large", Omit<SynthConfig, "seed">> = {
+export const PRESETS: Record<"demo" | "small" | "large" | "multi", Omit<SynthConfig, "seed">> = {
   demo: { nCells: 2_000, nGenes: 2_000, primaryFraction: 0.8, medianNnz: 300, minNnz: 50, maxNnz: 1_000, medianDatasetCells: 400, chunkCells: 2048 },
   small: { nCells: 20_000, nGenes: 60_000, primaryFraction: 0.75, medianNnz: 2_000, minNnz: 1_000, maxNnz: 5_000, medianDatasetCells: 2_500, chunkCells: 2048 },
+  // small's sizes; its X is written as overlapping appends (write-experiment.ts PRESET_X_LAYOUTS)
+  multi: { nCells: 20_000, nGenes: 60_000, primaryFraction: 0.75, medianNnz: 2_000, minNnz: 1_000, maxNnz: 5_000, medianDatasetCells: 2_500, chunkCells: 2048 },
   large: { nCells: 1_000_000, nGenes: 60_000, primaryFraction: 0.75, medianNnz: 2_000, minNnz: 1_000, maxNnz: 5_000, medianDatasetCells: 20_000, chunkCells: 8192 },
 };
 

@@ -1,12 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Datatype, type FilterSpec, FilterType, SparseWriter, writeMetadata, writeSparse } from "@census-cube/tiledb-ts";
+import { consolidateFragments, Datatype, type FilterSpec, FilterType, SparseWriter, vacuum, writeMetadata, writeSparse } from "@census-cube/tiledb-ts";
 import {
   ASSAYS,
   CELL_TYPES,
   DEVELOPMENT_STAGES,
   DISEASES,
   type DatasetPlan,
+  type PRESETS,
   ETHNICITIES,
   type ObsChunk,
   SEXES,
@@ -19,7 +20,9 @@ import {
   genePopularity,
   planDatasets,
   plantEffects,
+  type XChunk,
 } from "./generate.js";
+import { Rng } from "./rng.js";
 import { addMembers, createSomaArray, createSomaGroup } from "./soma-write.js";
 
 /** Census filter pipelines (cellxgene_census_builder globals): zstd, byteshuffle, double delta. */
@@ -41,7 +44,26 @@ export interface WriteExperimentOptions {
   categorical?: CategoricalLayout;
   /** Bytes of X cells buffered before a fragment is written (bounds the generator's memory). */
   xFragmentBytes?: number;
+  /** How X is laid out on disk (default: one sorted pass, fragments cut by `xFragmentBytes`, duplicates allowed). */
+  xLayout?: XLayout;
   onChunk?: (cellsDone: number, nnzDone: number) => void;
+}
+
+/**
+ * X as appends write it (tiledbsoma ingestion, users' own writes): blocks of cells dealt at random to
+ * `fragments` fragments, so every fragment spans the whole joinid range and the fragments overlap in global
+ * order; optionally a share of the blocks written once more, unchanged, in one more (newest) fragment.
+ */
+export interface XLayout {
+  fragments: number;
+  /** Cells per block dealt to one fragment. */
+  blockCells: number;
+  /** TileDB-SOMA's default for new arrays is false: reads then merge fragments and the newest cell wins. */
+  allowsDuplicates: boolean;
+  /** Fraction of blocks written again in a last fragment (overlapping coordinates, same values). */
+  rewriteFraction: number;
+  /** Consolidate the fragments into one (and vacuum) after writing. */
+  consolidate: boolean;
 }
 
 export interface WrittenExperiment {
@@ -233,13 +255,15 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   await createSomaArray(xUri, "SOMASparseNDArray", {
     arrayType: "sparse",
     capacity: 65536,
-    allowsDuplicates: true,
+    allowsDuplicates: opts.xLayout?.allowsDuplicates ?? true,
     dimensions: [
       { name: "soma_dim_0", type: Datatype.INT64, domain: [0n, 2147483645n], tileExtent: 2048n, filters: [zstd(9)] },
       { name: "soma_dim_1", type: Datatype.INT64, domain: [0n, 2147483645n], tileExtent: 2048n, filters: [BYTESHUFFLE, zstd(9)] },
     ],
     attributes: [{ name: "soma_data", type: Datatype.FLOAT32, filters: [BYTESHUFFLE, zstd(9)] }],
   });
+  const layout = opts.xLayout;
+  const dealt = layout ? new DealtX(layout, cfg.seed) : null;
   const writer = new SparseWriter(xUri, { memoryBudget: opts.xFragmentBytes ?? 256 * 2 ** 20 });
   const obs: ObsChunk[] = [];
   let nnz = 0;
@@ -247,10 +271,16 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
     const { obs: o, x } = generateChunk(cfg, datasets, genes, first, Math.min(cfg.chunkCells, cfg.nCells - first), planted);
     obs.push(o);
     nnz += x.data.length;
-    await writer.write({ soma_dim_0: x.dim0, soma_dim_1: x.dim1, soma_data: x.data });
+    if (dealt) dealt.add(x);
+    else await writer.write({ soma_dim_0: x.dim0, soma_dim_1: x.dim1, soma_data: x.data });
     opts.onChunk?.(first + o.nCells, nnz);
   }
-  const fragments = await writer.close();
+  let xFragments = dealt ? await dealt.write(xUri) : (await writer.close()).length;
+  if (layout?.consolidate && xFragments > 1) {
+    await consolidateFragments(xUri);
+    await vacuum(xUri, { mode: "fragments" });
+    xFragments = 1;
+  }
   await writeMetadata(xUri, {
     put: {
       soma_dim_0_domain_lower: 0n,
@@ -265,7 +295,7 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   await addMembers(join(root, "ms", "RNA"), ["var", "X"]);
   await addMembers(join(root, "ms"), ["RNA"]);
   await addMembers(root, ["obs", "ms"]);
-  const written: WrittenExperiment = { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments: fragments.length };
+  const written: WrittenExperiment = { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments };
   if (planted) {
     written.planted = {
       column: "cell_type_ontology_term_id",
@@ -277,4 +307,58 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
     await writeFile(join(root, "planted_de.json"), `${JSON.stringify(written.planted, null, 1)}\n`);
   }
   return written;
+  return { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments };
+}
+
+/** Presets whose X is not one sorted pass. */
+export const PRESET_X_LAYOUTS: Partial<Record<keyof typeof PRESETS, XLayout>> = {
+  multi: { fragments: 8, blockCells: 64, allowsDuplicates: false, rewriteFraction: 0.05, consolidate: false },
+};
+
+/** X chunks dealt block by block to fragments (see XLayout), written when every chunk is in. */
+class DealtX {
+  private readonly parts: XChunk[][];
+  private readonly rng: Rng;
+  constructor(private readonly layout: XLayout, seed: number) {
+    if (!(layout.fragments >= 1) || !(layout.blockCells >= 1)) throw new Error(`X layout: fragments and blockCells must be positive (got ${layout.fragments}, ${layout.blockCells})`);
+    this.parts = Array.from({ length: layout.fragments + (layout.rewriteFraction > 0 ? 1 : 0) }, () => []);
+    this.rng = new Rng(seed * 7919 + 17);
+  }
+
+  /** Splits a chunk (cells in joinid order) into blocks of `blockCells` cells and deals each to a fragment. */
+  add(x: XChunk): void {
+    const n = x.dim0.length;
+    let i = 0;
+    while (i < n) {
+      const blockEnd = x.dim0[i] - (x.dim0[i] % BigInt(this.layout.blockCells)) + BigInt(this.layout.blockCells);
+      let j = i;
+      while (j < n && x.dim0[j] < blockEnd) j++;
+      const block = { dim0: x.dim0.subarray(i, j), dim1: x.dim1.subarray(i, j), data: x.data.subarray(i, j) };
+      this.parts[this.rng.int(this.layout.fragments)].push(block);
+      if (this.layout.rewriteFraction > 0 && this.rng.uniform() < this.layout.rewriteFraction) this.parts[this.layout.fragments].push(block);
+      i = j;
+    }
+  }
+
+  /** Writes one fragment per deal, oldest first; returns how many were written. */
+  async write(uri: string): Promise<number> {
+    let written = 0;
+    for (const part of this.parts) {
+      if (part.length === 0) continue;
+      await writeSparse(uri, { soma_dim_0: joinParts(part, "dim0"), soma_dim_1: joinParts(part, "dim1"), soma_data: joinParts(part, "data") });
+      written++;
+    }
+    return written;
+  }
+}
+
+function joinParts<K extends keyof XChunk>(parts: XChunk[], key: K): XChunk[K] {
+  const n = parts.reduce((s, p) => s + p[key].length, 0);
+  const out = new (parts[0][key].constructor as { new (n: number): XChunk[K] })(n);
+  let at = 0;
+  for (const p of parts) {
+    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(p[key] as unknown as ArrayLike<unknown>, at);
+    at += p[key].length;
+  }
+  return out;
 }

@@ -14,6 +14,8 @@ import type { VFS } from "../vfs/vfs.js";
 import { type DimColumn, type DimRanges, dimColumn, filterCells, globalOrder, mbrRelation, sameCoords } from "./coords.js";
 import type { FragmentView } from "./fragment-view.js";
 import { type FieldTileSet, gatherColumn, Runs } from "./gather.js";
+import { type GlobalKey, globalKey } from "./global-key.js";
+import { mergeByKey } from "./merge.js";
 import type { ReadBatch } from "./result.js";
 import { typedView } from "./result.js";
 import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
@@ -33,23 +35,23 @@ export interface SparsePlan {
 }
 
 /** A batch is emitted once it holds this many cells, even under the memory budget. */
-const BATCH_CELLS = 1 << 16;
+export const BATCH_CELLS = 1 << 16;
 
-interface TileWork {
+export interface TileWork {
   frag: number;
   tile: number;
   /** Cells must be tested against the ranges. */
   partial: boolean;
 }
 
-function tileBytes(set: FieldTileSet): number {
+export function tileBytes(set: FieldTileSet): number {
   let n = 0;
   for (const t of set.values()) n += t.data.byteLength + (t.offsets ? t.offsets.byteLength : 0) + (t.validity ? t.validity.byteLength : 0);
   return n;
 }
 
 /** The tiles of a fragment that may hold selected cells, in storage order. */
-function candidateTiles(plan: SparsePlan, fi: number): TileWork[] {
+export function candidateTiles(plan: SparsePlan, fi: number): TileWork[] {
   const frag = plan.fragments[fi];
   const out: TileWork[] = [];
   const ndims = plan.schema.dimensions.length;
@@ -75,15 +77,35 @@ function candidateTiles(plan: SparsePlan, fi: number): TileWork[] {
   return out;
 }
 
-class TileLoader {
+/** A loaded tile: its decoded fields, its dimension columns (when loaded) and its selected cells. */
+export interface LoadedTile {
+  set: FieldTileSet;
+  dims: DimColumn[];
+  /** Selected cells, or null for all of them. */
+  keep: Int32Array | null;
+  cells: number;
+  /** With keys requested: the global-order keys of the selected cells. */
+  keys: Float64Array | null;
+}
+
+export class TileLoader {
   private readonly dimFields: FieldInfo[];
-  constructor(private readonly plan: SparsePlan, private readonly withDims: boolean) {
+  /**
+   * `withDims`: always decode the dimensions; `key`: check each decoded tile's coordinates (in its MBR, in
+   * global order); `wantKeys`: also return the selected cells' keys.
+   */
+  constructor(
+    private readonly plan: SparsePlan,
+    private readonly withDims: boolean,
+    private readonly key: GlobalKey | null = null,
+    private readonly wantKeys = false,
+  ) {
     const all = schemaFields(plan.schema);
     this.dimFields = plan.schema.dimensions.map((d) => all.get(d.name) as FieldInfo);
   }
 
   /** Loads the tile's dimensions (when needed), picks its selected cells, then loads the returned columns. */
-  async load(w: TileWork): Promise<{ set: FieldTileSet; dims: DimColumn[]; keep: Int32Array | null; cells: number }> {
+  async load(w: TileWork): Promise<LoadedTile> {
     const { vfs, schema } = this.plan;
     const frag = this.plan.fragments[w.frag];
     const set: FieldTileSet = new Map();
@@ -121,14 +143,20 @@ class TileLoader {
       keep = new Int32Array(n);
       let k = 0;
       for (let i = 0; i < cells; i++) if (mask[i]) keep[k++] = i;
-      if (n === 0) return { set, dims, keep, cells };
     }
+    let keys: Float64Array | null = null;
+    if (this.key !== null && dims.length > 0) {
+      keys = this.wantKeys ? new Float64Array(keep ? keep.length : cells) : null;
+      const mbr = this.dimFields.map((_, d) => frag.mbr(w.tile, d).map(Number) as [number, number]);
+      this.key.tile(dims, cells, mbr, keep, keys, () => `fragment ${frag.uri}, tile ${w.tile} (${this.dimFields.map((f) => frag.tile(f, w.tile).uri).join(", ")})`);
+    }
+    if (keep !== null && keep.length === 0) return { set, dims, keep, cells, keys };
     const missing = this.plan.fields.filter((f) => !set.has(f.name));
     const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
     missing.forEach((f, i) => {
       set.set(f.name, tiles[i]);
     });
-    return { set, dims, keep, cells };
+    return { set, dims, keep, cells, keys };
   }
 }
 
@@ -185,7 +213,7 @@ function timestampOf(set: FieldTileSet, cell: number): bigint {
   return dv.getBigUint64(cell * 8, true);
 }
 
-function emit(plan: SparsePlan, runs: Runs): ReadBatch {
+export function emit(plan: SparsePlan, runs: Runs): ReadBatch {
   const columns = plan.fields.map((f) => gatherColumn(f, runs, null, f.role === "attribute" ? plan.schema.attributes[f.index].enumerationName : undefined));
   return { length: runs.length, columns };
 }
@@ -195,16 +223,15 @@ export async function* readSparse(plan: SparsePlan): AsyncGenerator<ReadBatch> {
   // versions of one cell may straddle tiles of a fragment consolidated with timestamps: merge resolves them
   const versions = !plan.schema.allowsDuplicates && plan.fragments.some((f) => f.hasTimestamps);
   const merge = versions || (nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates));
-  if (!merge) {
-    yield* scan(plan);
-    return;
-  }
-  yield* mergeFragments(plan);
+  const key = globalKey(plan.schema, plan.fragments);
+  if (!merge) yield* scan(plan, key);
+  else if (key !== null && !versions) yield* mergeByKey(plan, new TileLoader(plan, true, key, true));
+  else yield* mergeFragments(plan);
 }
 
 /** One fragment after another, tiles in storage order. */
-async function* scan(plan: SparsePlan): AsyncGenerator<ReadBatch> {
-  const loader = new TileLoader(plan, false);
+async function* scan(plan: SparsePlan, key: GlobalKey | null): AsyncGenerator<ReadBatch> {
+  const loader = new TileLoader(plan, false, key);
   let runs = new Runs();
   let held = 0;
   let emitted = false;
@@ -245,7 +272,11 @@ interface Cursor {
   pos: number;
 }
 
-/** K-way merge of the fragments in global order; newest wins on equal coordinates unless duplicates are allowed. */
+/**
+ * K-way merge of the fragments in global order, cell by cell through the schema's comparator (string or
+ * float dimensions, Hilbert order, fragments consolidated with timestamps; `merge.ts` handles the rest);
+ * newest wins on equal coordinates unless duplicates are allowed.
+ */
 async function* mergeFragments(plan: SparsePlan): AsyncGenerator<ReadBatch> {
   const loader = new TileLoader(plan, true);
   const cmp = globalOrder(plan.schema);
