@@ -34,9 +34,10 @@ async function main(): Promise<void> {
   // unordered, as Python tiledb reads sparse arrays by default ("U"): no merge of the fragments in global order
   for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget, order: "unordered" })) {
     const d0 = column(batch, dim0.name).data;
-    const rows = d0.byteOffset % 8 === 0 ? new BigInt64Array(d0.buffer, d0.byteOffset, batch.length) : new BigInt64Array(d0.slice().buffer);
-    for (let i = 0; i < rows.length; i++) {
-      const r = Number(rows[i]) - lo;
+    // int64 row ids through their 32-bit words (no BigInt per cell)
+    const words = d0.byteOffset % 4 === 0 ? new Int32Array(d0.buffer, d0.byteOffset, 2 * batch.length) : new Int32Array(d0.slice().buffer);
+    for (let i = 0; i < batch.length; i++) {
+      const r = words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0) - lo;
       if (r >= seen.length) {
         const grown = new Uint8Array(Math.max(seen.length * 2, r + 1));
         grown.set(seen);

@@ -33,8 +33,9 @@ interface KeyDim {
 
 export interface GlobalKey {
   /**
-   * Checks cells [0, n) of a decoded tile (MBR and order) and, when `out` is given, writes the keys of the
-   * cells listed in `cells` (all cells when null) into it. `where` names the file and tile in errors.
+   * Checks cells [0, n) of a decoded tile (MBR and order) and, when `out` is given (n long at least), writes
+   * the keys of the cells listed in `cells` (all cells when null) to its front. `where` names the file and
+   * tile in errors.
    */
   tile(dims: DimColumn[], n: number, mbr: Array<[number, number]>, cells: Int32Array | null, out: Float64Array | null, where: () => string): void;
 }
@@ -95,37 +96,88 @@ export function globalKey(schema: ArraySchema, fragments: FragmentView[]): Globa
   return { tile: (cols, count, mbr, cells, out, where) => keyTile(kd, cols, count, mbr, cells, out, where) };
 }
 
-/** Value of cell i of a fixed-size integer column, as a number. */
-function valueAt(col: DimColumn, i: number): number {
-  if (col.kind === "num") return (col.num as ArrayLike<number>)[i];
-  const w = col.words as Int32Array;
-  const hiw = w[2 * i + 1];
-  return (col.kind === "i64" ? hiw : hiw >>> 0) * 4294967296 + (w[2 * i] >>> 0);
+/**
+ * Adds dimension d's part of the key of cells [0, n) into `out` (or sets it, for the first dimension),
+ * checking each value against the MBR [lo, hi]; returns the first cell outside it, or -1. The hot path of
+ * every read that decodes coordinates: one monomorphic loop per column kind, and the space tile's bounds are
+ * kept while values stay inside it (cells come in runs inside one space tile).
+ */
+function addDim(k: KeyDim, col: DimColumn, n: number, lo: number, hi: number, out: Float64Array, first: boolean): number {
+  if (col.words !== undefined) return addWords(k, col.words as Int32Array, col.kind === "i64", n, lo, hi, out, first);
+  const v = col.num as ArrayLike<number>;
+  const at = new Float64Array(n);
+  for (let i = 0; i < n; i++) at[i] = v[i];
+  return addValues(k, at, n, lo, hi, out, first);
+}
+
+function addWords(k: KeyDim, w: Int32Array, signed: boolean, n: number, lo: number, hi: number, out: Float64Array, first: boolean): number {
+  const { low, extent, base, tileMul, cellMul } = k;
+  let tLo = 1;
+  let tHi = 0;
+  let tPart = 0;
+  for (let i = 0; i < n; i++) {
+    const hiw = w[2 * i + 1];
+    const low32 = w[2 * i] >>> 0;
+    const v = hiw === 0 ? low32 : (signed ? hiw : hiw >>> 0) * 4294967296 + low32;
+    if (!(v >= lo && v <= hi)) return i;
+    let part: number;
+    if (extent > 0) {
+      if (v < tLo || v > tHi) {
+        const t = Math.floor((v - low) / extent);
+        tLo = low + t * extent;
+        tHi = tLo + extent - 1;
+        tPart = (t - base) * tileMul;
+      }
+      part = tPart + (v - tLo) * cellMul;
+    } else part = (v - base) * cellMul;
+    if (first) out[i] = part;
+    else out[i] += part;
+  }
+  return -1;
+}
+
+function addValues(k: KeyDim, v: Float64Array, n: number, lo: number, hi: number, out: Float64Array, first: boolean): number {
+  const { low, extent, base, tileMul, cellMul } = k;
+  let tLo = 1;
+  let tHi = 0;
+  let tPart = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (!(x >= lo && x <= hi)) return i;
+    let part: number;
+    if (extent > 0) {
+      if (x < tLo || x > tHi) {
+        const t = Math.floor((x - low) / extent);
+        tLo = low + t * extent;
+        tHi = tLo + extent - 1;
+        tPart = (t - base) * tileMul;
+      }
+      part = tPart + (x - tLo) * cellMul;
+    } else part = (x - base) * cellMul;
+    if (first) out[i] = part;
+    else out[i] += part;
+  }
+  return -1;
 }
 
 function keyTile(kd: KeyDim[], cols: DimColumn[], count: number, mbr: Array<[number, number]>, cells: Int32Array | null, out: Float64Array | null, where: () => string): void {
-  const nd = kd.length;
-  let prev = -1;
-  let sel = 0;
-  for (let i = 0; i < count; i++) {
-    let key = 0;
-    for (let d = 0; d < nd; d++) {
-      const v = valueAt(cols[d], i);
-      const m = mbr[d];
-      if (!(v >= m[0] && v <= m[1])) {
-        throw new TileDBError("E_CORRUPT", `${where()}: cell ${i} has coordinate ${v} on dimension ${d}, outside the tile's bounding rectangle [${m[0]}, ${m[1]}]`);
-      }
-      const k = kd[d];
-      if (k.extent > 0) {
-        const t = Math.floor((v - k.low) / k.extent);
-        key += (t - k.base) * k.tileMul + (v - k.low - t * k.extent) * k.cellMul;
-      } else key += (v - k.base) * k.cellMul;
-    }
-    if (key < prev) throw new TileDBError("E_CORRUPT", `${where()}: cell ${i} is out of global order (it sorts before cell ${i - 1})`);
-    prev = key;
-    if (out !== null) {
-      if (cells === null) out[i] = key;
-      else if (sel < cells.length && cells[sel] === i) out[sel++] = key;
+  const keys = out !== null && out.length >= count ? out : new Float64Array(count);
+  for (let d = 0; d < kd.length; d++) {
+    const bad = addDim(kd[d], cols[d], count, mbr[d][0], mbr[d][1], keys, d === 0);
+    if (bad >= 0) {
+      throw new TileDBError("E_CORRUPT", `${where()}: cell ${bad} has coordinate ${coordString(cols[d], bad)} on dimension ${d}, outside the tile's bounding rectangle [${mbr[d][0]}, ${mbr[d][1]}]`);
     }
   }
+  for (let i = 1; i < count; i++) {
+    if (keys[i] < keys[i - 1]) throw new TileDBError("E_CORRUPT", `${where()}: cell ${i} is out of global order (it sorts before cell ${i - 1})`);
+  }
+  // the selected cells' keys, moved to the front (cells[k] >= k: in place)
+  if (cells !== null) for (let k = 0; k < cells.length; k++) keys[k] = keys[cells[k]];
+}
+
+function coordString(col: DimColumn, i: number): string {
+  if (col.kind === "num") return String((col.num as ArrayLike<number>)[i]);
+  const w = col.words as Int32Array;
+  const v = (BigInt(w[2 * i + 1]) << 32n) | BigInt(w[2 * i] >>> 0);
+  return String(col.kind === "i64" ? BigInt.asIntN(64, v) : v);
 }

@@ -56,7 +56,7 @@ export async function* mergeByKey(plan: SparsePlan, loader: TileLoader): AsyncGe
   let held = 0;
   const advance = async (c: Cursor): Promise<boolean> => {
     while (c.next < c.work.length) {
-      const r = await loader.load(c.work[c.next++]);
+      const r = await loader.load(c.work[c.next++], c.keys);
       const count = r.keep ? r.keep.length : r.cells;
       if (count === 0) continue;
       c.set = r.set;

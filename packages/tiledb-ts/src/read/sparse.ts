@@ -104,8 +104,22 @@ export class TileLoader {
     this.dimFields = plan.schema.dimensions.map((d) => all.get(d.name) as FieldInfo);
   }
 
-  /** Loads the tile's dimensions (when needed), picks its selected cells, then loads the returned columns. */
-  async load(w: TileWork): Promise<LoadedTile> {
+  /** Checks a tile's coordinates (in its MBR, in global order); `keys`: where the selected cells' keys go. */
+  private check(w: TileWork, dims: DimColumn[], cells: number, keep: Int32Array | null, keys: Float64Array | null): void {
+    const frag = this.plan.fragments[w.frag];
+    if (keys === null && this.checked.length < cells) this.checked = new Float64Array(cells);
+    const mbr = this.dimFields.map((_, d) => frag.mbr(w.tile, d).map(Number) as [number, number]);
+    (this.key as GlobalKey).tile(dims, cells, mbr, keep, keys ?? this.checked, () => `fragment ${frag.uri}, tile ${w.tile} (${this.dimFields.map((f) => frag.tile(f, w.tile).uri).join(", ")})`);
+  }
+
+  /** Scratch keys of tiles that are only checked. */
+  private checked = new Float64Array(0);
+
+  /**
+   * Loads the tile's dimensions (when needed), picks its selected cells, then loads the returned columns.
+   * `keys`: a buffer the caller no longer needs, reused for the keys when large enough.
+   */
+  async load(w: TileWork, keys: Float64Array | null = null): Promise<LoadedTile> {
     const { vfs, schema } = this.plan;
     const frag = this.plan.fragments[w.frag];
     const set: FieldTileSet = new Map();
@@ -144,18 +158,23 @@ export class TileLoader {
       let k = 0;
       for (let i = 0; i < cells; i++) if (mask[i]) keep[k++] = i;
     }
-    let keys: Float64Array | null = null;
     if (this.key !== null && dims.length > 0) {
-      keys = this.wantKeys ? new Float64Array(keep ? keep.length : cells) : null;
-      const mbr = this.dimFields.map((_, d) => frag.mbr(w.tile, d).map(Number) as [number, number]);
-      this.key.tile(dims, cells, mbr, keep, keys, () => `fragment ${frag.uri}, tile ${w.tile} (${this.dimFields.map((f) => frag.tile(f, w.tile).uri).join(", ")})`);
-    }
+      keys = this.wantKeys ? (keys !== null && keys.length >= cells ? keys : new Float64Array(cells)) : null;
+      this.check(w, dims, cells, keep, keys);
+    } else keys = null;
     if (keep !== null && keep.length === 0) return { set, dims, keep, cells, keys };
     const missing = this.plan.fields.filter((f) => !set.has(f.name));
     const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
     missing.forEach((f, i) => {
       set.set(f.name, tiles[i]);
     });
+    // every coordinate decoded for the caller anyway: checked too (the pass costs a fraction of decoding them)
+    if (this.key !== null && dims.length === 0 && this.dimFields.every((f) => set.has(f.name))) {
+      this.dimFields.forEach((f, d) => {
+        dims.push(dimColumn(schema.dimensions[d], set.get(f.name) as FieldTile));
+      });
+      this.check(w, dims, cells, null, null);
+    }
     return { set, dims, keep, cells, keys };
   }
 }
