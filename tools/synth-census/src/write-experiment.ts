@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { consolidateFragments, Datatype, type FilterSpec, FilterType, SparseWriter, vacuum, writeMetadata, writeSparse } from "@census-cube/tiledb-ts";
+import { consolidate, Datatype, type FilterSpec, FilterType, SparseWriter, vacuum, writeMetadata, writeSparse } from "@census-cube/tiledb-ts";
 import {
   ASSAYS,
   CELL_TYPES,
@@ -277,7 +277,7 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
   }
   let xFragments = dealt ? await dealt.write(xUri) : (await writer.close()).length;
   if (layout?.consolidate && xFragments > 1) {
-    await consolidateFragments(xUri);
+    await consolidate(xUri, { mode: "fragments" });
     await vacuum(xUri, { mode: "fragments" });
     xFragments = 1;
   }
