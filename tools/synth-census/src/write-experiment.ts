@@ -307,7 +307,6 @@ export async function writeExperiment(opts: WriteExperimentOptions): Promise<Wri
     await writeFile(join(root, "planted_de.json"), `${JSON.stringify(written.planted, null, 1)}\n`);
   }
   return written;
-  return { uri: root, cells: cfg.nCells, nnz, datasets: datasets.length, xFragments };
 }
 
 /** Presets whose X is not one sorted pass. */
