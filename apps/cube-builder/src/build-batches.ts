@@ -12,8 +12,7 @@ import type { BatchResult, BatchTask, WorkerInit } from "./worker-tasks.js";
 /**
  * Node flags for every worker: a 64 MiB young generation (V8's default is 16 MiB). A task allocates many
  * short-lived tile-sized arrays; with the small default they are promoted and old-space collections run several
- * hundred times per build (on a 200,000-cell cut of the large preset: 446 vs 219 full collections, 5.6 vs 3.9 s
- * of GC, 75 vs 62 CPU s).
+ * hundred times per build (figures: docs/benchmarks-history.md, session 3, "64 MiB young generation").
  */
 const WORKER_NODE_ARGS = ["--max-semi-space-size=64"];
 /** Bytes a worker needs besides its groups' accumulators: the process itself (young generation included). */

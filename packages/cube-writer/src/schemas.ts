@@ -11,7 +11,7 @@ import { REQUIRED_ESTIMATORS, ROWS_DIM } from "./layout.js";
 /**
  * How hard the cube's zstd filters compress. `maxZstdLevel` caps the reference's levels (19 on `obs_groups` and
  * the `estimators` dimensions, 5 on estimator values); the schema records the capped level, which is the level
- * the frames are written at. Level 19 runs ~100x slower than level 3 and dominated writing a large cube.
+ * the frames are written at. Level 19 is far slower than level 3 and dominated writing a large cube.
  */
 export interface SchemaOptions {
   /** Highest zstd level of any filter (default: none, the reference's levels). */

@@ -2,7 +2,7 @@
  * Local file I/O that bypasses the page cache (O_DIRECT), for scratch files written once and read back once.
  * Cached, each such gigabyte takes a gigabyte of fresh page-cache pages (and pushes out the X tiles a build
  * reads); on virtual machines that hand freed memory back to the host, a fresh page costs far more than the
- * copy into it (measured on a 2-core VM: ~5 CPU s per GB written, against ~0.1 s direct).
+ * copy into it (figures: docs/benchmarks-history.md, session 7).
  *
  * O_DIRECT wants the memory address, the file offset and the length aligned to the device's block, so every
  * transfer goes through block-aligned bounce buffers (WebAssembly memory is page-aligned; Node's buffers are
