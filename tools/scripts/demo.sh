@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pnpm turbo run build --output-logs=errors-only
-node apps/cube-builder/dist/cli.js build --cube-uri demo-cube --overwrite
+node apps/cube-builder/dist/cli.js demo --cube-uri demo-cube
 node apps/cube-builder/dist/cli.js info --cube-uri demo-cube

@@ -1,10 +1,11 @@
 /** Batches of a build: sized by the memory budget, planned, and run in worker processes. */
 import { type CubeWriter, STAGING_DIR } from "@census-cube/cube-writer";
 import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
-import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
+import { ExecutorError, ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri } from "@census-cube/tiledb-ts";
+import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
-import type { BuildOptions } from "./options.js";
+import { type BuildOptions, DEFAULT_WATCHDOG_SECONDS } from "./options.js";
 import { type Batch, planBatches } from "./plan.js";
 import type { Progress } from "./progress.js";
 import type { BatchResult, BatchTask, WorkerInit } from "./worker-tasks.js";
@@ -92,6 +93,10 @@ export function taskBytes(sizing: BatchSizing, batches: Batch[]): number {
 export interface LocalResources {
   maxWorkers: number;
   memoryBudget: number;
+  /** The workers' watchdog (default DEFAULT_WATCHDOG_SECONDS). */
+  watchdogMs?: number;
+  /** JSON logs get no live progress bar (default "text": a bar when stderr is a terminal). */
+  logFormat?: "text" | "json";
 }
 
 export type BatchExecutor = ResourcePoolExecutor<typeof import("./worker-tasks.js")>;
@@ -110,6 +115,8 @@ export function startWorkers(init: WorkerInit, local: LocalResources, tasks: num
     maxTasksPerWorker: Number.POSITIVE_INFINITY,
     // Diagnostics: extra node flags for workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     execArgv: [...WORKER_NODE_ARGS, ...(process.env.CUBE_BUILDER_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
+    // A worker that goes quiet (stopped, stuck in a read) is killed and its batch fails the run, named.
+    watchdog: { timeoutMs: local.watchdogMs ?? DEFAULT_WATCHDOG_SECONDS * 1000 },
   });
 }
 
@@ -130,7 +137,9 @@ export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], byte
   const bySize = jobs.slice().sort(bySizeDescending);
   await Promise.all(
     bySize.map(async (j) => {
-      const r: BatchResult = await executor.submit(bytes, "buildBatch", [await j.task()]);
+      const r: BatchResult = await executor.submit(bytes, "buildBatch", [await j.task()]).catch((e: unknown) => {
+        throw batchError(`batch ${j.id} (${j.cells} cells, ${j.groups} obs groups)`, e);
+      });
       rows += r.rows;
       nnz += r.nnz;
       progress.batchDone(r.cells, r.nnz);
@@ -154,9 +163,28 @@ export async function encodeStagedParts(executor: BatchExecutor, writer: CubeWri
   if (parts.length <= 1) return;
   const t0 = Date.now();
   const files = parts.map((_, i) => joinUri(writer.cubeUri, STAGING_DIR, `part-${i}`));
-  await Promise.all(parts.map((p, i) => executor.submit(PART_BASE_BYTES + (p.rowTo - p.rowFrom) * PART_BYTES_PER_ROW, "encodePart", [p, files[i]])));
+  await Promise.all(
+    parts.map((p, i) =>
+      executor.submit(PART_BASE_BYTES + (p.rowTo - p.rowFrom) * PART_BYTES_PER_ROW, "encodePart", [p, files[i]]).catch((e: unknown) => {
+        throw batchError(`estimators piece ${i} (rows ${p.rowFrom}-${p.rowTo})`, e);
+      }),
+    ),
+  );
   const t1 = Date.now();
   await writer.commitStagedParts(files);
   const [encodeSeconds, commitSeconds] = [(t1 - t0) / 1000, (Date.now() - t1) / 1000];
   log.info({ parts: parts.length, encodeSeconds, commitSeconds }, `estimators written in ${parts.length} parallel pieces (encoded in ${encodeSeconds} s, joined and committed in ${commitSeconds} s)`);
+}
+
+/**
+ * A failed task as the build reports it: what failed (the batch) first, then why. A task's own error keeps its
+ * code (bad or corrupt input); a worker that died or hung is E_BATCH_FAILED (exit 3).
+ */
+function batchError(what: string, e: unknown): CubeBuilderError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof ExecutorError && e.code === "E_TASK_FAILED") {
+    const inner = (e.cause as { code?: unknown } | undefined)?.code;
+    return new CubeBuilderError(typeof inner === "string" ? inner : "E_BATCH_FAILED", `${what} failed: ${message}`, { cause: e });
+  }
+  return new CubeBuilderError("E_BATCH_FAILED", `${what} failed: ${message}`, { cause: e });
 }

@@ -1,16 +1,32 @@
 /** The cube a build writes into: created aside and renamed into place, or opened to resume. */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { CubeWriter, type LabelColumn } from "@census-cube/cube-writer";
+import { CubeWriter, cubeStatus, type LabelColumn, readCubeState } from "@census-cube/cube-writer";
 import type { ObsGroups } from "@census-cube/estimators";
 import type { BuildInput } from "./build-input.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
 
-/** Whether something is at the cube's path already (an empty directory counts as nothing). */
+/** Whether something is at the cube's path already (an empty directory counts as nothing); a file is refused. */
 export function cubeExists(cubeUri: string): boolean {
-  return existsSync(cubeUri) && readdirSync(cubeUri).length > 0;
+  if (!existsSync(cubeUri)) return false;
+  if (!statSync(cubeUri).isDirectory()) {
+    throw new CubeBuilderError("E_CUBE_PATH", `${cubeUri} is a file, not a cube directory: choose another --cube-uri`);
+  }
+  return readdirSync(cubeUri).length > 0;
+}
+
+/**
+ * Whether the directory is recognisably a cube: a group with our status metadata, or one that reads as a cube
+ * (the reference builder's). `--overwrite` replaces nothing else.
+ */
+export async function isCube(cubeUri: string): Promise<boolean> {
+  if ((await cubeStatus(cubeUri).catch(() => undefined)) !== undefined) return true;
+  return readCubeState(cubeUri).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Fails early, before the input is read, when the cube's folder cannot be created or written. */
@@ -18,6 +34,7 @@ export function checkCubeLocation(cubeUri: string): void {
   try {
     mkdirSync(dirname(cubeUri), { recursive: true });
     accessSync(dirname(cubeUri), constants.W_OK);
+    if (existsSync(cubeUri) && statSync(cubeUri).isDirectory()) accessSync(cubeUri, constants.W_OK);
   } catch (e) {
     throw new CubeBuilderError("E_CUBE_PATH", `cannot write the cube at ${cubeUri}: ${(e as Error).message}`, { cause: e });
   }

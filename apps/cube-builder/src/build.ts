@@ -28,7 +28,8 @@ export interface BuildSummary {
  * build keeps the cube's plan and computes the batches not staged yet.
  */
 export function build(opts: BuildOptions, log: Logger): Promise<BuildSummary> {
-  return withCubeLock(opts.cubeUri, opts.mode === "create" ? "build" : opts.mode, opts.mode === "resume", () => buildLocked(opts, log));
+  // A stale lock (its holder died) is taken over only when asked (--take-over-lock): the user checks no build runs.
+  return withCubeLock(opts.cubeUri, opts.mode === "create" ? "build" : opts.mode, opts.takeOverLock, () => buildLocked(opts, log), log);
 }
 
 async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummary> {

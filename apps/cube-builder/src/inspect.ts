@@ -1,6 +1,7 @@
 import { statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
+import { assignObsGroups, OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -41,21 +42,80 @@ export async function cubeInfo(cubeUri: string): Promise<Record<string, unknown>
   };
 }
 
-/** `cube-builder validate`: the cube's own checks plus its cell total against the experiment's query. */
+/**
+ * `cube-builder validate`: the cube's own checks (validateCube) plus, naming each problem: a status other than
+ * complete, totals that disagree with the build record, the cell total against the experiment's query, and obs
+ * groups without estimator rows although X holds values for their cells.
+ */
 export async function validateAgainstExperiment(cubeUri: string, experimentUri: string | null, log: Logger): Promise<ValidationReport> {
-  const record = await readBuildRecord(cubeUri);
+  const record = await readBuildRecord(cubeUri).catch(() => undefined);
   const uri = experimentUri ?? (typeof record?.experiment_uri === "string" ? record.experiment_uri : null);
   if (!uri) throw new CubeBuilderError("E_BAD_FLAG", `${cubeUri} records no experiment: pass --experiment-uri`);
   const filter = typeof record?.obs_value_filter === "string" ? record.obs_value_filter : "is_primary_data == True";
   const measurement = typeof record?.measurement_name === "string" ? record.measurement_name : "RNA";
+  const layer = typeof record?.layer === "string" ? record.layer : "raw";
   const query = await ExperimentAxisQuery.create(await openExperiment(uri), measurement, { obsQuery: { valueFilter: filter } });
-  const expected = await query.nObs();
+  const obs = await query.obs(["soma_joinid", ...OBS_GROUP_COLUMNS]);
+  const groups = assignObsGroups(Object.fromEntries(OBS_GROUP_COLUMNS.map((c) => [c, obs.getChild(c)!])), "labels");
+  let expected = 0;
+  for (const n of groups.nObs) expected += n;
   log.info({ cubeUri, experimentUri: uri, filter, expectedCells: expected }, "validating");
+  const problems: string[] = [];
+  const status = await cubeStatus(cubeUri).catch(() => undefined);
+  // a cube without our status is the reference builder's (it has no build record either)
+  if (record && status !== "complete") problems.push(`status is "${status ?? "missing"}", not "complete": the build did not finish (--resume finishes it)`);
+  let report: ValidationReport | undefined;
   try {
-    const report = await validateCube(cubeUri, { expectedNObs: expected });
-    log.info("cube is valid");
-    return report;
+    report = await validateCube(cubeUri, { expectedNObs: expected });
   } catch (e) {
-    throw new CubeBuilderError("E_INVALID_CUBE", (e as Error).message, { cause: e });
+    if ((e as { code?: string }).code !== "E_INVALID_CUBE") throw new CubeBuilderError((e as { code?: string }).code ?? "E_NOT_CUBE", (e as Error).message, { cause: e });
+    problems.push(...((e as { problems?: string[] }).problems ?? [(e as Error).message]));
   }
+  if (report && record) {
+    const totals: Array<[string, number]> = [["n_obs", report.nObs], ["n_obs_groups", report.nObsGroups], ["n_vars", report.nFeatures]];
+    for (const [key, have] of totals) {
+      if (typeof record[key] === "number" && record[key] !== have) problems.push(`the cube holds ${have} for ${key}, its build record says ${record[key]}`);
+    }
+  }
+  if (report && report.groupsWithoutRows > 0) problems.push(...(await emptyGroupsWithValues(cubeUri, groups, query, layer)));
+  if (problems.length > 0) {
+    const err = new CubeBuilderError("E_INVALID_CUBE", `cube ${cubeUri} is invalid (${problems.length} problems):\n  ${problems.join("\n  ")}`);
+    throw err;
+  }
+  log.info("cube is valid");
+  return report!;
+}
+
+/**
+ * Obs groups the cube has no estimator rows for although X holds values for their cells (a group's rows lost,
+ * or never written). The cube's groups are the query's, numbered as the build numbers them; a cube whose groups
+ * differ is reported as such.
+ */
+async function emptyGroupsWithValues(cubeUri: string, groups: ReturnType<typeof assignObsGroups>, query: ExperimentAxisQuery, layer: string): Promise<string[]> {
+  const state = await readCubeState(cubeUri);
+  if (state.nObs.length !== groups.nGroups || state.nObs.some((n, g) => n !== groups.nObs[g])) {
+    return [`the cube's ${state.nObs.length} obs groups are not the experiment's ${groups.nGroups} (cells per group differ)`];
+  }
+  const obs = await query.obs(["soma_joinid"]);
+  const ids = obs.getChild("soma_joinid")!.toArray() as BigInt64Array;
+  const cells: bigint[] = [];
+  const groupOf = new Map<bigint, number>();
+  for (let i = 0; i < ids.length; i++) {
+    const g = groups.groupIds[i];
+    if (g >= 0 && !state.groupWritten[g]) {
+      cells.push(ids[i]);
+      groupOf.set(ids[i], g);
+    }
+  }
+  if (cells.length === 0) return [];
+  const values = new Map<number, number>();
+  const x = await query.measurement.xLayer(layer);
+  for await (const batch of x.read({ coords: [BigInt64Array.from(cells), null], order: "unordered" })) {
+    const d0 = batch.getChild("soma_dim_0")!.toArray() as BigInt64Array;
+    for (const c of d0) {
+      const g = groupOf.get(c);
+      if (g !== undefined) values.set(g, (values.get(g) ?? 0) + 1);
+    }
+  }
+  return [...values].sort((a, b) => a[0] - b[0]).map(([g, n]) => `obs group ${g} has no estimator rows although X holds ${n} values for its cells`);
 }

@@ -24,6 +24,10 @@ export interface BuildOptions {
   /** Highest zstd level of the cube's filters, recorded in its schemas (null: the reference's levels, 19 and 5). */
   zstdLevelCap: number | null;
   logFormat: LogFormat;
+  /** Take over the cube's lock if it is stale (its holder is gone); a live holder is always refused. */
+  takeOverLock: boolean;
+  /** A worker silent this long is taken for hung: killed, and the build fails naming its batch. */
+  watchdogMs: number;
 }
 
 /** Raw flag values as commander hands them over. */
@@ -43,6 +47,8 @@ export interface RawBuildFlags {
   minBatchSize: string;
   zstdLevelCap: string;
   logFormat: string;
+  takeOverLock?: boolean;
+  watchdog?: string;
 }
 
 export function nonNegativeInt(text: string, flag: string): number {
@@ -54,6 +60,15 @@ export function nonNegativeInt(text: string, flag: string): number {
 export function positiveInt(text: string, flag: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a positive integer`);
+  return v;
+}
+
+/** How long a worker may stay silent before it is taken for hung (workers beat every eighth of it). */
+export const DEFAULT_WATCHDOG_SECONDS = 120;
+
+function positiveSeconds(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new CubeBuilderError("E_BAD_FLAG", `${flag}: "${text}" must be a positive number of seconds`);
   return v;
 }
 
@@ -102,6 +117,8 @@ export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
     minBatchSize: positiveInt(f.minBatchSize, "--min-batch-size"),
     zstdLevelCap: f.zstdLevelCap === "none" ? null : zstdLevel(f.zstdLevelCap),
     logFormat: f.logFormat,
+    takeOverLock: f.takeOverLock ?? false,
+    watchdogMs: f.watchdog === undefined ? DEFAULT_WATCHDOG_SECONDS * 1000 : positiveSeconds(f.watchdog, "--watchdog") * 1000,
   };
 }
 

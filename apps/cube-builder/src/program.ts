@@ -1,18 +1,30 @@
+import { createRequire } from "node:module";
 import { Command, Option } from "commander";
-import { build } from "./build.js";
+import { build, demoExperimentUri } from "./build.js";
 import { cubeInfo, validateAgainstExperiment } from "./inspect.js";
-import { CubeBuilderError } from "./errors.js";
+import { CubeBuilderError, exitCodeOf } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
 import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
-import { nonNegativeInt, OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, positiveInt, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { DEFAULT_WATCHDOG_SECONDS, nonNegativeInt, OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, positiveInt, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
 import { buildOnQueue, checkQueueUrl, DEFAULT_QUEUE_NAME, runQueueWorker } from "./queue.js";
 import { type BatchSelection, buildBatches, finalizeCube, planCube, withCubeLock } from "./steps.js";
 
-/** Exit codes: 1 bad input or refused action, 2 the build or validation failed, 3 an unexpected error. */
-function exitCodeOf(err: unknown): number {
-  if (err instanceof CubeBuilderError) return err.code === "E_INVALID_CUBE" ? 2 : 1;
-  if (err && typeof err === "object" && "code" in err && typeof (err as { code: unknown }).code === "string") return 1;
-  return 3;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"];
+
+function loggerFor(flags: { logFormat?: string; logLevel?: string }): Logger {
+  return createLogger(flags.logFormat === "json" ? "json" : "text", flags.logLevel ?? "info");
+}
+
+/** An error's stack and its causes' stacks (shown with --log-level debug when an unexpected error ends a run). */
+function fullStack(err: Error): string {
+  let out = err.stack ?? err.message;
+  for (let c = err.cause; c instanceof Error; c = c.cause) out += `\ncaused by: ${c.stack ?? c.message}`;
+  return out;
+}
+
+/** The version of this package (`--version`). */
+function version(): string {
+  return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 }
 
 async function run(log: Logger, fn: () => Promise<void>): Promise<void> {
@@ -21,7 +33,7 @@ async function run(log: Logger, fn: () => Promise<void>): Promise<void> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.error({ code: (err as { code?: string })?.code }, message);
-    if (exitCodeOf(err) === 3 && err instanceof Error && err.stack) log.debug(err.stack);
+    if (exitCodeOf(err) === 3 && err instanceof Error) log.debug(fullStack(err));
     process.exitCode = exitCodeOf(err);
   }
 }
@@ -39,11 +51,12 @@ function shareOf(flags: RawBuildFlags & { shard?: string; batches?: string }): B
 export function program(): Command {
   const cli = new Command("cube-builder")
     .description("Build the Memento estimators cube of a TileDB-SOMA experiment (CZ CELLxGENE Census layout)")
+    .version(version())
     .showHelpAfterError();
 
   const inputOptions = (cmd: Command) =>
     cmd
-      .option("--experiment-uri <uri>", "SOMA experiment to read (local path); default: the bundled demo experiment")
+      .option("--experiment-uri <uri>", "SOMA experiment to read (local path); required (`cube-builder demo` builds the bundled one)")
       .option("--measurement-name <name>", "measurement holding X and var", "RNA")
       .option("--layer <name>", "X layer with raw counts", "raw")
       .option("--obs-value-filter <filter>", "which cells to use (TileDB-SOMA value-filter syntax)", "is_primary_data == True")
@@ -68,7 +81,35 @@ export function program(): Command {
     cmd
       .option("--max-workers <n>", "worker processes on this machine (default: CPU count)")
       .option("--memory-budget <size>", "memory for this machine's workers together, e.g. 8GiB (default: half of RAM)");
-  const logOption = (cmd: Command) => cmd.addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"));
+  const logOption = (cmd: Command) =>
+    cmd
+      .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
+      .addOption(new Option("--log-level <level>", "least severe log lines shown (debug shows the stack of an unexpected error)").choices(LOG_LEVELS).default("info"));
+  const lockOptions = (cmd: Command) =>
+    cmd
+      .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused")
+      .option("--watchdog <seconds>", "a worker silent this long is taken for hung: killed, and the build fails (exit 3) naming its batch", String(DEFAULT_WATCHDOG_SECONDS));
+
+  // `demo`: the bundled experiment into ./demo-cube (an earlier demo cube is replaced; nothing else ever is)
+  logOption(
+    lockOptions(
+      resourceOptions(
+        finishOptions(
+          cli
+            .command("demo")
+            .description("build the cube of the small experiment bundled with cube-builder (replacing an earlier demo cube)")
+            .option("--cube-uri <path>", "cube directory to write", "demo-cube")
+            .option("--resume", "finish an interrupted demo build"),
+        ),
+      ),
+    ),
+  ).action(async (flags: RawBuildFlags & { logLevel?: string }) => {
+    const log = loggerFor(flags);
+    await run(log, async () => {
+      const opts = resolveBuildOptions({ ...flags, experimentUri: demoExperimentUri(), overwrite: !flags.resume, measurementName: "RNA", layer: "raw", obsValueFilter: "is_primary_data == True", estimators: REQUIRED_ESTIMATORS.join(","), minBatchSize: "8192", zstdLevelCap: "3" });
+      process.stdout.write(`${JSON.stringify(await build(opts, log))}\n`);
+    });
+  });
 
   logOption(
     resourceOptions(
@@ -77,13 +118,15 @@ export function program(): Command {
           cli
             .command("build")
             .description(
-              "build (or resume) an estimators cube; without --experiment-uri, from the bundled demo experiment. With --shard or --batches: compute a share of a planned cube's batches (see plan, finalize)",
+              "build (or resume) an estimators cube (--experiment-uri required; `demo` builds the bundled experiment). With --shard or --batches: compute a share of a planned cube's batches (see plan, finalize)",
             )
             .requiredOption("--cube-uri <path>", "cube directory to write"),
         ),
       )
-        .option("--resume", "finish an interrupted build of this cube")
-        .option("--overwrite", "replace an existing cube")
+        .option("--resume", "finish an interrupted build of this cube (a complete cube is left as it is)")
+        .option("--overwrite", "replace an existing cube (only a cube: any other directory is refused)")
+        .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused")
+        .option("--watchdog <seconds>", "a worker silent this long is taken for hung: killed, and the build fails (exit 3) naming its batch", String(DEFAULT_WATCHDOG_SECONDS))
         .option("--shard <index/count>", "compute shard INDEX (from 0) of COUNT of a planned cube's batches, e.g. $SLURM_ARRAY_TASK_ID/$COUNT")
         .option("--batches <ids>", "compute these batches of a planned cube, e.g. 3,7,11")
         .option("--queue <url>", "plan, put one job per batch on this Redis queue (redis://host:6379/0) for `cube-builder worker`s, follow them, finalize")
@@ -92,7 +135,7 @@ export function program(): Command {
         .option("--backoff <ms>", "with --queue: delay before a failed batch's first retry (doubled for each next one)", "2000"),
     ),
   ).action(async (flags: RawBuildFlags & { shard?: string; batches?: string; queue?: string; queueName: string; attempts: string; backoff: string }) => {
-    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    const log = loggerFor(flags);
     await run(log, async () => {
       if (flags.queue !== undefined) {
         if (flags.shard !== undefined || flags.batches !== undefined) throw new CubeBuilderError("E_BAD_FLAG", "--queue does not go with --shard or --batches");
@@ -106,6 +149,7 @@ export function program(): Command {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
         return;
       }
+      if (!flags.experimentUri) throw new CubeBuilderError("E_BAD_FLAG", "--experiment-uri is required (the bundled demo experiment is built by `cube-builder demo`)");
       const summary = await build(resolveBuildOptions(flags), log);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
@@ -121,7 +165,7 @@ export function program(): Command {
       ),
     ).option("--overwrite", "replace an existing cube"),
   ).action(async (flags: RawBuildFlags) => {
-    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    const log = loggerFor(flags);
     await run(log, async () => {
       // planning again keeps the plan: it is the step an array job's first task may run twice
       const opts = resolveBuildOptions({ ...flags, resume: !flags.overwrite, validate: true, consolidate: true });
@@ -140,7 +184,7 @@ export function program(): Command {
       ),
     ),
   ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
-    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    const log = loggerFor(flags);
     await run(log, async () => {
       const options = { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) };
       const summary = await withCubeLock(flags.cubeUri, "finalize", true, () => finalizeCube(flags.cubeUri, options, log));
@@ -159,7 +203,7 @@ export function program(): Command {
         .option("--stalled-interval <ms>", "how often to look for jobs of dead workers", "5000"),
     ),
   ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
-    const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+    const log = loggerFor(flags);
     await run(log, async () => {
       const options = { ...resolveLocalResources(flags), lockMs: positiveInt(flags.lockDuration, "--lock-duration"), stalledCheckMs: positiveInt(flags.stalledInterval, "--stalled-interval") };
       const stop = new AbortController();
@@ -168,14 +212,14 @@ export function program(): Command {
     });
   });
 
-  cli
-    .command("validate")
-    .description("check a cube against its source experiment")
-    .requiredOption("--cube-uri <path>", "cube directory")
-    .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)")
-    .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
-    .action(async (flags: { cubeUri: string; experimentUri?: string; logFormat: string }) => {
-      const log = createLogger(flags.logFormat === "json" ? "json" : "text");
+  logOption(
+    cli
+      .command("validate")
+      .description("check a cube against its source experiment")
+      .requiredOption("--cube-uri <path>", "cube directory")
+      .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)"),
+  ).action(async (flags: { cubeUri: string; experimentUri?: string; logFormat: string }) => {
+      const log = loggerFor(flags);
       await run(log, async () => {
         const report = await validateAgainstExperiment(flags.cubeUri, flags.experimentUri ?? null, log);
         process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { acquireCubeLock, CubeWriter, cubeStatus, FEATURE_IDS_FILE, readCubeLock, stagedBatchIds } from "@census-cube/cube-writer";
+import { acquireCubeLock, type CubeLock, CubeWriter, CubeWriterError, cubeStatus, FEATURE_IDS_FILE, readCubeLock, stagedBatchIds, staleReason } from "@census-cube/cube-writer";
 import { joinUri, vfsFor } from "@census-cube/tiledb-ts";
 import {
   type BatchExecutor,
@@ -22,9 +22,9 @@ import {
   startWorkers,
   taskBytes,
 } from "./build-batches.js";
-import { checkCubeLocation, createCube, cubeExists } from "./build-cube.js";
+import { checkCubeLocation, createCube, cubeExists, isCube } from "./build-cube.js";
 import { loadInput } from "./build-input.js";
-import { CubeBuilderError } from "./errors.js";
+import { CubeBuilderError, EXIT } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
 import { Progress } from "./progress.js";
@@ -43,12 +43,34 @@ export function demoExperimentUri(): string {
  * of them may do at once. `takeOver`: take a stale lock (its holder died) over, as the steps that finish what a
  * killed run began do (resume, plan, finalize); a live holder is always refused.
  */
-export async function withCubeLock<T>(cubeUri: string, purpose: string, takeOver: boolean, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireCubeLock(cubeUri, { purpose, takeOver });
+export async function withCubeLock<T>(cubeUri: string, purpose: string, takeOver: boolean, fn: () => Promise<T>, log?: Logger): Promise<T> {
+  cubeExists(cubeUri); // a file at the cube's path is refused before a lock is made beside it
+  const lock = await takeLock(cubeUri, purpose, takeOver);
+  // Interrupted (Ctrl-C, kill): the lock is released, so the next run needs no take-over; exit 130.
+  const onSignal = (signal: NodeJS.Signals) => {
+    log?.error({ signal }, `interrupted by ${signal}: the cube is left as it is; --resume finishes it`);
+    void lock.release().finally(() => process.exit(EXIT.interrupted));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     return await fn();
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await lock.release();
+  }
+}
+
+/** The cube's lock, or E_CUBE_LOCKED naming the holder (and the flag that takes a stale lock over). */
+async function takeLock(cubeUri: string, purpose: string, takeOver: boolean): Promise<CubeLock> {
+  try {
+    return await acquireCubeLock(cubeUri, { purpose, takeOver });
+  } catch (e) {
+    if (!(e instanceof CubeWriterError) || e.code !== "E_CUBE_LOCKED") throw e;
+    const holder = await readCubeLock(cubeUri).catch(() => undefined);
+    const hint = holder && staleReason(holder) ? " (pass --take-over-lock to take it over)" : "";
+    throw new CubeBuilderError("E_CUBE_LOCKED", `${e.message}${hint}`, { cause: e });
   }
 }
 
@@ -74,11 +96,17 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
   if (exists && opts.mode === "create") {
     throw new CubeBuilderError("E_CUBE_EXISTS", `${cubeUri} already exists: pass --resume to finish it or --overwrite to replace it`);
   }
+  if (exists && opts.mode === "overwrite" && !(await isCube(cubeUri))) {
+    throw new CubeBuilderError(
+      "E_OVERWRITE_NOT_CUBE",
+      `${cubeUri} is not a cube (no cube metadata or arrays): --overwrite replaces only a cube, so nothing was changed; choose another --cube-uri or remove it yourself`,
+    );
+  }
   if (exists && opts.mode === "resume") {
     const plan = await readPlan(cubeUri);
     if (!plan) {
       if ((await cubeStatus(cubeUri)) === "complete") {
-        log.info({ cubeUri }, "the cube is complete already");
+        log.info({ cubeUri }, `${cubeUri} is complete already: nothing to resume, nothing changed`);
         return { reused: true };
       }
       throw new CubeBuilderError("E_NO_PLAN", `${cubeUri} has no stored batch plan (not a cube, or one made by an older cube-builder): use --overwrite`);
@@ -223,7 +251,8 @@ export async function buildBatches(cubeUri: string, selection: BatchSelection, l
     const jobs: BatchJob[] = todo.map((b) => ({ id: b.id, groups: b.groups.length, cells: b.cells, task: () => readTask(cubeUri, b.id) }));
     const workers = executor ?? startWorkers(await workerInit(cubeUri, plan), local, todo.length);
     const cells = todo.reduce((s, b) => s + b.cells, 0);
-    const progress = new Progress(log, cells, todo.length);
+    // the live bar only with text logs on a terminal: JSON lines stay parseable
+    const progress = new Progress(log, cells, todo.length, { tty: (local.logFormat ?? "text") === "text" && Boolean(process.stderr.isTTY) });
     try {
       const r = await runBatches(workers, jobs, plan.taskBytes, progress);
       Object.assign(summary, { batches: todo.length, cells, rows: r.rows, nnz: r.nnz });

@@ -5,6 +5,7 @@
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
 import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
 import { type CubeRows, SufficientStatsAccumulator } from "@census-cube/estimators";
+import { heartbeat } from "@census-cube/resource-pool-executor";
 import type { Vector } from "apache-arrow";
 import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 
@@ -117,6 +118,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     const d1 = values(batch.getChild("soma_dim_1"), "soma_dim_1") as BigInt64Array;
     const data = values(batch.getChild("soma_data"), "soma_data") as Float32Array;
     nnz += data.length;
+    heartbeat(); // reads may run back to back without yielding to the worker's own heartbeat timer
     // int64 joinids and var ids below 2^32 are read through their low words (the accumulator checks them)
     const cells = new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2);
     const vars = new Uint32Array(d1.buffer, d1.byteOffset, d1.length * 2);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
@@ -61,6 +61,29 @@ describe("bad input gives a clear error and no cube that looks complete", () => 
     const r = build(join(file, "cube"), "--experiment-uri", experiment);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/a-file/);
+  });
+
+  it("a file as the cube path is named as such; nothing is written", () => {
+    const file = join(tmp.path, "cube-is-a-file");
+    writeFileSync(file, "mine");
+    const r = build(file, "--experiment-uri", experiment, "--overwrite");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${file} is a file, not a cube directory`);
+    expect(readFileSync(file, "utf8")).toBe("mine");
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it("--overwrite refuses a directory that is not a cube and leaves its files untouched", () => {
+    const dir = join(tmp.path, "users-folder");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    writeFileSync(join(dir, "data.txt"), "precious");
+    writeFileSync(join(dir, "sub", "notes.md"), "also precious");
+    const r = build(dir, "--experiment-uri", experiment, "--overwrite");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/is not a cube .*--overwrite replaces only a cube, so nothing was changed/);
+    expect(readdirSync(dir, { recursive: true }).map(String).sort()).toEqual(["data.txt", "sub", join("sub", "notes.md")]);
+    expect(readFileSync(join(dir, "data.txt"), "utf8")).toBe("precious");
+    expect(readFileSync(join(dir, "sub", "notes.md"), "utf8")).toBe("also precious");
   });
 
   it("an existing cube without --resume or --overwrite is refused and left untouched; both flags together are refused", () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type RawBuildFlags, resolveBuildOptions } from "../src/options.js";
 
 const base: RawBuildFlags = {
+  experimentUri: "/data/experiment",
   cubeUri: "/tmp/cube",
   measurementName: "RNA",
   layer: "raw",
@@ -19,7 +20,9 @@ describe("resolveBuildOptions", () => {
     const o = resolveBuildOptions({ ...base, estimators: "mean,sum" });
     expect(o.estimators).toEqual(["sum", "sumsq", "size_factor", "n_obs", "mean"]);
     expect(o.mode).toBe("create");
-    expect(o.experimentUri).toBeNull();
+    expect(o.experimentUri).toBe("/data/experiment");
+    expect(o.takeOverLock).toBe(false);
+    expect(o.watchdogMs).toBe(120_000);
     expect(o.maxWorkers).toBeGreaterThan(0);
     expect(o.memoryBudget).toBeGreaterThan(0);
   });
@@ -32,5 +35,6 @@ describe("resolveBuildOptions", () => {
     expect(() => resolveBuildOptions({ ...base, memoryBudget: "much" })).toThrow(/--memory-budget/);
     expect(() => resolveBuildOptions({ ...base, logFormat: "xml" })).toThrow(/--log-format/);
     expect(() => resolveBuildOptions({ ...base, cubeUri: undefined })).toThrow(/--cube-uri/);
+    expect(() => resolveBuildOptions({ ...base, watchdog: "0" })).toThrow(/--watchdog: "0" must be a positive number of seconds/);
   });
 });

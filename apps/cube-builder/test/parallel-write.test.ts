@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compareCubes, cubeBuilder, python, tempDir } from "./helpers/env.js";
+import { compareCubes, cubeBuilder, demoExperiment, python, tempDir } from "./helpers/env.js";
 
 const tmp = tempDir("cube-parallel-");
 afterAll(() => tmp.remove());
@@ -16,7 +16,7 @@ describe("final write in parallel pieces", () => {
     const cubes: Record<string, string> = {};
     for (const workers of ["1", "2"]) {
       cubes[workers] = join(tmp.path, `demo-${workers}`);
-      const r = cubeBuilder(["build", "--cube-uri", cubes[workers], "--max-workers", workers, "--min-batch-size", "400", "--log-format", "json"]);
+      const r = cubeBuilder(["build", "--experiment-uri", demoExperiment, "--cube-uri", cubes[workers], "--max-workers", workers, "--min-batch-size", "400", "--log-format", "json"]);
       expect(r.status, r.stderr).toBe(0);
       // only the 2-worker build logs the pieces
       expect(r.stderr.includes("parallel pieces") || r.stdout.includes("parallel pieces")).toBe(workers === "2");

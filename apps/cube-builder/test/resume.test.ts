@@ -90,7 +90,8 @@ describe("crash and resume", () => {
       const cube = join(tmp.path, `trial-${trial}`);
       const { killed } = await buildAndKill(cube, Math.round(100 + rand() * uninterruptedMs));
       if (killed) killedRuns++;
-      const r = cubeBuilder([...args(cube), "--resume"]);
+      // the killed build left its lock behind (its pid is dead): taken over explicitly
+      const r = cubeBuilder([...args(cube), "--resume", "--take-over-lock"]);
       expect(r.status, `trial ${trial}: ${r.stderr}`).toBe(0);
       const cmp = compareCubes(cube, reference);
       expect(cmp.status, `trial ${trial}: ${cmp.out}`).toBe(0);

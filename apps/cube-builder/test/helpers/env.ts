@@ -8,6 +8,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const appRoot = resolve(here, "../..");
 export const repoRoot = resolve(appRoot, "../..");
 export const cli = join(appRoot, "dist/cli.js");
+/** The small experiment bundled with the app (what `cube-builder demo` builds). */
+export const demoExperiment = join(appRoot, "demo/experiment");
 export const referenceCubes = join(appRoot, "test/reference-cubes");
 export const dumpCube = join(appRoot, "test/python/dump_cube.py");
 export const fixture = resolve(repoRoot, "../shared/fixtures/census-homo-sapiens-small");
