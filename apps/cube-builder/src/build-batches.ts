@@ -1,7 +1,7 @@
 /** Batches of a build: sized by the memory budget, planned, and run in worker processes. */
 import { type CubeWriter, STAGING_DIR } from "@census-cube/cube-writer";
 import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
-import { ExecutorError, ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
+import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -176,15 +176,8 @@ export async function encodeStagedParts(executor: BatchExecutor, writer: CubeWri
   log.info({ parts: parts.length, encodeSeconds, commitSeconds }, `estimators written in ${parts.length} parallel pieces (encoded in ${encodeSeconds} s, joined and committed in ${commitSeconds} s)`);
 }
 
-/**
- * A failed task as the build reports it: what failed (the batch) first, then why. A task's own error keeps its
- * code (bad or corrupt input); a worker that died or hung is E_BATCH_FAILED (exit 3).
- */
+/** A failed task as the build reports it: what failed (the batch) first, then why (exit 3). */
 function batchError(what: string, e: unknown): CubeBuilderError {
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof ExecutorError && e.code === "E_TASK_FAILED") {
-    const inner = (e.cause as { code?: unknown } | undefined)?.code;
-    return new CubeBuilderError(typeof inner === "string" ? inner : "E_BATCH_FAILED", `${what} failed: ${message}`, { cause: e });
-  }
   return new CubeBuilderError("E_BATCH_FAILED", `${what} failed: ${message}`, { cause: e });
 }

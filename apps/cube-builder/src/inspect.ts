@@ -68,7 +68,7 @@ export async function validateAgainstExperiment(cubeUri: string, experimentUri: 
   try {
     report = await validateCube(cubeUri, { expectedNObs: expected });
   } catch (e) {
-    if ((e as { code?: string }).code !== "E_INVALID_CUBE") throw new CubeBuilderError((e as { code?: string }).code ?? "E_NOT_CUBE", (e as Error).message, { cause: e });
+    if ((e as { code?: string }).code !== "E_INVALID_CUBE") throw new CubeBuilderError("E_NOT_CUBE", (e as Error).message, { cause: e });
     problems.push(...((e as { problems?: string[] }).problems ?? [(e as Error).message]));
   }
   if (report && record) {
