@@ -13,6 +13,8 @@ export interface MotoServer {
   port: number;
   /** Credentials moto accepts while authentication is off (any are). */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Creates a bucket (readable by anyone, unsigned, with `publicRead`). */
+  createBucket(name: string, options?: { publicRead?: boolean }): Promise<void>;
   /** From now on every request must be signed by a key moto's IAM knows (none does: all are refused). */
   enforceAuth(): Promise<void>;
   /** Records requests (with their headers) from now on; `recorded()` returns them. */
@@ -41,6 +43,11 @@ export async function startMoto(): Promise<MotoServer> {
   return {
     endpoint,
     port,
+    createBucket: async (name, options = {}) => {
+      const headers: Record<string, string> = options.publicRead ? { "x-amz-acl": "public-read" } : {};
+      const r = await fetch(`${endpoint}/${name}`, { method: "PUT", headers });
+      if (!r.ok) throw new Error(`moto: creating bucket ${name}: HTTP ${r.status} ${await r.text()}`);
+    },
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     enforceAuth: () => post("/moto-api/reset-auth", "0"),
     startRecording: () => post("/moto-api/recorder/start-recording"),
