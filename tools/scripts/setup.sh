@@ -23,11 +23,11 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 pnpm turbo run build
 
-<<<<<<< HEAD
 # Redis (Debian's redis-server) for the queue-mode tests of cube-builder, which start it themselves on loopback.
 if ! command -v redis-server >/dev/null 2>&1; then
   apt-get update && apt-get install -y redis-server
-=======
+fi
+
 # S3 tests and benchmarks: moto's standalone S3 server (PyPI) in the venv, and Toxiproxy (built from its Go
 # module) to put latency, resets and stalls between the client and the server. Both run on loopback only.
 .venv/bin/pip install --disable-pip-version-check -q "moto[server]==5.2.5"
@@ -36,5 +36,4 @@ if [ ! -x .tools/bin/toxiproxy-server ]; then
   mkdir -p .tools/bin
   GOBIN="$PWD/.tools/bin" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0
   mv .tools/bin/server .tools/bin/toxiproxy-server
->>>>>>> dd6c9d0 (tiledb-ts: an S3 backend for s3:// on the AWS SDK v3 (ranged GETs under bounded concurrency, nearby ranges coalesced, retries with backoff and jitter incl. stalled bodies, folders as common prefixes, multipart writes, server-side concat); VFS writes are atomic per backend, so callers never rename; tests against moto's S3 server and Toxiproxy, both installed by setup)
 fi
