@@ -7,6 +7,7 @@
  * Export prints one row per cell, dimensions first, in the array's global order.
  */
 import { realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { openArray } from "./array.js";
@@ -143,9 +144,19 @@ async function exportArray(uri: string, opts: { format: string; columns?: string
   if (!header && opts.format === "csv") out((columns ?? [...schema.dimensions.map((d) => d.name), ...schema.attributes.map((a) => a.name)]).join(","));
 }
 
-async function listGroup(uri: string, depth = 0): Promise<void> {
+/** A group's URI as a key: trailing slashes dropped, so a member pointing back at a group is recognised. */
+function groupKey(uri: string): string {
+  return uri.replace(/\/+$/, "");
+}
+
+/**
+ * Lists a group's members, recursing into member groups. A member that is one of the groups being listed (a
+ * group holding itself, or an ancestor) is a cycle: reported, not followed, and the listing fails at the end.
+ */
+async function listGroup(uri: string, depth = 0, ancestors: string[] = [], cycles: string[] = []): Promise<void> {
   const group = await openGroup(uri);
   const pad = "  ".repeat(depth);
+  const path = [...ancestors, groupKey(uri)];
   if (depth === 0) {
     out(`group ${uri}`);
     for (const [k, v] of group.metadata) out(`  metadata ${k} = ${JSON.stringify(v.value, (_, x) => (typeof x === "bigint" ? x.toString() : x))}`);
@@ -157,8 +168,17 @@ async function listGroup(uri: string, depth = 0): Promise<void> {
       out(`${label}  MISSING: member "${m.name ?? m.storedUri}" is listed but ${m.uri} does not exist`);
       continue;
     }
+    if (kind === "group" && path.includes(groupKey(m.uri))) {
+      const cycle = `member "${m.name ?? m.storedUri}" of ${uri} is ${m.uri}, which contains it`;
+      out(`${label}  CYCLE: ${cycle}`);
+      cycles.push(cycle);
+      continue;
+    }
     out(label);
-    if (kind === "group") await listGroup(m.uri, depth + 1);
+    if (kind === "group") await listGroup(m.uri, depth + 1, path, cycles);
+  }
+  if (depth === 0 && cycles.length > 0) {
+    throw new TileDBError("E_GROUP", `${uri}: the group refers back to itself (${cycles.length} cycle${cycles.length > 1 ? "s" : ""}): ${cycles.join("; ")}`);
   }
 }
 
@@ -191,7 +211,10 @@ function withS3Flags(cmd: Command): Command {
 }
 
 export function cli(): Command {
-  const program = new Command("tiledb-ts").description("Read TileDB arrays and groups (local paths, file:// or s3:// URIs)").showHelpAfterError();
+  const program = new Command("tiledb-ts")
+    .description("Read TileDB arrays and groups (local paths, file:// or s3:// URIs)")
+    .version((createRequire(import.meta.url)("../package.json") as { version: string }).version)
+    .showHelpAfterError();
   withS3Flags(program.command("schema <uri>"))
     .description("print an array's schema")
     .action(async (uri: string) => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Command, InvalidArgumentError } from "commander";
 import { PRESETS } from "./generate.js";
 import { type CategoricalLayout, PRESET_X_LAYOUTS, writeExperiment, type XLayout } from "./write-experiment.js";
@@ -13,6 +14,7 @@ function int(name: string) {
 }
 
 const program = new Command("synth-census")
+  .version((createRequire(import.meta.url)("../package.json") as { version: string }).version)
   .description("Write a seeded, Census-shaped TileDB-SOMA experiment (obs, ms/RNA/var, ms/RNA/X/raw)")
   .requiredOption("--out <dir>", "experiment directory to create (must not exist)")
   .option("--preset <name>", `size preset: ${Object.keys(PRESETS).join(", ")}`, "small")
