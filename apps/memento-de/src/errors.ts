@@ -1,6 +1,6 @@
 /** The one error class of the command: `code` is stable, the message names the flag, value or path at fault. */
 export type MementoDeErrorCode =
-  | "E_BAD_ARGUMENT"
+  | "E_INVALID_ARGUMENT"
   | "E_TREATMENT"
   | "E_NO_GROUPS"
   | "E_UNKNOWN_FEATURE"

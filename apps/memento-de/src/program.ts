@@ -34,7 +34,7 @@ function positiveInt(flag: string) {
 export function parseFeatures(value: string): string[] {
   const text = existsSync(value) && statSync(value).isFile() ? readFileSync(value, "utf8") : value;
   const ids = text.split(/[\s,]+/).filter((s) => s.length > 0);
-  if (ids.length === 0) throw new MementoDeError("E_BAD_ARGUMENT", `--features ${value}: no feature ids`);
+  if (ids.length === 0) throw new MementoDeError("E_INVALID_ARGUMENT", `--features ${value}: no feature ids`);
   return ids;
 }
 
@@ -45,9 +45,9 @@ function exitCodeOf(err: unknown): number {
 
 async function run(flags: Flags, log: Logger): Promise<void> {
   const start = process.hrtime.bigint();
-  if (!flags.output && !flags.report) throw new MementoDeError("E_BAD_ARGUMENT", "nothing to write: give --output and/or --report");
+  if (!flags.output && !flags.report) throw new MementoDeError("E_INVALID_ARGUMENT", "nothing to write: give --output and/or --report");
   const format = flags.output ? outputFormat(flags.output) : undefined;
-  if (flags.report && !/\.html?$/i.test(flags.report)) throw new MementoDeError("E_BAD_ARGUMENT", `--report ${flags.report}: the file name must end in .html`);
+  if (flags.report && !/\.html?$/i.test(flags.report)) throw new MementoDeError("E_INVALID_ARGUMENT", `--report ${flags.report}: the file name must end in .html`);
   const svgPath = flags.report?.replace(/\.html?$/i, ".svg");
   for (const [flag, p] of [["--output", flags.output], ["--report", flags.report], ["--report (its SVG)", svgPath]] as const) {
     if (p && !flags.overwrite && existsSync(p)) throw new MementoDeError("E_OUTPUT_EXISTS", `${flag} ${p} exists; pass --overwrite to replace it`);

@@ -51,14 +51,14 @@ export function planQuery(cube: Cube, query: DeQuery): DePlan {
   const covariates = [...new Set(query.covariates ?? [])].filter((c) => c !== query.treatment);
   for (const [flag, c] of [["--treatment", query.treatment], ...covariates.map((c) => ["--covariates", c])]) {
     if (!labelColumns.has(c)) {
-      throw new MementoDeError("E_BAD_ARGUMENT", `${flag}: "${c}" is not an obs_groups label column (columns: ${OBS_GROUP_COLUMNS.join(", ")})`);
+      throw new MementoDeError("E_INVALID_ARGUMENT", `${flag}: "${c}" is not an obs_groups label column (columns: ${OBS_GROUP_COLUMNS.join(", ")})`);
     }
   }
   if ((query.control === undefined) !== (query.case === undefined)) {
-    throw new MementoDeError("E_BAD_ARGUMENT", "--control and --case go together: give both or neither");
+    throw new MementoDeError("E_INVALID_ARGUMENT", "--control and --case go together: give both or neither");
   }
   if (query.control !== undefined && query.control === query.case) {
-    throw new MementoDeError("E_BAD_ARGUMENT", `--control and --case are both "${query.control}": they must differ`);
+    throw new MementoDeError("E_INVALID_ARGUMENT", `--control and --case are both "${query.control}": they must differ`);
   }
   const batch = cube.obsGroups({ filter: query.filter, labels: "string" });
   const label = (c: string) => [...(batch.getChild(c) as Iterable<string>)];

@@ -89,15 +89,15 @@ print(json.dumps({"arrow": a.to_pylist(), "parquet": p.to_pylist(), "meta": {k.d
 
   it("names what is wrong and exits 1; existing files are kept", () => {
     const t = ["--cube-uri", cube, "--output", at("e.tsv")];
-    fails([...t, "--treatment", "tissue"], "E_BAD_ARGUMENT", /--treatment: "tissue" is not an obs_groups label column/);
+    fails([...t, "--treatment", "tissue"], "E_INVALID_ARGUMENT", /--treatment: "tissue" is not an obs_groups label column/);
     fails([...t, "--treatment", "sex_ontology_term_id"], "E_TREATMENT", /3 distinct value\(s\): "PATO:0000383", "PATO:0000384", "unknown"; need exactly 2/);
-    fails([...t, "--treatment", "sex_ontology_term_id", "--control", "PATO:0000383"], "E_BAD_ARGUMENT", /--control and --case go together/);
+    fails([...t, "--treatment", "sex_ontology_term_id", "--control", "PATO:0000383"], "E_INVALID_ARGUMENT", /--control and --case go together/);
     fails([...t, "--treatment", "sex_ontology_term_id", "--control", "PATO:0000383", "--case", "female"], "E_TREATMENT", /--case: no obs group has sex_ontology_term_id "female"/);
     fails([...base, "--output", at("e.tsv"), "--features", "ENSG00000000177,NOPE1"], "E_UNKNOWN_FEATURE", /NOPE1/);
     fails([...base, "--output", at("e.tsv"), "--filter", "n_obs > 100000"], "E_NO_GROUPS", /no obs groups among the obs groups selected by --filter "n_obs > 100000"/);
     fails([...base, "--output", at("e.tsv"), "--filter", "tissue == 'lung'"], "E_BAD_FILTER", /column 'tissue' does not exist/);
     fails([...base, "--output", at("e.csv")], "E_OUTPUT_FORMAT", /must end in .tsv, .arrow or .parquet/);
-    fails([...base], "E_BAD_ARGUMENT", /nothing to write/);
+    fails([...base], "E_INVALID_ARGUMENT", /nothing to write/);
     fails(["--cube-uri", tmp.path, "--treatment", "sex_ontology_term_id", "--output", at("e.tsv")], "E_NOT_CUBE", /feature_ids.json is missing/);
     expect(existsSync(at("e.tsv"))).toBe(false);
     const before = readFileSync(at("r.tsv"));
