@@ -27,6 +27,7 @@ function fails(args: string[], code: string, message: string | RegExp) {
   expect(line?.msg).toMatch(message);
 }
 
+// Each case runs the command a dozen times in fresh processes: minutes on a loaded machine.
 describe("memento-de", () => {
   it("writes the same table as TSV, Arrow IPC and Parquet, and the report with its SVG", () => {
     const summary = ok([...base, "--output", at("r.tsv"), "--report", at("r.html"), "--max-workers", "2"]);
@@ -60,7 +61,7 @@ print(json.dumps({"arrow": a.to_pylist(), "parquet": p.to_pylist(), "meta": {k.d
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
     expect(html).toContain(`<td data-v="${tsv[0].feature_id}">`);
     expect(svg).toContain(tsv[0].feature_id); // the top gene is labelled in the plot
-  });
+  }, 300_000);
 
   it("tests only the given features (a list or a file), and reports case against control", () => {
     const all = readDelimited(at("r.tsv"), "\t");
@@ -85,7 +86,7 @@ print(json.dumps({"arrow": a.to_pylist(), "parquet": p.to_pylist(), "meta": {k.d
       expect(r.pval).toBe(f.pval);
       expect(r.mean_control).toBe(f.mean_case);
     }
-  });
+  }, 300_000);
 
   it("names what is wrong and exits 1; existing files are kept", () => {
     const t = ["--cube-uri", cube, "--output", at("e.tsv")];
@@ -108,5 +109,5 @@ print(json.dumps({"arrow": a.to_pylist(), "parquet": p.to_pylist(), "meta": {k.d
     const r = mementoDe([...base, "--output", at("x.tsv"), "--max-workers", "0"]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--max-workers must be a positive integer/);
-  });
+  }, 300_000);
 });
