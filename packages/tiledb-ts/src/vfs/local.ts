@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -229,21 +229,19 @@ export class LocalVFS implements VFS {
   }
 
   async writeExclusive(uri: string, data: Uint8Array): Promise<boolean> {
+    // Written whole to a temp file, then hard-linked into place: link() fails with EEXIST if anything is there,
+    // so one racing writer wins, and nobody (a killed writer included) ever leaves a half-written file at `uri`.
     const p = localPath(uri);
-    let fd: number;
+    const tmp = tempPath(p);
     try {
       await mkdir(dirname(p), { recursive: true });
-      fd = openSync(p, "wx"); // O_CREAT | O_EXCL: the kernel decides the race
+      await writeFile(tmp, data);
+      await link(tmp, p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException | undefined)?.code === "EEXIST") return false;
       throw ioError("create", uri, err);
-    }
-    try {
-      for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done, data.byteLength - done);
-    } catch (err) {
-      throw ioError("write", uri, err);
     } finally {
-      closeSync(fd);
+      await rm(tmp, { force: true });
     }
     return true;
   }
