@@ -43,6 +43,13 @@ for (const root of ["packages", "apps", "tools"]) {
     const r = JSON.parse(readFileSync(report, "utf8"));
     passed += r.numPassedTests;
     failed += r.numFailedTests;
+    // Name every failure on the summary's side of the log: CI logs are often cut to their last lines.
+    for (const f of r.testResults ?? []) {
+      for (const a of f.assertionResults.filter((t) => t.status === "failed")) {
+        console.log(`${pkg.name}: FAILED ${relative(resolve(dir), resolve(f.name))} > ${a.fullName}: ${String(a.failureMessages?.[0] ?? "").split("\n")[0]}`);
+      }
+      if (f.status === "failed" && f.assertionResults.length === 0) console.log(`${pkg.name}: FAILED to load ${relative(resolve(dir), resolve(f.name))}: ${String(f.message ?? "").split("\n")[0]}`);
+    }
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
     const files = r.testResults ?? [];
     // A file that fails to load reports no tests but is still a failure.
