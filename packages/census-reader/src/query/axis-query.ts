@@ -6,7 +6,6 @@ import type { SomaDataFrame } from "../soma/dataframe.js";
 import type { SomaExperiment } from "../soma/experiment.js";
 import type { SomaMeasurement } from "../soma/measurement.js";
 import { intersectRanges, type RangeSet } from "../value-filter/pushdown.js";
-import { coarsenRanges, JoinidBitmap, MAX_SUBARRAY_RANGES } from "./joinid-filter.js";
 
 /** A selection on one axis (obs or var): a value filter, joinid coords, both (rows must satisfy both), or neither (all rows). */
 export interface AxisQuery {
@@ -138,17 +137,7 @@ export class ExperimentAxisQuery {
     }
     const varRanges: RangeSet | null = this.isAll(this.options.varQuery) ? null : joinidsToRanges(await this.varJoinids());
     if ((obsRanges && obsRanges.length === 0) || (varRanges && varRanges.length === 0)) return;
-    // Scattered selections read through coarse ranges and are made exact per batch (see joinid-filter.ts).
-    const exact: Array<[string, JoinidBitmap]> = [];
-    const coarse = (rs: RangeSet | null, dim: string): RangeSet | null => {
-      if (rs === null || rs.length <= MAX_SUBARRAY_RANGES) return rs;
-      exact.push([dim, new JoinidBitmap(rs)]);
-      return coarsenRanges(rs, MAX_SUBARRAY_RANGES);
-    };
-    const coords = [coarse(obsRanges, "soma_dim_0"), coarse(varRanges, "soma_dim_1")];
-    for await (let batch of x.read({ coords, order: "global", memoryBudget: options.memoryBudget })) {
-      for (const [dim, bitmap] of exact) batch = bitmap.filter(batch, dim);
-      if (batch.numRows > 0) yield batch;
-    }
+    // Thousands of scattered joinids go to the read as they are: tiles are matched to ranges by binary search.
+    yield* x.read({ coords: [obsRanges, varRanges], order: "global", memoryBudget: options.memoryBudget });
   }
 }

@@ -3,7 +3,6 @@ import { type RecordBatch, type Schema, Table, Type } from "apache-arrow";
 import { DictionaryEncoder, encodeColumns } from "../arrow/dictionary-encode.js";
 import { selectColumns, selectRows } from "../arrow/select-rows.js";
 import { CensusReaderError } from "../errors.js";
-import { coarsenRanges, JoinidBitmap, MAX_SUBARRAY_RANGES } from "../query/joinid-filter.js";
 import type { ArrayInfo } from "../tiledb-access.js";
 import { bindFilter, filterColumns } from "../value-filter/bind.js";
 import { evaluateFilter, recordBatchInput } from "../value-filter/evaluate.js";
@@ -56,14 +55,7 @@ export class SomaDataFrame extends SomaObject {
     }
     const plan = this.plan(options);
     if (plan.empty) return;
-    // Scattered selections read through coarse ranges and are made exact per batch (see joinid-filter.ts).
-    const exact: Array<[string, JoinidBitmap]> = [];
-    for (const [dim, rs] of plan.ranges) {
-      if (rs.length <= MAX_SUBARRAY_RANGES) continue;
-      exact.push([dim, new JoinidBitmap(rs)]);
-      plan.ranges.set(dim, coarsenRanges(rs, MAX_SUBARRAY_RANGES));
-    }
-    const readCols = [...new Set([...columns, ...(plan.residual ? filterColumns(plan.residual) : []), ...exact.map(([d]) => d)])];
+    const readCols = [...new Set([...columns, ...(plan.residual ? filterColumns(plan.residual) : [])])];
     const encoders = new Map<string, DictionaryEncoder>();
     if (options.dictionaryEncode) {
       const want = options.dictionaryEncode === true ? columns : options.dictionaryEncode;
@@ -78,7 +70,6 @@ export class SomaDataFrame extends SomaObject {
     }
     for await (const batch of this.array.read({ columns: readCols, ranges: plan.ranges, order: "global", memoryBudget: options.memoryBudget })) {
       let out = batch;
-      for (const [dim, bitmap] of exact) out = bitmap.filter(out, dim);
       if (out.numRows === 0) continue;
       if (plan.residual) {
         out = selectRows(out, evaluateFilter(plan.residual, recordBatchInput(out)));
