@@ -46,9 +46,15 @@ async function readArray(uri: string, vfs: VFS, columns: string[]): Promise<Read
   return readAll(arr, { columns, order: "unordered" });
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+/** An estimators row as problems name it (built only for a problem: validation visits every row). */
+function rowName(group: number, feature: string): string {
+  return `(obs group ${group}, feature ${feature})`;
+}
+
+/** Whether bytes [from, to) of `a` equal `b`. */
+function equalRange(a: Uint8Array, from: number, to: number, b: Uint8Array): boolean {
+  if (to - from !== b.length) return false;
+  for (let k = 0; k < b.length; k++) if (a[from + k] !== b[k]) return false;
   return true;
 }
 
@@ -118,73 +124,14 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
   const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
   const estArr = await openArray(estUri, { vfs });
   const names = estArr.schema.attributes.map((a) => a.name);
-  const sufficient = names.map((n) => (REQUIRED_ESTIMATORS as readonly string[]).includes(n));
   for (const n of REQUIRED_ESTIMATORS) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
-  const featureIndex = new Map(featureIds.map((f, i) => [f, i]));
-  const hasRows = new Uint8Array(nGroups);
-  // per group: the n_obs and size_factor every row of the group must repeat
-  const groupRowNObs = new Float32Array(nGroups).fill(Number.NaN);
-  const groupRowSf = new Float32Array(nGroups).fill(Number.NaN);
-  const iSum = names.indexOf("sum");
-  const iSumsq = names.indexOf("sumsq");
-  const iNObs = names.indexOf("n_obs");
-  const iSf = names.indexOf("size_factor");
-  const dec = new TextDecoder();
-  let nRows = 0;
-  // Streamed in global order (feature_id bytes, then obs group) merged over all fragments: a row written
-  // twice shows up as two equal neighbours, so memory stays bounded by the batch size.
-  let prevFeature = new Uint8Array(0);
-  let prevGroup = -1;
-  let fid = "";
-  let f: number | undefined;
+  const rows = new EstimatorRowChecks(names, featureIds, groupNObs, counts, p);
   if (estArr.fragments.length > 0) {
-    for await (const batch of readBatches(estArr, { columns: ["feature_id", "obs_group_joinid", ...names], order: "global", memoryBudget: 64 << 20 })) {
-      const fcol = batch.columns[0];
-      const fo = fcol.offsets as Int32Array;
-      const groups = columnValues(batch.columns[1]) as Uint32Array;
-      const vals = names.map((_, k) => columnValues(batch.columns[2 + k]) as Float32Array);
-      for (let i = 0; i < batch.length; i++) {
-        nRows++;
-        const bytes = fcol.data.subarray(fo[i], fo[i + 1]);
-        const g = groups[i];
-        const sameFeature = equalBytes(bytes, prevFeature);
-        if (!sameFeature) {
-          prevFeature = bytes.slice();
-          fid = dec.decode(bytes);
-          f = featureIndex.get(fid);
-          if (f === undefined) p.add(`estimators rows of feature ${fid}: feature is not in ${FEATURE_IDS_FILE}`);
-        } else if (g === prevGroup) {
-          p.add(`estimators row (obs group ${g}, feature ${fid}) appears more than once`);
-        }
-        prevGroup = g;
-        const where = `(obs group ${g}, feature ${fid})`;
-        if (g >= nGroups || groupNObs[g] === -1) {
-          p.add(`estimators row ${where}: obs group is not in obs_groups`);
-          continue;
-        }
-        hasRows[g] = 1;
-        for (let k = 0; k < names.length; k++) {
-          if (!sufficient[k]) continue; // extra estimators may be NaN (an estimate Memento cannot make)
-          const x = vals[k][i];
-          if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) p.add(`estimators row ${where}: ${names[k]} is ${x}`);
-        }
-        if (counts && iSum >= 0 && iSumsq >= 0 && vals[iSumsq][i] < vals[iSum][i]) p.add(`estimators row ${where}: sumsq ${vals[iSumsq][i]} < sum ${vals[iSum][i]}`);
-        if (iNObs >= 0) {
-          const n = vals[iNObs][i];
-          if (!(Number.isInteger(n) && n >= 1 && n <= groupNObs[g])) p.add(`estimators row ${where}: n_obs ${n} is not an integer in [1, ${groupNObs[g]}] (the group's cells)`);
-          if (iSf >= 0) {
-            const sfv = vals[iSf][i];
-            if (Number.isNaN(groupRowNObs[g])) {
-              groupRowNObs[g] = n;
-              groupRowSf[g] = sfv;
-            } else if (groupRowNObs[g] !== n || groupRowSf[g] !== sfv) {
-              p.add(`estimators row ${where}: n_obs/size_factor differ from other rows of the group`);
-            }
-          }
-        }
-      }
-    }
+    // Streamed in global order (feature_id bytes, then obs group) merged over all fragments: a row written
+    // twice shows up as two equal neighbours, so memory stays bounded by the batch size.
+    for await (const batch of readBatches(estArr, { columns: ["feature_id", "obs_group_joinid", ...names], order: "global", memoryBudget: 64 << 20 })) rows.check(batch);
   }
+  const { hasRows, nRows } = rows;
   let groupsWithoutRows = 0;
   for (let g = 0; g < nGroups; g++) if (!hasRows[g]) groupsWithoutRows++;
   if (p.count > 0) {
@@ -194,4 +141,95 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
     throw err;
   }
   return { nObsGroups: nGroups, nObs: total, nFeatures: featureIds.length, nEstimatorRows: nRows, groupsWithoutRows };
+}
+
+/**
+ * The per-row checks of the estimators array, batch by batch in global order. A class of its own so the loop
+ * runs on locals of a plain function (validation visits every row of the cube).
+ */
+class EstimatorRowChecks {
+  nRows = 0;
+  readonly hasRows: Uint8Array;
+  /** Per group: the n_obs and size_factor every row of the group must repeat. */
+  private readonly groupRowNObs: Float32Array;
+  private readonly groupRowSf: Float32Array;
+  private readonly featureIndex: Map<string, number>;
+  private readonly sufficient: boolean[];
+  private readonly dec = new TextDecoder();
+  private prevFeature = new Uint8Array(0);
+  private prevGroup = -1;
+  private fid = "";
+
+  constructor(
+    private readonly names: string[],
+    featureIds: string[],
+    private readonly groupNObs: Int32Array,
+    private readonly counts: boolean,
+    private readonly p: Problems,
+  ) {
+    const nGroups = groupNObs.length;
+    this.hasRows = new Uint8Array(nGroups);
+    this.groupRowNObs = new Float32Array(nGroups).fill(Number.NaN);
+    this.groupRowSf = new Float32Array(nGroups).fill(Number.NaN);
+    this.featureIndex = new Map(featureIds.map((f, i) => [f, i]));
+    this.sufficient = names.map((n) => (REQUIRED_ESTIMATORS as readonly string[]).includes(n));
+  }
+
+  check(batch: ReadBatch): void {
+    const { names, groupNObs, hasRows, groupRowNObs, groupRowSf, sufficient, p } = this;
+    const nGroups = groupNObs.length;
+    const iSum = names.indexOf("sum");
+    const iSumsq = names.indexOf("sumsq");
+    const iNObs = names.indexOf("n_obs");
+    const iSf = names.indexOf("size_factor");
+    const checkSumsq = this.counts && iSum >= 0 && iSumsq >= 0;
+    const fcol = batch.columns[0];
+    const fo = fcol.offsets as Int32Array;
+    const bytes = fcol.data;
+    const groups = columnValues(batch.columns[1]) as Uint32Array;
+    const vals = names.map((_, k) => columnValues(batch.columns[2 + k]) as Float32Array);
+    let prevFeature = this.prevFeature;
+    let prevGroup = this.prevGroup;
+    let fid = this.fid;
+    for (let i = 0; i < batch.length; i++) {
+      const g = groups[i];
+      // compared in place: no view or string per row, only per feature
+      if (!equalRange(bytes, fo[i], fo[i + 1], prevFeature)) {
+        prevFeature = bytes.slice(fo[i], fo[i + 1]);
+        fid = this.dec.decode(prevFeature);
+        if (!this.featureIndex.has(fid)) p.add(`estimators rows of feature ${fid}: feature is not in ${FEATURE_IDS_FILE}`);
+      } else if (g === prevGroup) {
+        p.add(`estimators row ${rowName(g, fid)} appears more than once`);
+      }
+      prevGroup = g;
+      if (g >= nGroups || groupNObs[g] === -1) {
+        p.add(`estimators row ${rowName(g, fid)}: obs group is not in obs_groups`);
+        continue;
+      }
+      hasRows[g] = 1;
+      for (let k = 0; k < names.length; k++) {
+        if (!sufficient[k]) continue; // extra estimators may be NaN (an estimate Memento cannot make)
+        const x = vals[k][i];
+        if (!(x >= 0 && x !== Number.POSITIVE_INFINITY)) p.add(`estimators row ${rowName(g, fid)}: ${names[k]} is ${x}`);
+      }
+      if (checkSumsq && vals[iSumsq][i] < vals[iSum][i]) p.add(`estimators row ${rowName(g, fid)}: sumsq ${vals[iSumsq][i]} < sum ${vals[iSum][i]}`);
+      if (iNObs >= 0) {
+        const n = vals[iNObs][i];
+        if (!(Number.isInteger(n) && n >= 1 && n <= groupNObs[g])) p.add(`estimators row ${rowName(g, fid)}: n_obs ${n} is not an integer in [1, ${groupNObs[g]}] (the group's cells)`);
+        if (iSf >= 0) {
+          const sfv = vals[iSf][i];
+          if (Number.isNaN(groupRowNObs[g])) {
+            groupRowNObs[g] = n;
+            groupRowSf[g] = sfv;
+          } else if (groupRowNObs[g] !== n || groupRowSf[g] !== sfv) {
+            p.add(`estimators row ${rowName(g, fid)}: n_obs/size_factor differ from other rows of the group`);
+          }
+        }
+      }
+    }
+    this.nRows += batch.length;
+    this.prevFeature = prevFeature;
+    this.prevGroup = prevGroup;
+    this.fid = fid;
+  }
 }
