@@ -38,9 +38,26 @@ export interface ReadOptions {
 
 const DEFAULT_BUDGET = 256 << 20;
 
-/** Read windows (16 at most) take no more than an eighth of the budget: 64 KiB to 4 MiB each. */
-function windowBytes(budget: number): number {
-  return Math.max(64 << 10, Math.min(4 << 20, Math.floor(budget / 128)));
+/**
+ * Read windows: one per file the read visits (a merge of many fragments takes turns over all their files, and
+ * fewer windows than files would evict every window before its next use), at least 16, together no more than
+ * an eighth of the budget: 64 KiB to 4 MiB each.
+ */
+function windowing(budget: number, files: number): { bytes: number; count: number } {
+  const count = Math.max(16, files);
+  return { bytes: Math.max(64 << 10, Math.min(4 << 20, Math.floor(budget / 8 / count))), count };
+}
+
+/** The files a sparse read of `fields` opens per fragment (dimensions are read for the merge and the ranges). */
+function filesPerFragment(arr: TileDBArray, fields: FieldInfo[]): number {
+  const all = schemaFields(arr.schema);
+  const read = new Set([...arr.schema.dimensions.map((d) => d.name), ...fields.map((f) => f.name)]);
+  let n = 1; // cell timestamps, when a fragment has them
+  for (const name of read) {
+    const f = all.get(name) as FieldInfo;
+    n += 1 + (f.cellValNum === VAR_NUM ? 1 : 0) + (f.nullable ? 1 : 0);
+  }
+  return n;
 }
 
 function resolveColumns(arr: TileDBArray, columns?: string[]): FieldInfo[] {
@@ -105,8 +122,9 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
         return [l, h];
       });
     });
-    const vfs = windowedVfs(arr.vfs, windowBytes(options.memoryBudget ?? DEFAULT_BUDGET));
     const fragments = await views(arr, true);
+    const w = windowing(options.memoryBudget ?? DEFAULT_BUDGET, fragments.length * filesPerFragment(arr, fields));
+    const vfs = windowedVfs(arr.vfs, w.bytes, w.count);
     // Row-major output: blocks of the first dimension's coordinates give consecutive slices of the result,
     // each sized to the memory budget.
     const perCell = fields.reduce((s, f) => s + (f.cellValNum === VAR_NUM ? 16 : datatypeSize(f.type) * f.cellValNum) + (f.nullable ? 1 : 0), 8);
@@ -132,10 +150,12 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
     return;
   }
   const dimR: Array<DimRanges | null> = arr.schema.dimensions.map((d, i) => (ranges[i] ? dimRanges(d, ranges[i] as Array<[CoordValue, CoordValue]>) : null));
+  const fragments = await views(arr, false);
+  const w = windowing(options.memoryBudget ?? DEFAULT_BUDGET, fragments.length * filesPerFragment(arr, fields));
   yield* readSparse({
-    vfs: windowedVfs(arr.vfs, windowBytes(options.memoryBudget ?? DEFAULT_BUDGET)),
+    vfs: windowedVfs(arr.vfs, w.bytes, w.count),
     schema: arr.schema,
-    fragments: await views(arr, false),
+    fragments,
     fields,
     ranges: dimR,
     order: options.order ?? "global",
