@@ -2,7 +2,7 @@
 import { type CubeWriter, STAGING_DIR } from "@census-cube/cube-writer";
 import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
-import { joinUri } from "@census-cube/tiledb-ts";
+import { joinUri, type S3Options } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { type BuildOptions, DEFAULT_WATCHDOG_SECONDS } from "./options.js";
@@ -97,6 +97,8 @@ export interface LocalResources {
   watchdogMs?: number;
   /** JSON logs get no live progress bar (default "text": a bar when stderr is a terminal). */
   logFormat?: "text" | "json";
+  /** How this machine's workers reach s3:// URIs (default: the AWS SDK's environment). */
+  s3?: S3Options;
 }
 
 export type BatchExecutor = ResourcePoolExecutor<typeof import("./worker-tasks.js")>;
@@ -109,7 +111,7 @@ export function startWorkers(init: WorkerInit, local: LocalResources, tasks: num
     // Resources are bytes: a batch needs a worker's base, read buffers, held-back values, and per group a row and
     // emission arrays.
     maxResources: Math.max(1, local.memoryBudget - process.memoryUsage().rss),
-    workerStartup: { task: "startWorker", args: [init] },
+    workerStartup: { task: "startWorker", args: [{ ...init, s3: local.s3 }] },
     // Workers live for the whole build: each keeps its rows, emission arrays and compiled code from batch to
     // batch (see worker-tasks), which a replacement would fault in and warm up again.
     maxTasksPerWorker: Number.POSITIVE_INFINITY,
@@ -142,7 +144,7 @@ export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], byte
       });
       rows += r.rows;
       nnz += r.nnz;
-      progress.batchDone(r.cells, r.nnz);
+      progress.batchDone(r.cells, r.nnz, r.bytesFetched);
     }),
   );
   progress.stop();

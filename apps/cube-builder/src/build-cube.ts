@@ -1,20 +1,24 @@
-/** The cube a build writes into: created aside and renamed into place, or opened to resume. */
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { CubeWriter, cubeStatus, type LabelColumn, readCubeState } from "@census-cube/cube-writer";
+/**
+ * The cube a build writes into: created aside and renamed into place where the storage renames (local files), or
+ * created in place on object stores (no rename there), its batch plan written last; or opened to resume.
+ */
+import { posix } from "node:path";
+import { CubeWriter, CubeWriterError, cubeStatus, type LabelColumn, readCubeState } from "@census-cube/cube-writer";
 import type { ObsGroups } from "@census-cube/estimators";
+import { joinUri, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import type { BuildInput } from "./build-input.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
+import { readPlan } from "./stored-plan.js";
 
-/** Whether something is at the cube's path already (an empty directory counts as nothing); a file is refused. */
-export function cubeExists(cubeUri: string): boolean {
-  if (!existsSync(cubeUri)) return false;
-  if (!statSync(cubeUri).isDirectory()) {
+/** Whether something is at the cube's URI already (an empty folder counts as nothing); a file is refused. */
+export async function cubeExists(cubeUri: string, vfs: VFS = vfsFor(cubeUri)): Promise<boolean> {
+  if (!(await vfs.exists(cubeUri))) return false;
+  if (!(await vfs.isDir(cubeUri))) {
     throw new CubeBuilderError("E_CUBE_PATH", `${cubeUri} is a file, not a cube directory: choose another --cube-uri`);
   }
-  return readdirSync(cubeUri).length > 0;
+  return (await vfs.ls(cubeUri)).length > 0;
 }
 
 /**
@@ -29,29 +33,30 @@ export async function isCube(cubeUri: string): Promise<boolean> {
   );
 }
 
-/** Fails early, before the input is read, when the cube's folder cannot be created or written. */
-export function checkCubeLocation(cubeUri: string): void {
+/**
+ * Whether the cube is one whose creation was cut short: ours (status "building"), without its batch plan's
+ * plan.json (written last), and without estimator rows. Such a cube holds nothing a build computed.
+ */
+export async function creationCutShort(cubeUri: string): Promise<boolean> {
+  if ((await cubeStatus(cubeUri)) !== "building" || (await readPlan(cubeUri)) !== undefined) return false;
   try {
-    mkdirSync(dirname(cubeUri), { recursive: true });
-    accessSync(dirname(cubeUri), constants.W_OK);
-    if (existsSync(cubeUri) && statSync(cubeUri).isDirectory()) accessSync(cubeUri, constants.W_OK);
+    return !(await readCubeState(cubeUri)).groupWritten.some((w) => w !== 0);
   } catch (e) {
-    throw new CubeBuilderError("E_CUBE_PATH", `cannot write the cube at ${cubeUri}: ${(e as Error).message}`, { cause: e });
+    if (e instanceof CubeWriterError && e.code === "E_NOT_CUBE") return true; // an array not created yet
+    throw e;
   }
 }
 
 const STAGING_MARK = ".cube-builder-staging-";
 
-function stagingPath(cubeUri: string): string {
-  return join(dirname(cubeUri), `${basename(cubeUri)}${STAGING_MARK}${process.pid}`);
+function stagingUri(cubeUri: string): string {
+  return joinUri(posix.dirname(cubeUri), `${posix.basename(cubeUri)}${STAGING_MARK}${process.pid}`);
 }
 
-/** Removes staging folders that killed builds of this cube left behind. */
-function clearStaleStaging(cubeUri: string): void {
-  const dir = dirname(cubeUri);
-  if (!existsSync(dir)) return;
-  const prefix = `${basename(cubeUri)}${STAGING_MARK}`;
-  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { recursive: true, force: true });
+/** Removes staging folders that killed builds of this cube left behind (local files: object stores have none). */
+async function clearStaleStaging(vfs: VFS, cubeUri: string): Promise<void> {
+  const prefix = `${posix.basename(cubeUri)}${STAGING_MARK}`;
+  for (const e of await vfs.ls(posix.dirname(cubeUri))) if (e.name.startsWith(prefix)) await vfs.remove(e.uri);
 }
 
 /** Label columns for cube-writer: per obs group (keyCodes) or per cell (cell codes), as codes into categories. */
@@ -65,17 +70,39 @@ function labelColumns(groups: ObsGroups, perGroup: boolean, cells?: Int32Array):
 }
 
 /**
- * Creates the cube (obs_groups, size_factors, feature ids, empty estimators) aside and renames it into place, so
- * a build killed while creating it leaves no half-made cube (and overwriting keeps the old cube until the new one
- * exists). `exists`: whether something was at the cube's path when the build started; `addTo` writes more into
- * the new cube before it is moved into place (the batch plan).
+ * Creates the cube (obs_groups, size_factors, feature ids, empty estimators) and then, by `addTo`, its batch
+ * plan, whose plan.json is written last: a cube with status "building" and no plan.json is one whose creation
+ * was cut short (`planCube` creates it again). Where the storage renames (local files), it is created aside and
+ * renamed into place, so a build killed while creating it leaves nothing at the cube's path and overwriting keeps
+ * the old cube until the new one exists. Object stores have no rename: the cube is created in place (an old
+ * one, with `exists`, removed first), under the cube's lock, which the caller holds.
  */
 export async function createCube(opts: BuildOptions, input: BuildInput, exists: boolean, log: Logger, addTo: (uri: string) => Promise<void>): Promise<void> {
   const { cubeUri } = opts;
+  const vfs = vfsFor(cubeUri);
+  const aside = vfs.rename !== undefined;
+  if (exists) log.info({ cubeUri }, "replacing the existing cube (--overwrite)");
+  if (aside) await clearStaleStaging(vfs, cubeUri);
+  else if (exists) await vfs.remove(cubeUri);
+  const target = aside ? stagingUri(cubeUri) : cubeUri;
+  await writeCube(target, opts, input);
+  await addTo(target);
+  if (!aside) return;
+  const rename = vfs.rename!.bind(vfs);
+  if (exists) {
+    const old = `${target}-old`;
+    await rename(cubeUri, old);
+    await rename(target, cubeUri);
+    await vfs.remove(old);
+  } else {
+    if (await vfs.exists(cubeUri)) await vfs.remove(cubeUri); // an empty directory
+    await rename(target, cubeUri);
+  }
+}
+
+async function writeCube(uri: string, opts: BuildOptions, input: BuildInput): Promise<void> {
   const { groups, cellIdx, joinids, sizeFactors } = input;
-  clearStaleStaging(cubeUri);
-  const staging = stagingPath(cubeUri);
-  await CubeWriter.create(staging, {
+  await CubeWriter.create(uri, {
     featureIds: input.featureIds,
     estimators: opts.estimators,
     maxZstdLevel: opts.zstdLevelCap ?? undefined,
@@ -96,15 +123,4 @@ export async function createCube(opts: BuildOptions, input: BuildInput, exists: 
       min_batch_size: opts.minBatchSize,
     },
   });
-  await addTo(staging);
-  if (exists) {
-    log.info({ cubeUri }, "replacing the existing cube (--overwrite)");
-    const old = `${staging}-old`;
-    renameSync(cubeUri, old);
-    renameSync(staging, cubeUri);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    if (existsSync(cubeUri)) rmSync(cubeUri, { recursive: true }); // an empty directory
-    renameSync(staging, cubeUri);
-  }
 }

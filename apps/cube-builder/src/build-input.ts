@@ -1,10 +1,12 @@
 /** The build's input: the queried cells (obs), their size factors and obs groups, and the features (var). */
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
+import { S3VFS, vfsFor } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { BuildOptions } from "./options.js";
+import { formatBytes } from "./size.js";
 
 export interface BuildInput {
   experimentUri: string;
@@ -35,6 +37,8 @@ async function openQuery(opts: BuildOptions, experimentUri: string): Promise<Exp
 
 /** Reads obs and var, computes size factors and obs groups; checks everything about the input. */
 export async function loadInput(opts: BuildOptions, experimentUri: string, log: Logger): Promise<BuildInput> {
+  const store = vfsFor(experimentUri);
+  const fetchedBefore = store instanceof S3VFS ? store.traffic().bytesFetched : 0;
   const query = await openQuery(opts, experimentUri);
   const xUri = (await query.measurement.xLayer(opts.layer)).uri;
   const obs = await query.obs(["soma_joinid", "raw_sum", ...OBS_GROUP_COLUMNS]);
@@ -48,7 +52,11 @@ export async function loadInput(opts: BuildOptions, experimentUri: string, log: 
   const varTable = await query.var(["soma_joinid", "feature_id"]);
   const featureIds = (column(varTable, "feature_id", experimentUri).toArray() as unknown as string[]).map(String);
   const varJoinids = varTable.getChild("soma_joinid")!.toArray() as BigInt64Array;
-  log.info({ experimentUri, cells: nCells, features: featureIds.length, filter: opts.obsValueFilter }, `${nCells} cells and ${featureIds.length} features`);
+  const fetched = store instanceof S3VFS ? store.traffic().bytesFetched - fetchedBefore : 0;
+  log.info(
+    { experimentUri, cells: nCells, features: featureIds.length, filter: opts.obsValueFilter, bytesFetched: fetched },
+    `${nCells} cells and ${featureIds.length} features${fetched > 0 ? ` (obs and var: ${formatBytes(fetched)} fetched)` : ""}`,
+  );
 
   const sizeFactors = approxSizeFactors(rawSum);
   const groups = assignObsGroups(groupInput, "labels");

@@ -1,18 +1,14 @@
-import { statSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { assignObsGroups, OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
+import { type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { formatBytes } from "./size.js";
 
-function dirBytes(path: string): number {
+async function folderBytes(vfs: VFS, uri: string): Promise<number> {
   let total = 0;
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-  }
+  for (const e of await vfs.ls(uri)) total += e.isDir ? await folderBytes(vfs, e.uri) : e.size;
   return total;
 }
 
@@ -27,7 +23,7 @@ export async function cubeInfo(cubeUri: string): Promise<Record<string, unknown>
   }
   let groupsWithRows = 0;
   for (const w of state.groupWritten) groupsWithRows += w;
-  const bytes = dirBytes(cubeUri);
+  const bytes = await folderBytes(vfsFor(cubeUri), cubeUri);
   return {
     cube: cubeUri,
     status: status ?? "unknown (no build record: not written by cube-builder)",

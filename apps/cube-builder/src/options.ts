@@ -1,6 +1,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
 import { ESTIMATOR_NAMES } from "@census-cube/estimators";
+import type { S3Options } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
 import type { LogFormat } from "./logger.js";
 import { parseByteSize } from "./size.js";
@@ -28,10 +29,12 @@ export interface BuildOptions {
   takeOverLock: boolean;
   /** A worker silent this long is taken for hung: killed, and the build fails naming its batch. */
   watchdogMs: number;
+  /** How s3:// URIs are reached (--s3-* flags); undefined: the AWS SDK's environment and defaults. */
+  s3?: S3Options;
 }
 
 /** Raw flag values as commander hands them over. */
-export interface RawBuildFlags {
+export interface RawBuildFlags extends S3Flags {
   experimentUri?: string;
   cubeUri?: string;
   measurementName: string;
@@ -49,6 +52,28 @@ export interface RawBuildFlags {
   logFormat: string;
   takeOverLock?: boolean;
   watchdog?: string;
+}
+
+/** The --s3-* flags as S3 backend options; undefined when none is given (the AWS SDK's environment applies). */
+export function resolveS3Options(f: S3Flags): S3Options | undefined {
+  if (f.s3Region === undefined && f.s3Endpoint === undefined && !f.s3Anonymous && f.s3Concurrency === undefined) return undefined;
+  if (f.s3Endpoint !== undefined && !/^https?:\/\/[^/]+/i.test(f.s3Endpoint)) {
+    throw new CubeBuilderError("E_BAD_FLAG", `--s3-endpoint: "${f.s3Endpoint}" must be an http:// or https:// URL, e.g. http://127.0.0.1:9000`);
+  }
+  return {
+    region: f.s3Region,
+    endpoint: f.s3Endpoint,
+    anonymous: f.s3Anonymous || undefined,
+    concurrency: f.s3Concurrency === undefined ? undefined : positiveInt(f.s3Concurrency, "--s3-concurrency"),
+  };
+}
+
+/** The flags that say how s3:// URIs are reached. */
+export interface S3Flags {
+  s3Region?: string;
+  s3Endpoint?: string;
+  s3Anonymous?: boolean;
+  s3Concurrency?: string;
 }
 
 export function nonNegativeInt(text: string, flag: string): number {
@@ -119,6 +144,7 @@ export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
     logFormat: f.logFormat,
     takeOverLock: f.takeOverLock ?? false,
     watchdogMs: f.watchdog === undefined ? DEFAULT_WATCHDOG_SECONDS * 1000 : positiveSeconds(f.watchdog, "--watchdog") * 1000,
+    s3: resolveS3Options(f),
   };
 }
 
@@ -141,9 +167,10 @@ export function parseBatchIds(text: string): number[] {
 }
 
 /** This machine's workers and memory (`--max-workers`, `--memory-budget`), defaults as for `build`. */
-export function resolveLocalResources(f: { maxWorkers?: string; memoryBudget?: string }): { maxWorkers: number; memoryBudget: number } {
+export function resolveLocalResources(f: { maxWorkers?: string; memoryBudget?: string } & S3Flags): { maxWorkers: number; memoryBudget: number; s3?: S3Options } {
   return {
     maxWorkers: f.maxWorkers === undefined ? availableParallelism() : positiveInt(f.maxWorkers, "--max-workers"),
     memoryBudget: f.memoryBudget === undefined ? defaultMemoryBudget() : parseByteSize(f.memoryBudget),
+    s3: resolveS3Options(f),
   };
 }

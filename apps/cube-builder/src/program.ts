@@ -5,11 +5,23 @@ import { cubeInfo, validateAgainstExperiment } from "./inspect.js";
 import { CubeBuilderError, exitCodeOf } from "./errors.js";
 import { type Logger, createLogger } from "./logger.js";
 import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
-import { DEFAULT_WATCHDOG_SECONDS, nonNegativeInt, OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, positiveInt, type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "./options.js";
+import { configureS3, S3_DEFAULT_CONCURRENCY } from "@census-cube/tiledb-ts";
+import { DEFAULT_WATCHDOG_SECONDS, nonNegativeInt, OPTIONAL_ESTIMATORS, parseBatchIds, parseShard, positiveInt, type RawBuildFlags, resolveBuildOptions, resolveLocalResources, resolveS3Options, type S3Flags } from "./options.js";
 import { buildOnQueue, checkQueueUrl, DEFAULT_QUEUE_NAME, runQueueWorker } from "./queue.js";
 import { type BatchSelection, buildBatches, finalizeCube, planCube, withCubeLock } from "./steps.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"];
+
+/** `build --help` ends with a build straight from the published Census (a public, anonymous-read bucket). */
+const CENSUS_EXAMPLE = `
+Example: one tissue's cube straight from the public Census on S3 (nothing downloaded ahead; obs is read whole,
+X only for the selected cells), written to a local folder or to s3://:
+  cube-builder build \\
+    --experiment-uri s3://cellxgene-census-public-us-west-2/cell-census/2025-01-30/soma/census_data/homo_sapiens \\
+    --s3-anonymous --s3-region us-west-2 \\
+    --obs-value-filter 'is_primary_data == True and tissue_general == "lung"' \\
+    --cube-uri ./lung-cube
+`;
 
 function loggerFor(flags: { logFormat?: string; logLevel?: string }): Logger {
   return createLogger(flags.logFormat === "json" ? "json" : "text", flags.logLevel ?? "info");
@@ -27,8 +39,11 @@ function version(): string {
   return (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 }
 
-async function run(log: Logger, fn: () => Promise<void>): Promise<void> {
+/** Runs a command: s3:// URIs reached as its --s3-* flags say, an error logged and turned into the exit code. */
+async function run(log: Logger, flags: S3Flags, fn: () => Promise<void>): Promise<void> {
   try {
+    const s3 = resolveS3Options(flags);
+    if (s3) configureS3(s3);
     await fn();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -56,7 +71,7 @@ export function program(): Command {
 
   const inputOptions = (cmd: Command) =>
     cmd
-      .option("--experiment-uri <uri>", "SOMA experiment to read (local path); required (`cube-builder demo` builds the bundled one)")
+      .option("--experiment-uri <uri>", "SOMA experiment to read: a local path or s3://bucket/prefix; required (`cube-builder demo` builds the bundled one)")
       .option("--measurement-name <name>", "measurement holding X and var", "RNA")
       .option("--layer <name>", "X layer with raw counts", "raw")
       .option("--obs-value-filter <filter>", "which cells to use (TileDB-SOMA value-filter syntax)", "is_primary_data == True")
@@ -85,6 +100,12 @@ export function program(): Command {
     cmd
       .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
       .addOption(new Option("--log-level <level>", "least severe log lines shown (debug shows the stack of an unexpected error)").choices(LOG_LEVELS).default("info"));
+  const s3Options = (cmd: Command) =>
+    cmd
+      .option("--s3-region <region>", "region of s3:// buckets (default: AWS_REGION, else us-east-1)")
+      .option("--s3-endpoint <url>", "an S3-compatible server, e.g. http://127.0.0.1:9000, addressed path-style (default: AWS_ENDPOINT_URL_S3)")
+      .option("--s3-anonymous", "unsigned requests, for public buckets such as the Census (no credentials looked up)")
+      .option("--s3-concurrency <n>", `S3 requests in flight at once, per process (default ${S3_DEFAULT_CONCURRENCY})`);
   const lockOptions = (cmd: Command) =>
     cmd
       .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused")
@@ -92,7 +113,7 @@ export function program(): Command {
 
   // `demo`: the bundled experiment into ./demo-cube (an earlier demo cube is replaced; nothing else ever is)
   logOption(
-    lockOptions(
+    s3Options(lockOptions(
       resourceOptions(
         finishOptions(
           cli
@@ -102,17 +123,17 @@ export function program(): Command {
             .option("--resume", "finish an interrupted demo build"),
         ),
       ),
-    ),
+    )),
   ).action(async (flags: RawBuildFlags & { logLevel?: string }) => {
     const log = loggerFor(flags);
-    await run(log, async () => {
+    await run(log, flags, async () => {
       const opts = resolveBuildOptions({ ...flags, experimentUri: demoExperimentUri(), overwrite: !flags.resume, measurementName: "RNA", layer: "raw", obsValueFilter: "is_primary_data == True", estimators: REQUIRED_ESTIMATORS.join(","), minBatchSize: "8192", zstdLevelCap: "3" });
       process.stdout.write(`${JSON.stringify(await build(opts, log))}\n`);
     });
   });
 
   logOption(
-    resourceOptions(
+    s3Options(resourceOptions(
       finishOptions(
         inputOptions(
           cli
@@ -120,7 +141,7 @@ export function program(): Command {
             .description(
               "build (or resume) an estimators cube (--experiment-uri required; `demo` builds the bundled experiment). With --shard or --batches: compute a share of a planned cube's batches (see plan, finalize)",
             )
-            .requiredOption("--cube-uri <path>", "cube directory to write"),
+            .requiredOption("--cube-uri <uri>", "cube to write: a local path or s3://bucket/prefix"),
         ),
       )
         .option("--resume", "finish an interrupted build of this cube (a complete cube is left as it is)")
@@ -133,10 +154,10 @@ export function program(): Command {
         .option("--queue-name <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
         .option("--attempts <n>", "with --queue: tries of a batch before the build fails", "3")
         .option("--backoff <ms>", "with --queue: delay before a failed batch's first retry (doubled for each next one)", "2000"),
-    ),
+    )).addHelpText("after", CENSUS_EXAMPLE),
   ).action(async (flags: RawBuildFlags & { shard?: string; batches?: string; queue?: string; queueName: string; attempts: string; backoff: string }) => {
     const log = loggerFor(flags);
-    await run(log, async () => {
+    await run(log, flags, async () => {
       if (flags.queue !== undefined) {
         if (flags.shard !== undefined || flags.batches !== undefined) throw new CubeBuilderError("E_BAD_FLAG", "--queue does not go with --shard or --batches");
         const co = { attempts: positiveInt(flags.attempts, "--attempts"), backoffMs: nonNegativeInt(flags.backoff, "--backoff") };
@@ -156,17 +177,17 @@ export function program(): Command {
   });
 
   logOption(
-    resourceOptions(
+    s3Options(resourceOptions(
       inputOptions(
         cli
           .command("plan")
           .description("create the cube (obs groups, size factors, feature ids, empty estimators) and store its batch plan; run again, it keeps the plan")
           .requiredOption("--cube-uri <path>", "cube directory to write (a shared path or object store all machines reach)"),
       ),
-    ).option("--overwrite", "replace an existing cube"),
+    ).option("--overwrite", "replace an existing cube")),
   ).action(async (flags: RawBuildFlags) => {
     const log = loggerFor(flags);
-    await run(log, async () => {
+    await run(log, flags, async () => {
       // planning again keeps the plan: it is the step an array job's first task may run twice
       const opts = resolveBuildOptions({ ...flags, resume: !flags.overwrite, validate: true, consolidate: true });
       const { plan, reused } = await withCubeLock(opts.cubeUri, "plan", true, () => planCube(opts, log));
@@ -175,17 +196,17 @@ export function program(): Command {
   });
 
   logOption(
-    resourceOptions(
+    s3Options(resourceOptions(
       finishOptions(
         cli
           .command("finalize")
           .description("check every planned batch is computed (naming any missing), then write, validate, consolidate and complete the cube")
           .requiredOption("--cube-uri <path>", "cube directory"),
       ),
-    ),
-  ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
+    )),
+  ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string } & S3Flags) => {
     const log = loggerFor(flags);
-    await run(log, async () => {
+    await run(log, flags, async () => {
       const options = { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) };
       const summary = await withCubeLock(flags.cubeUri, "finalize", true, () => finalizeCube(flags.cubeUri, options, log));
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -193,7 +214,7 @@ export function program(): Command {
   });
 
   logOption(
-    resourceOptions(
+    s3Options(resourceOptions(
       cli
         .command("worker")
         .description("take batch jobs from a Redis queue (see build --queue) and compute them, until stopped (SIGTERM/SIGINT)")
@@ -201,10 +222,10 @@ export function program(): Command {
         .option("--queue-name <name>", "BullMQ queue name", DEFAULT_QUEUE_NAME)
         .option("--lock-duration <ms>", "a job's lock: a dead worker's jobs are taken over after about this long", "10000")
         .option("--stalled-interval <ms>", "how often to look for jobs of dead workers", "5000"),
-    ),
-  ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; logFormat: string }) => {
+    )),
+  ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; logFormat: string } & S3Flags) => {
     const log = loggerFor(flags);
-    await run(log, async () => {
+    await run(log, flags, async () => {
       const options = { ...resolveLocalResources(flags), lockMs: positiveInt(flags.lockDuration, "--lock-duration"), stalledCheckMs: positiveInt(flags.stalledInterval, "--stalled-interval") };
       const stop = new AbortController();
       for (const s of ["SIGTERM", "SIGINT"] as const) process.once(s, () => stop.abort());
@@ -213,27 +234,27 @@ export function program(): Command {
   });
 
   logOption(
-    cli
+    s3Options(cli
       .command("validate")
       .description("check a cube against its source experiment")
       .requiredOption("--cube-uri <path>", "cube directory")
-      .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)"),
-  ).action(async (flags: { cubeUri: string; experimentUri?: string; logFormat: string }) => {
+      .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)")),
+  ).action(async (flags: { cubeUri: string; experimentUri?: string; logFormat: string } & S3Flags) => {
       const log = loggerFor(flags);
-      await run(log, async () => {
+      await run(log, flags, async () => {
         const report = await validateAgainstExperiment(flags.cubeUri, flags.experimentUri ?? null, log);
         process.stdout.write(`${JSON.stringify(report)}\n`);
       });
     });
 
-  cli
+  s3Options(cli
     .command("info")
     .description("groups, features, rows, size and how the cube was built")
     .requiredOption("--cube-uri <path>", "cube directory")
-    .option("--json", "print JSON instead of text")
-    .action(async (flags: { cubeUri: string; json?: boolean }) => {
+    .option("--json", "print JSON instead of text"))
+    .action(async (flags: { cubeUri: string; json?: boolean } & S3Flags) => {
       const log = createLogger("text");
-      await run(log, async () => {
+      await run(log, flags, async () => {
         const info = await cubeInfo(flags.cubeUri);
         if (flags.json) process.stdout.write(`${JSON.stringify(info)}\n`);
         else for (const [k, v] of Object.entries(info)) process.stdout.write(`${k.padEnd(18)} ${typeof v === "object" ? JSON.stringify(v) : v}\n`);

@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
 import type { Logger } from "./logger.js";
+import { formatBytes } from "./size.js";
 
 export interface ProgressSnapshot {
   cellsDone: number;
@@ -7,6 +8,8 @@ export interface ProgressSnapshot {
   batchesDone: number;
   batchesTotal: number;
   nnzDone: number;
+  /** Bytes the workers fetched from object storage (X on s3://); 0 for local X. */
+  bytesFetched: number;
 }
 
 /**
@@ -25,29 +28,32 @@ export class Progress {
     batchesTotal: number,
     private readonly opts: { tty?: boolean; logEveryMs?: number } = {},
   ) {
-    this.state = { cellsDone: 0, cellsTotal, batchesDone: 0, batchesTotal, nnzDone: 0 };
+    this.state = { cellsDone: 0, cellsTotal, batchesDone: 0, batchesTotal, nnzDone: 0, bytesFetched: 0 };
     const tty = opts.tty ?? Boolean(process.stderr.isTTY);
     if (tty) {
       this.bar = new SingleBar({
         stream: process.stderr,
-        format: "{bar} {percentage}% | cells {value}/{total} | batches {batches} | {rate} nnz/s | ETA {eta_formatted}",
+        format: "{bar} {percentage}% | cells {value}/{total} | batches {batches} | {rate} nnz/s{fetched} | ETA {eta_formatted}",
         hideCursor: true,
         etaBuffer: 50,
       });
-      this.bar.start(cellsTotal, 0, { batches: `0/${batchesTotal}`, rate: "0" });
+      this.bar.start(cellsTotal, 0, { batches: `0/${batchesTotal}`, rate: "0", fetched: "" });
     }
   }
 
-  /** Records one finished batch. */
-  batchDone(cells: number, nnz: number): void {
+  /** Records one finished batch (`bytesFetched`: what its worker fetched from object storage). */
+  batchDone(cells: number, nnz: number, bytesFetched = 0): void {
     const s = this.state;
     s.cellsDone += cells;
     s.batchesDone += 1;
     s.nnzDone += nnz;
+    s.bytesFetched += bytesFetched;
     const elapsed = (Date.now() - this.start) / 1000;
     const rate = elapsed > 0 ? Math.round(s.nnzDone / elapsed) : 0;
+    const fetchRate = elapsed > 0 ? s.bytesFetched / elapsed : 0;
+    const fetched = s.bytesFetched > 0 ? `, fetched ${formatBytes(s.bytesFetched)} at ${formatBytes(fetchRate)}/s` : "";
     if (this.bar) {
-      this.bar.update(s.cellsDone, { batches: `${s.batchesDone}/${s.batchesTotal}`, rate: rate.toLocaleString("en-US") });
+      this.bar.update(s.cellsDone, { batches: `${s.batchesDone}/${s.batchesTotal}`, rate: rate.toLocaleString("en-US"), fetched: fetched && ` | ${fetched.slice(2)}` });
       return;
     }
     const now = Date.now();
@@ -56,8 +62,8 @@ export class Progress {
       const frac = s.cellsTotal > 0 ? s.cellsDone / s.cellsTotal : 1;
       const eta = frac > 0 ? (elapsed / frac - elapsed) : Number.NaN;
       this.log.info(
-        { ...s, nnzPerSecond: rate, elapsedSeconds: Number(elapsed.toFixed(1)), etaSeconds: Number(eta.toFixed(1)) },
-        `batches ${s.batchesDone}/${s.batchesTotal}, cells ${s.cellsDone}/${s.cellsTotal} (${(100 * frac).toFixed(1)}%), ${rate} nnz/s, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : "?"} s`,
+        { ...s, nnzPerSecond: rate, bytesFetchedPerSecond: Math.round(fetchRate), elapsedSeconds: Number(elapsed.toFixed(1)), etaSeconds: Number(eta.toFixed(1)) },
+        `batches ${s.batchesDone}/${s.batchesTotal}, cells ${s.cellsDone}/${s.cellsTotal} (${(100 * frac).toFixed(1)}%), ${rate} nnz/s${fetched}, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : "?"} s`,
       );
     }
   }

@@ -220,7 +220,7 @@ export async function runQueueWorker(address: QueueAddress, options: QueueWorker
     const t0 = Date.now();
     log.info({ cubeUri, batch, attempt: job.attemptsMade + 1 }, `batch ${batch} of ${cubeUri}: started`);
     const r: BatchResult = await executor.submit(plan.taskBytes, "buildBatch", [await readTask(cubeUri, batch)]);
-    log.info({ cubeUri, batch, seconds: (Date.now() - t0) / 1000, rows: r.rows }, `batch ${batch} of ${cubeUri}: staged`);
+    log.info({ cubeUri, batch, seconds: (Date.now() - t0) / 1000, rows: r.rows, bytesFetched: r.bytesFetched }, `batch ${batch} of ${cubeUri}: staged`);
     return r;
   };
   const worker = new Worker<BatchJobData>(address.name, process, {

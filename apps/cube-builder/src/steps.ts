@@ -22,7 +22,7 @@ import {
   startWorkers,
   taskBytes,
 } from "./build-batches.js";
-import { checkCubeLocation, createCube, cubeExists, isCube } from "./build-cube.js";
+import { createCube, creationCutShort, cubeExists, isCube } from "./build-cube.js";
 import { loadInput } from "./build-input.js";
 import { CubeBuilderError, EXIT } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -44,7 +44,7 @@ export function demoExperimentUri(): string {
  * killed run began do (resume, plan, finalize); a live holder is always refused.
  */
 export async function withCubeLock<T>(cubeUri: string, purpose: string, takeOver: boolean, fn: () => Promise<T>, log?: Logger): Promise<T> {
-  cubeExists(cubeUri); // a file at the cube's path is refused before a lock is made beside it
+  await cubeExists(cubeUri); // a file at the cube's path is refused before a lock is made beside it
   const lock = await takeLock(cubeUri, purpose, takeOver);
   // Interrupted (Ctrl-C, kill): the lock is released, so the next run needs no take-over; exit 130.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -92,7 +92,7 @@ const SAME_INPUT = ["experimentUri", "measurementName", "layer", "obsValueFilter
 export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanResult> {
   const cubeUri = opts.cubeUri;
   const experimentUri = opts.experimentUri ?? demoExperimentUri();
-  const exists = cubeExists(cubeUri);
+  const exists = await cubeExists(cubeUri);
   if (exists && opts.mode === "create") {
     throw new CubeBuilderError("E_CUBE_EXISTS", `${cubeUri} already exists: pass --resume to finish it or --overwrite to replace it`);
   }
@@ -102,7 +102,9 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
       `${cubeUri} is not a cube (no cube metadata or arrays): --overwrite replaces only a cube, so nothing was changed; choose another --cube-uri or remove it yourself`,
     );
   }
-  if (exists && opts.mode === "resume") {
+  const cutShort = exists && opts.mode === "resume" && (await creationCutShort(cubeUri));
+  if (cutShort) log.warn({ cubeUri }, `${cubeUri} was not created whole (an earlier build stopped while creating it): creating it again`);
+  if (exists && opts.mode === "resume" && !cutShort) {
     const plan = await readPlan(cubeUri);
     if (!plan) {
       if ((await cubeStatus(cubeUri)) === "complete") {
@@ -122,7 +124,6 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
     return { plan, reused: true };
   }
   if (!exists && opts.mode === "resume") log.info({ cubeUri }, "nothing to resume: building a new cube");
-  checkCubeLocation(cubeUri);
 
   // Everything about the input is checked before the existing cube is touched.
   const input = await loadInput(opts, experimentUri, log);

@@ -6,6 +6,7 @@ import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-r
 import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
 import { type CubeRows, SufficientStatsAccumulator } from "@census-cube/estimators";
 import { heartbeat } from "@census-cube/resource-pool-executor";
+import { configureS3, S3VFS, type S3Options, vfsFor } from "@census-cube/tiledb-ts";
 import type { Vector } from "apache-arrow";
 import { BatchValues, extraEstimatorNames } from "./extra-estimators.js";
 
@@ -22,6 +23,8 @@ export interface WorkerInit {
   pendingValues: number;
   /** Every estimator the cube holds; extras beyond the additive four make tasks keep their X values. */
   estimators: string[];
+  /** How this worker reaches s3:// URIs (the --s3-* flags of the process that started it). */
+  s3?: S3Options;
 }
 
 export interface BatchTask {
@@ -38,6 +41,8 @@ export interface BatchResult {
   cells: number;
   nnz: number;
   rows: number;
+  /** Bytes fetched from object storage for the batch (0 when X is on a local disk). */
+  bytesFetched: number;
 }
 
 /** Read a batch's whole joinid span when it is at most this many times the batch's cells. */
@@ -45,6 +50,8 @@ const SPAN_READ_FACTOR = 4;
 
 let init: WorkerInit | null = null;
 let xArray: SomaSparseNDArray | null = null;
+/** The S3 backend X is read through (its traffic is what progress shows), null for local X. */
+let xStore: S3VFS | null = null;
 let writer: CubeWriter | null = null;
 /**
  * The accumulator's columns are genes in the estimators array's feature order, so a batch's rows come out in
@@ -61,6 +68,9 @@ let lastRows: CubeRows | undefined;
 /** Start-up hook: runs once in each new worker before its first task. */
 export async function startWorker(options: WorkerInit): Promise<void> {
   init = options;
+  if (options.s3) configureS3(options.s3);
+  const store = vfsFor(options.xUri);
+  xStore = store instanceof S3VFS ? store : null;
   xArray = await openSparseNDArray(options.xUri);
   writer = CubeWriter.attach(options.cubeUri, options.cube);
   const rank = writer.featureRanks;
@@ -89,6 +99,7 @@ export async function encodePart(part: StagedPart, outUri: string): Promise<void
 export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   if (!init || !xArray || !writer) throw new Error("worker was not started (startWorker did not run)");
   const nGenes = init.cube.featureIds.length;
+  const fetchedBefore = xStore?.traffic().bytesFetched ?? 0;
   const n = task.joinids.length;
   const lo = task.joinids[0];
   const span = task.joinids[n - 1] - lo + 1;
@@ -152,5 +163,6 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     (j) => cellSizeFactor[j - lo],
   );
   const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id });
-  return { id: task.id, cells: n, nnz, rows };
+  const bytesFetched = (xStore?.traffic().bytesFetched ?? 0) - fetchedBefore;
+  return { id: task.id, cells: n, nnz, rows, bytesFetched };
 }

@@ -36,5 +36,12 @@ describe("resolveBuildOptions", () => {
     expect(() => resolveBuildOptions({ ...base, logFormat: "xml" })).toThrow(/--log-format/);
     expect(() => resolveBuildOptions({ ...base, cubeUri: undefined })).toThrow(/--cube-uri/);
     expect(() => resolveBuildOptions({ ...base, watchdog: "0" })).toThrow(/--watchdog: "0" must be a positive number of seconds/);
+    expect(() => resolveBuildOptions({ ...base, s3Endpoint: "127.0.0.1:9000" })).toThrow(/--s3-endpoint: "127.0.0.1:9000" must be an http/);
+    expect(() => resolveBuildOptions({ ...base, s3Concurrency: "0" })).toThrow(/--s3-concurrency/);
+  });
+  it("takes the S3 options from the --s3-* flags, none without them (the AWS SDK's environment applies)", () => {
+    expect(resolveBuildOptions(base).s3).toBeUndefined();
+    const o = resolveBuildOptions({ ...base, s3Region: "us-west-2", s3Anonymous: true, s3Concurrency: "32" });
+    expect(o.s3).toEqual({ region: "us-west-2", endpoint: undefined, anonymous: true, concurrency: 32 });
   });
 });

@@ -9,6 +9,7 @@ normalised form (dims, attrs, filters, enumerations, capacity, orders) and every
     dump_cube.py CUBE --out DIR             DIR/{feature_ids.json, <array>.schema.txt, <array>.csv, dump.json}
     dump_cube.py CUBE --compare OTHER       exit 0 if equal; else exit 1 and list every difference
                  [--cells-only]             ... ignoring schemas
+                 [--s3-endpoint URL]        s3:// cubes through this endpoint (plain HTTP, path-style, test keys)
                  [--max-zstd-level N]       ... with OTHER's zstd levels capped at N (a cube built with
                                             cube-builder --zstd-level-cap N against the reference's)
 
@@ -176,16 +177,18 @@ def read_cells(arr: Any) -> dict[str, list[Any]]:
 def read_cube(cube: str, with_schema: bool = True) -> dict[str, Any]:
     import tiledb
 
-    if not os.path.isdir(cube):
+    # TileDB's own VFS, so that s3:// cubes are read by TileDB's S3 client
+    vfs = tiledb.VFS()
+    if not vfs.is_dir(cube):
         raise CubeError(f"cube directory not found: {cube}")
-    fpath = os.path.join(cube, FEATURE_IDS_FILE)
-    if not os.path.isfile(fpath):
+    fpath = f"{cube.rstrip('/')}/{FEATURE_IDS_FILE}"
+    if not vfs.is_file(fpath):
         raise CubeError(f"{fpath} is missing: not a cube")
-    with open(fpath) as f:
-        feature_ids = json.load(f)
+    with vfs.open(fpath) as f:
+        feature_ids = json.loads(f.read())
     out: dict[str, Any] = {"feature_ids": feature_ids, "arrays": {}}
     for name in ARRAYS:
-        uri = os.path.join(cube, name)
+        uri = f"{cube.rstrip('/')}/{name}"
         if tiledb.object_type(uri) != "array":
             raise CubeError(f"{uri} is not a TileDB array: not a cube")
         try:
@@ -324,7 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", metavar="EXPECTED_CUBE", help="compare CUBE (actual) with this cube (expected)")
     p.add_argument("--cells-only", action="store_true", help="with --compare: ignore schemas")
     p.add_argument("--max-zstd-level", type=int, help="with --compare: cap the expected cube's zstd levels at N first")
+    p.add_argument("--s3-endpoint", help="reach s3:// cubes through this endpoint (http://host:port, path-style, test keys)")
     args = p.parse_args(argv)
+    if args.s3_endpoint:
+        import tiledb
+
+        tiledb.default_ctx({
+            "vfs.s3.endpoint_override": args.s3_endpoint.split("://", 1)[1],
+            "vfs.s3.scheme": "http",
+            "vfs.s3.use_virtual_addressing": "false",
+            "vfs.s3.region": "us-east-1",
+            "vfs.s3.aws_access_key_id": "testing",
+            "vfs.s3.aws_secret_access_key": "testing",
+        })
     try:
         actual = read_cube(args.cube, with_schema=True)
         if args.compare:
