@@ -2,13 +2,14 @@
  * A full read of a SOMA X array with tiledb-ts: every cell, in bounded batches, counting nonzeros and the
  * rows that hold any. The tiledb-ts counterpart of python/read_x_full.py.
  *
- *   tsx src/read-x-tiledb-ts.ts <X-array-uri> [--budget-bytes N]
+ *   tsx src/read-x-tiledb-ts.ts <X-array-uri> [--budget-bytes N] [--s3-concurrency N]
+ * (s3:// URIs: the AWS SDK's environment variables say where and how; --s3-concurrency sets the requests in flight)
  * Prints one JSON line: {"nnz": ..., "rows": ..., "seconds": ...}.
  */
-import { column, openArray, readBatches } from "@census-cube/tiledb-ts";
+import { column, configureS3, openArray, readBatches } from "@census-cube/tiledb-ts";
 
 function usage(msg: string): never {
-  console.error(`read-x-tiledb-ts: ${msg}\nusage: read-x-tiledb-ts <X-array-uri> [--budget-bytes N]`);
+  console.error(`read-x-tiledb-ts: ${msg}\nusage: read-x-tiledb-ts <X-array-uri> [--budget-bytes N] [--s3-concurrency N]`);
   process.exit(2);
 }
 
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
   let uri: string | undefined;
   let budget = 1 << 30;
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--budget-bytes") {
+    if (args[i] === "--s3-concurrency") {
+      const concurrency = Number(args[++i]);
+      if (!Number.isInteger(concurrency) || concurrency < 1) usage(`--s3-concurrency must be a positive integer, got ${args[i]}`);
+      configureS3({ concurrency });
+    } else if (args[i] === "--budget-bytes") {
       budget = Number(args[++i]);
       if (!Number.isInteger(budget) || budget < 1 << 20) usage(`--budget-bytes must be an integer >= 1 MiB, got ${args[i]}`);
     } else if (uri === undefined) uri = args[i];
