@@ -2,8 +2,10 @@
 export type CensusReaderErrorCode =
   | "E_COORDS"
   | "E_FILTER_COLUMN"
+  | "E_FILTER_DEPTH"
   | "E_FILTER_SYNTAX"
   | "E_FILTER_TYPE"
+  | "E_GROUP_CYCLE"
   | "E_MISSING_MEMBER"
   | "E_NOT_FOUND"
   | "E_NOT_SOMA"

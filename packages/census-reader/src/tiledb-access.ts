@@ -3,6 +3,8 @@
  * Everything above it speaks SOMA; everything below it is the TileDB format.
  */
 
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tiledb from "@census-cube/tiledb-ts";
 import type { RecordBatch, Schema } from "apache-arrow";
 import { type ArrowLayout, arrowLayout, toRecordBatch } from "./arrow/from-tiledb.js";
@@ -63,6 +65,16 @@ function wrap<T>(uri: string, what: string, f: () => Promise<T>): Promise<T> {
     const msg = e instanceof Error ? e.message : String(e);
     throw new CensusReaderError("E_TILEDB", `${what} ${uri}: ${msg}`, { cause: e });
   });
+}
+
+/**
+ * A group's URI as a comparison key: `file://` URLs and relative paths become absolute paths (what members store
+ * and what users type differ), trailing slashes are dropped.
+ */
+export function groupKey(uri: string): string {
+  if (uri.startsWith("file://")) return resolve(fileURLToPath(uri));
+  if (tiledb.uriScheme(uri) === "file") return resolve(uri);
+  return uri.replace(/\/+$/, "");
 }
 
 export function objectKind(uri: string): Promise<ObjectKind> {

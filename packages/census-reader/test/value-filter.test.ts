@@ -9,6 +9,7 @@ import {
   evaluateFilter,
   formatFilter,
   intersectRanges,
+  MAX_FILTER_DEPTH,
   parseFilter,
   planPushdown,
   tokenize,
@@ -105,6 +106,35 @@ describe("parser", () => {
       // The caret line sits under the offending character.
       const lines = e.message.split("\n");
       expect(lines[2].indexOf("^") - 2).toBe(pos);
+    });
+  }
+});
+
+describe("filter nesting", () => {
+  const schema = new Schema([new Field("x", new Int32(), true)]);
+  const evaluate = (filter: string) => evaluateFilter(bindFilter(parseFilter(filter), schema, filter), columnsInput(3, { x: vectorFromArray([0, 1, 2], new Int32()) }));
+
+  it("accepts the deepest allowed nesting of parentheses and 'not', and evaluates it", () => {
+    const parens = `${"(".repeat(MAX_FILTER_DEPTH)}x == 1${")".repeat(MAX_FILTER_DEPTH)}`;
+    expect(Array.from(evaluate(parens))).toEqual([0, 1, 0]);
+    // An even number of 'not's is the comparison itself.
+    expect(Array.from(evaluate(`${"not ".repeat(MAX_FILTER_DEPTH)}x == 1`))).toEqual([0, 1, 0]);
+  });
+
+  for (const [what, make, opener] of [
+    ["parentheses", (d: number) => `${"(".repeat(d)}x == 1${")".repeat(d)}`, "("],
+    ["'not'", (d: number) => `${"not ".repeat(d)}x == 1`, "not"],
+    ["mixed", (d: number) => `${"not (".repeat(d)}x == 1${")".repeat(d)}`, "not"],
+  ] as const) {
+    it(`rejects ${what} one level too deep, and far too deep, with E_FILTER_DEPTH at the first opener past the limit`, () => {
+      for (const depth of [MAX_FILTER_DEPTH + 1, 100_000]) {
+        const src = make(depth);
+        const e = thrown(() => parseFilter(src));
+        expect(e.code).toBe("E_FILTER_DEPTH");
+        expect(e.message).toContain(`more than ${MAX_FILTER_DEPTH} levels deep`);
+        expect(e.message).not.toContain("call stack");
+        expect(src.slice(e.position ?? -1).startsWith(opener)).toBe(true);
+      }
     });
   }
 });

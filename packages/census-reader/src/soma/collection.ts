@@ -1,8 +1,9 @@
 import { CensusReaderError } from "../errors.js";
-import type { GroupInfo } from "../tiledb-access.js";
+import { type GroupInfo, groupKey } from "../tiledb-access.js";
 import { SomaObject, type SomaObjectType } from "./soma-object.js";
 
-export type OpenFn = (uri: string) => Promise<SomaObject>
+/** Opens a member; `lineage` holds the keys of the groups above it (see groupKey), for cycle detection. */
+export type OpenFn = (uri: string, lineage: readonly string[]) => Promise<SomaObject>;
 
 /** A SOMA Collection: a TileDB group whose members are SOMA objects, opened on demand by name. */
 export class SomaCollection extends SomaObject {
@@ -12,6 +13,8 @@ export class SomaCollection extends SomaObject {
   constructor(
     protected readonly group: GroupInfo,
     protected readonly openUri: OpenFn,
+    /** Keys of the groups this one was opened through, outermost first. */
+    private readonly lineage: readonly string[] = [],
   ) {
     super(group.uri, group.metadata);
   }
@@ -25,7 +28,10 @@ export class SomaCollection extends SomaObject {
     return this.group.members.some((m) => m.name === name);
   }
 
-  /** Opens the member `name`; a clear error names the collection when it is not listed or not on storage. */
+  /**
+   * Opens the member `name`; a clear error names the collection when it is not listed or not on storage, and when
+   * the member is this group or one it was opened through (a cycle, which a walk down the tree would never leave).
+   */
   get(name: string): Promise<SomaObject> {
     let p = this.opened.get(name);
     if (p) return p;
@@ -35,7 +41,13 @@ export class SomaCollection extends SomaObject {
         new CensusReaderError("E_NO_MEMBER", `${this.somaType} ${this.uri} has no member "${name}" (members: ${this.keys().join(", ") || "none"})`),
       );
     }
-    p = this.openUri(m.uri).catch((e: unknown) => {
+    const path = [...this.lineage, groupKey(this.uri)];
+    if (path.includes(groupKey(m.uri))) {
+      return Promise.reject(
+        new CensusReaderError("E_GROUP_CYCLE", `${this.somaType} ${this.uri} lists member "${name}" at ${m.uri}, which contains it (a group cycle)`),
+      );
+    }
+    p = this.openUri(m.uri, path).catch((e: unknown) => {
       this.opened.delete(name);
       if (e instanceof CensusReaderError && e.code === "E_NOT_FOUND") {
         throw new CensusReaderError(

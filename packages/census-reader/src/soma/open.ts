@@ -12,7 +12,12 @@ import { SomaSparseNDArray } from "./sparse-nd-array.js";
  * Opens the SOMA object at `uri` (a local path or `file://` URI; other schemes as tiledb-ts backends add them),
  * checking its `soma_object_type` and `soma_encoding_version`.
  */
-export async function openSoma(uri: string): Promise<SomaObject> {
+export function openSoma(uri: string): Promise<SomaObject> {
+  return openWithin(uri, []);
+}
+
+/** openSoma for a member of the groups in `lineage` (their keys), which its collection checks for cycles. */
+async function openWithin(uri: string, lineage: readonly string[]): Promise<SomaObject> {
   const kind = await objectKind(uri);
   if (kind === "invalid") {
     if (!(await pathExists(uri))) throw new CensusReaderError("E_NOT_FOUND", `nothing is stored at ${uri}`);
@@ -21,9 +26,9 @@ export async function openSoma(uri: string): Promise<SomaObject> {
   if (kind === "group") {
     const g = await openGroupInfo(uri);
     const type = checkSomaMetadata(uri, g.metadata, "group");
-    if (type === "SOMAExperiment") return new SomaExperiment(g, openSoma);
-    if (type === "SOMAMeasurement") return new SomaMeasurement(g, openSoma);
-    return new SomaCollection(g, openSoma);
+    if (type === "SOMAExperiment") return new SomaExperiment(g, openWithin, lineage);
+    if (type === "SOMAMeasurement") return new SomaMeasurement(g, openWithin, lineage);
+    return new SomaCollection(g, openWithin, lineage);
   }
   const a = await openArrayInfo(uri);
   const type = checkSomaMetadata(uri, a.metadata, "array");

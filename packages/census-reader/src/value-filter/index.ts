@@ -1,7 +1,7 @@
 export { type CompareOp, type FilterExpr, formatFilter, type Literal } from "./ast.js";
 export { type BoundExpr, bindFilter, type ColumnKind, columnKind, filterColumns, type SchemaLike } from "./bind.js";
 export { columnsInput, evaluateFilter, type FilterInput, recordBatchInput } from "./evaluate.js";
-export { parseFilter } from "./parser.js";
+export { MAX_FILTER_DEPTH, parseFilter } from "./parser.js";
 export {
   complement,
   type IndexDimension,

@@ -16,6 +16,8 @@ import { type Token, tokenize } from "./tokenizer.js";
  *
  * Every comparison must have a column on one side and a literal on the other.
  * Errors carry the position of the offending token and show it with a caret.
+ * Nesting ('(' and 'not') is limited to MAX_FILTER_DEPTH levels, so a pathological filter gets a clear error
+ * rather than a stack overflow here or in the recursive binder and evaluator.
  */
 export function parseFilter(source: string): FilterExpr {
   if (source.trim() === "") throw filterError("E_FILTER_SYNTAX", source, 0, "the filter is empty");
@@ -27,6 +29,9 @@ export function parseFilter(source: string): FilterExpr {
 }
 
 type Operand = { kind: "column"; name: string; pos: number } | { kind: "literal"; value: Literal; pos: number };
+
+/** Deepest nesting of '(' and 'not' a filter may have (Python's own parser stops at 200 parentheses). */
+export const MAX_FILTER_DEPTH = 100;
 
 const CMP_OPS = new Set(["==", "!=", "<", "<=", ">", ">="]);
 const KEYWORDS = new Set(["and", "or", "not", "in", "True", "False", "None", "is"]);
@@ -40,6 +45,7 @@ function describe(t: Token): string {
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly source: string,
     private readonly tokens: Token[],
@@ -90,17 +96,29 @@ class Parser {
     const t = this.peek();
     if (this.isWord(t, "not")) {
       this.next();
-      return { type: "not", operand: this.parseNot() };
+      return { type: "not", operand: this.nested(t, () => this.parseNot()) };
     }
     if (t.kind === "(") {
       this.next();
-      const inner = this.parseOr();
+      const inner = this.nested(t, () => this.parseOr());
       const close = this.peek();
       if (close.kind !== ")") throw this.error(close, `expected ')' to close the '(' at position ${t.pos}, found ${describe(close)}`);
       this.next();
       return inner;
     }
     return this.parseCompare();
+  }
+
+  private nested(opener: Token, parse: () => FilterExpr): FilterExpr {
+    if (this.depth >= MAX_FILTER_DEPTH) {
+      throw filterError("E_FILTER_DEPTH", this.source, opener.pos, `the filter nests '(' and 'not' more than ${MAX_FILTER_DEPTH} levels deep; flatten it`);
+    }
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private parseCompare(): FilterExpr {
