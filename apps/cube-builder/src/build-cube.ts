@@ -2,10 +2,11 @@
  * The cube a build writes into: created aside and renamed into place where the storage renames (local files), or
  * created in place on object stores (no rename there), its batch plan written last; or opened to resume.
  */
-import { posix } from "node:path";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import { CubeWriter, CubeWriterError, cubeStatus, type LabelColumn, readCubeState } from "@census-cube/cube-writer";
 import type { ObsGroups } from "@census-cube/estimators";
-import { joinUri, type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { joinUri, localPath, uriScheme, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import type { BuildInput } from "./build-input.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -44,6 +45,46 @@ export async function creationCutShort(cubeUri: string): Promise<boolean> {
   } catch (e) {
     if (e instanceof CubeWriterError && e.code === "E_NOT_CUBE") return true; // an array not created yet
     throw e;
+  }
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses (E_READ_ONLY) a local cube whose folder this user cannot write: the cube's lock and staging copy are
+ * made there. `action` says what was asked, for the message. Object stores are left to their own errors.
+ */
+export function checkFolderWritable(cubeUri: string, action: string): void {
+  if (uriScheme(cubeUri) !== "file") return;
+  const folder = dirname(localPath(cubeUri));
+  if (existsSync(folder) && !writable(folder)) {
+    throw new CubeBuilderError("E_READ_ONLY", `cannot ${action} at ${cubeUri}: its folder ${folder} is read-only for this user (the cube's lock and staging copy are made there)`);
+  }
+}
+
+/**
+ * Refuses (E_READ_ONLY), before any worker starts, a local cube this user cannot change: its directory or one
+ * inside it is not writable. The message names the first such directory and what was asked (`action`), instead
+ * of a permission error from deep inside a batch. Object stores are left to their own errors.
+ */
+export function checkCubeWritable(cubeUri: string, action: string): void {
+  if (uriScheme(cubeUri) !== "file" || !existsSync(localPath(cubeUri))) return;
+  const readOnly: string[] = [];
+  const visit = (dir: string) => {
+    if (!writable(dir)) readOnly.push(dir);
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) visit(join(dir, e.name));
+  };
+  visit(localPath(cubeUri));
+  if (readOnly.length > 0) {
+    const more = readOnly.length > 1 ? ` and ${readOnly.length - 1} more directories in it` : "";
+    throw new CubeBuilderError("E_READ_ONLY", `cannot ${action}: the cube ${cubeUri} is read-only for this user (${readOnly[0]}${more}); nothing was changed`);
   }
 }
 

@@ -15,6 +15,7 @@ export type CubeBuilderErrorCode =
   | "E_NO_PLAN"
   | "E_OVERWRITE_NOT_CUBE"
   | "E_PLAN"
+  | "E_READ_ONLY"
   | "E_RESUME_MISMATCH";
 
 /** The one error class of this package: `code` is stable, the message names the thing at fault. */

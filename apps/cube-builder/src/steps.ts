@@ -22,7 +22,7 @@ import {
   startWorkers,
   taskBytes,
 } from "./build-batches.js";
-import { createCube, creationCutShort, cubeExists, isCube } from "./build-cube.js";
+import { checkCubeWritable, checkFolderWritable, createCube, creationCutShort, cubeExists, isCube } from "./build-cube.js";
 import { loadInput } from "./build-input.js";
 import { CubeBuilderError, EXIT } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -45,6 +45,7 @@ export function demoExperimentUri(): string {
  */
 export async function withCubeLock<T>(cubeUri: string, purpose: string, takeOver: boolean, fn: () => Promise<T>, log?: Logger): Promise<T> {
   await cubeExists(cubeUri); // a file at the cube's path is refused before a lock is made beside it
+  checkFolderWritable(cubeUri, `take the cube's lock (${purpose})`);
   const lock = await takeLock(cubeUri, purpose, takeOver);
   // Interrupted (Ctrl-C, kill): the lock is released, so the next run needs no take-over; exit 130.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -102,6 +103,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
       `${cubeUri} is not a cube (no cube metadata or arrays): --overwrite replaces only a cube, so nothing was changed; choose another --cube-uri or remove it yourself`,
     );
   }
+  if (exists && opts.mode === "overwrite") checkCubeWritable(cubeUri, "replace the cube (--overwrite)");
   const cutShort = exists && opts.mode === "resume" && (await creationCutShort(cubeUri));
   if (cutShort) log.warn({ cubeUri }, `${cubeUri} was not created whole (an earlier build stopped while creating it): creating it again`);
   if (exists && opts.mode === "resume" && !cutShort) {
@@ -120,6 +122,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
       if (plan.estimators.join() !== opts.estimators.join()) what.push(`estimators ${plan.estimators.join(",")} (asked: ${opts.estimators.join(",")})`);
       throw new CubeBuilderError("E_RESUME_MISMATCH", `${cubeUri} was planned with ${what.join(", ")}: use --overwrite to build it again`);
     }
+    checkCubeWritable(cubeUri, "resume the build (--resume)");
     log.info({ cubeUri, batches: plan.batches.length }, `keeping the cube's plan of ${plan.batches.length} batches`);
     return { plan, reused: true };
   }
@@ -246,6 +249,7 @@ export async function buildBatches(cubeUri: string, selection: BatchSelection, l
   const share = selectBatches(plan, selection, cubeUri);
   const done = await stagedBatchIds(vfsFor(cubeUri), cubeUri);
   const todo = share.filter((b) => !done.has(b.id));
+  if (todo.length > 0) checkCubeWritable(cubeUri, "compute the cube's batches");
   summary.skipped = share.length - todo.length;
   log.info({ cubeUri, batches: todo.length, skipped: summary.skipped }, `${todo.length} of ${share.length} batches to compute (${summary.skipped} staged already)`);
   if (todo.length > 0) {
@@ -299,6 +303,7 @@ export async function finalizeCube(cubeUri: string, options: FinalizeOptions, lo
     log.info({ cubeUri }, "the cube is complete already");
     return { cubeUri, cells: 0, groups: 0, batches: 0, seconds: 0, finalized: false };
   }
+  checkCubeWritable(cubeUri, "finalize the cube");
   const writer = await CubeWriter.open(cubeUri);
   const { batchIds, inArray, twice } = await writer.stagedCoverage();
   const missing = missingBatches(plan, batchIds, inArray);

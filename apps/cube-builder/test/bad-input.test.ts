@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import { cli, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
 
 const tmp = tempDir("cube-bad-input-");
 let experiment = "";
@@ -99,5 +100,50 @@ describe("bad input gives a clear error and no cube that looks complete", () => 
     expect(both.stderr).toMatch(/--resume and --overwrite/);
     const over = build(cube, "--experiment-uri", experiment, "--overwrite");
     expect(over.status, over.stderr).toBe(0);
+  });
+
+  it("a read-only cube is named for --resume, --overwrite, a shard and finalize, and left unchanged; so is a read-only folder", () => {
+    // Permission bits do not stop root: as root, the refused commands run as the unprivileged user "nobody".
+    const asUser = (args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args, "--max-workers", "1"], { encoding: "utf8", ...(process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}) });
+    const folder = join(tmp.path, "read-only");
+    mkdirSync(folder);
+    chmodSync(tmp.path, 0o755);
+    chmodSync(folder, 0o777);
+    const cube = join(folder, "cube");
+    const planned = cubeBuilder(["plan", "--experiment-uri", experiment, "--cube-uri", cube, "--max-workers", "1"]);
+    expect(planned.status, planned.stderr).toBe(0);
+    const snapshot = () => readdirSync(cube, { recursive: true }).map((f) => `${f} ${statSync(join(cube, String(f))).mtimeMs}`).sort();
+    const before = snapshot();
+    const setMode = (mode: "a-w" | "u+w", path: string) => expect(spawnSync("chmod", ["-R", mode, path]).status).toBe(0);
+    setMode("a-w", cube);
+    try {
+      for (const [args, action] of [
+        [["build", "--experiment-uri", experiment, "--cube-uri", cube, "--resume"], "resume the build"],
+        [["build", "--experiment-uri", experiment, "--cube-uri", cube, "--overwrite"], "replace the cube"],
+        [["build", "--cube-uri", cube, "--shard", "0/1"], "compute the cube's batches"],
+        [["finalize", "--cube-uri", cube], "finalize the cube"],
+      ] as const) {
+        const r = asUser([...args]);
+        expect(r.error).toBeUndefined();
+        expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toContain(`cannot ${action}`);
+        expect(r.stderr).toContain(`the cube ${cube} is read-only for this user`);
+        expect(existsSync(`${cube}.lock`)).toBe(false);
+      }
+      expect(snapshot()).toEqual(before);
+
+      setMode("u+w", cube);
+      chmodSync(folder, 0o555);
+      const r = asUser(["build", "--experiment-uri", experiment, "--cube-uri", cube, "--resume"]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`its folder ${folder} is read-only for this user`);
+      expect(snapshot()).toEqual(before);
+    } finally {
+      chmodSync(folder, 0o755);
+      setMode("u+w", cube);
+    }
+    const resumed = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", cube, "--resume", "--max-workers", "1"]);
+    expect(resumed.status, resumed.stderr).toBe(0);
   });
 });
