@@ -44,8 +44,10 @@ export interface ExecutorOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * The watchdog: a running task whose worker sends no heartbeat for `timeoutMs` (workers beat every
-   * `timeoutMs / 8` while running a task, and whenever the task calls `heartbeat()`) has its worker killed; the
-   * task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). Off when not given.
+   * `timeoutMs / 8` while starting and running a task, and whenever the task calls `heartbeat()`) has its worker
+   * killed; the task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). A worker
+   * that hangs while starting (importing the task module, running `workerStartup`) is killed the same way and the
+   * task it was started for fails or is retried. Off when not given.
    */
   watchdog?: { timeoutMs: number; retries?: number };
 }
@@ -117,10 +119,17 @@ interface Slot {
   dead: boolean;
   /** When the running task's worker last showed it was alive (the watchdog's clock). */
   lastBeat: number;
+  /** The worker is starting (importing the task module, running the start-up hook). */
+  starting: boolean;
 }
 
 /** Bound on waiting for a worker to exit after asking it to; then it is killed. */
 const TERMINATE_TIMEOUT_MS = 2000;
+/**
+ * The watchdog's bound (when longer than its own) on a new worker process sending its first heartbeat: Node's
+ * own start on a loaded machine takes seconds, and no task code has run yet.
+ */
+const BOOT_TIMEOUT_MS = 60_000;
 
 /**
  * Runs exported functions of a task module in worker processes, never letting the summed `resources`
@@ -195,6 +204,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       killReason: null,
       dead: false,
       lastBeat: 0,
+      starting: false,
     }));
   }
 
@@ -411,8 +421,19 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     slot.dead = false;
     slot.tasksRun = 0;
     const startup = this.options.workerStartup;
+    const watchdog = this.options.watchdog;
+    // The worker's first heartbeat carries its pid: from then on the watchdog (or an abort) can kill it.
+    const on = (payload: unknown) => {
+      slot.lastBeat = Date.now();
+      const pid = (payload as { pid?: unknown } | null)?.pid;
+      if (slot.pid === null && typeof pid === "number") slot.pid = pid;
+    };
+    slot.starting = true;
+    slot.lastBeat = Date.now();
+    if (watchdog) this.startWatchdog(watchdog.timeoutMs);
     try {
-      const reply = (await pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? []])) as StartReply;
+      const heartbeatMs = watchdog ? Math.max(10, Math.floor(watchdog.timeoutMs / 8)) : null;
+      const reply = (await pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? [], heartbeatMs], { on })) as StartReply;
       slot.pid = reply.pid;
     } catch (err) {
       const failure = classifyFailure(err, {
@@ -423,6 +444,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       slot.dead = exitSeen(err);
       const reason = failure.kind === "not-started" ? "worker exited during start-up" : failure.error.message;
       throw new ExecutorError("E_WORKER_STARTUP", `worker in slot ${slot.id} could not start: ${reason}`, { cause: err });
+    } finally {
+      slot.starting = false;
     }
     this.emit("workerStart", { slot: slot.id, pid: slot.pid });
     if (this.options.maxWorkerRssBytes !== undefined) this.startMemoryWatch();
@@ -526,21 +549,25 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.memoryTimer.unref();
   }
 
-  /** Kills the worker of any running task that has sent nothing for `timeoutMs`. */
+  /** Kills the worker of any running task, or any starting worker, that has sent nothing for `timeoutMs`. */
   private startWatchdog(timeoutMs: number): void {
     if (this.watchdogTimer) return;
     this.watchdogTimer = setInterval(() => {
       const now = Date.now();
       for (const slot of this.slots) {
-        if (slot.job === null || slot.pid === null || slot.killReason || now - slot.lastBeat <= timeoutMs) continue;
+        const limit = slot.pid === null ? Math.max(timeoutMs, BOOT_TIMEOUT_MS) : timeoutMs;
+        if (slot.job === null || slot.killReason || now - slot.lastBeat <= limit) continue;
         const quiet = ((now - slot.lastBeat) / 1000).toFixed(1);
-        this.kill(
-          slot,
-          new ExecutorError(
-            "E_WORKER_HUNG",
-            `worker process ${slot.pid} running task "${slot.job.task}" (#${slot.job.id}) sent no heartbeat for ${quiet} s (watchdog ${timeoutMs / 1000} s; stopped, or stuck in a system call); it was killed`,
-          ),
+        const doing = slot.starting
+          ? `starting (for task "${slot.job.task}" (#${slot.job.id}))`
+          : `running task "${slot.job.task}" (#${slot.job.id})`;
+        const reason = new ExecutorError(
+          "E_WORKER_HUNG",
+          `worker process ${slot.pid ?? "(pid not reported yet)"} ${doing} sent no heartbeat for ${quiet} s (watchdog ${limit / 1000} s; stopped, or stuck in a system call); it was killed`,
         );
+        this.kill(slot, reason);
+        // Silent before it could even report its pid: only workerpool knows the process (SIGTERM, then given up).
+        if (slot.pid === null) void slot.pool?.terminate(true, TERMINATE_TIMEOUT_MS).catch(() => {});
       }
     }, Math.max(10, Math.floor(timeoutMs / 8)));
     this.watchdogTimer.unref();

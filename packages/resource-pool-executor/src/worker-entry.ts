@@ -1,7 +1,6 @@
 /**
- * The script every worker process runs. It imports the user's task module (argv[2], a file URL) and
- * serves two workerpool methods: start (run the start-up hook, report the pid) and run (call one
- * exported function). Errors it raises itself carry ENTRY_MARK so the parent can tell them from task errors.
+ * The script every worker process runs. It serves two workerpool methods: start (report the pid, import
+ * the user's task module (argv[2], a file URL), run the start-up hook) and run (call one exported function). Errors it raises itself carry ENTRY_MARK so the parent can tell them from task errors.
  */
 import workerpool from "workerpool";
 import { ENTRY_MARK, HEARTBEAT_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
@@ -19,15 +18,19 @@ function entryError(code: string, message: string, cause?: unknown): Error {
 const moduleUrl = process.argv[2] ?? "";
 let tasks: Record<string, unknown> | null = null;
 let loadError: Error | null = null;
-try {
-  tasks = (await import(moduleUrl)) as Record<string, unknown>;
-} catch (err) {
-  // Reported on the first call instead of exiting, so the parent gets the reason rather than an exit code.
-  loadError = entryError(
-    WORKER_ERROR.moduleLoad,
-    `cannot import task module ${moduleUrl}: ${err instanceof Error ? err.message : String(err)}`,
-    err,
-  );
+
+/** Imports the task module (once); a failure is kept and reported to the caller rather than exiting. */
+async function loadTasks(): Promise<void> {
+  if (tasks || loadError) return;
+  try {
+    tasks = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (err) {
+    loadError = entryError(
+      WORKER_ERROR.moduleLoad,
+      `cannot import task module ${moduleUrl}: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
+  }
 }
 
 function lookup(name: string): TaskFn {
@@ -55,10 +58,21 @@ process.on("uncaughtException", (err) => {
   process.exit(70);
 });
 
-async function start(hook: string | null, args: unknown[]): Promise<StartReply> {
-  if (loadError) throw loadError;
-  if (hook !== null) await lookup(hook)(...args);
-  return { pid: process.pid };
+/**
+ * Imports the task module and runs the start-up hook. The pid goes to the parent first, and heartbeats follow
+ * (with `heartbeatMs`), so the parent's watchdog can kill a worker that hangs in the import or the hook.
+ */
+async function start(hook: string | null, args: unknown[], heartbeatMs?: number | null): Promise<StartReply> {
+  workerpool.workerEmit({ [HEARTBEAT_MARK]: true, pid: process.pid });
+  const beat = heartbeatMs ? setInterval(() => workerpool.workerEmit({ [HEARTBEAT_MARK]: true }), heartbeatMs) : null;
+  try {
+    await loadTasks();
+    if (loadError) throw loadError;
+    if (hook !== null) await lookup(hook)(...args);
+    return { pid: process.pid };
+  } finally {
+    if (beat) clearInterval(beat);
+  }
 }
 
 /**

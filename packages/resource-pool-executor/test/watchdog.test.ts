@@ -1,7 +1,7 @@
 /** The watchdog: a worker that goes quiet (SIGSTOP, as a hung read) is killed and its task failed or retried. */
 import { readFileSync } from "node:fs";
+import { ResourcePoolExecutor } from "../src/index.js";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { ResourcePoolExecutor } from "../src/index.js";
 import type * as Tasks from "./fixtures/tasks.js";
 import { firstEvent, gates, isAlive, makeExecutor, rejection, waitUntilGone } from "./helpers.js";
 
@@ -56,12 +56,52 @@ describe("watchdog", () => {
   });
 
   it("a task computing without yielding stays alive by calling heartbeat()", async () => {
-    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 1500 } });
-    expect(await ex.submit(1, "computeWithHeartbeats", [3000])).toBeGreaterThan(0);
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2500 } });
+    expect(await ex.submit(1, "computeWithHeartbeats", [5000])).toBeGreaterThan(0);
   });
 
   it("refuses a bad watchdog", () => {
     expect(() => makeExecutor({ watchdog: { timeoutMs: 0 } })).toThrow(/watchdog.timeoutMs must be a positive number/);
     expect(() => makeExecutor({ watchdog: { timeoutMs: 10, retries: -1 } })).toThrow(/watchdog.retries must be an integer >= 0/);
+  });
+
+  it("a worker that hangs in its start-up hook is killed within the watchdog time; its task fails E_WORKER_HUNG, naming the start", async () => {
+    const marker = g.gate("startup-stops");
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2000 }, workerStartup: { task: "stopAtStartup", args: [marker, true] } });
+    const started = Date.now();
+    const err = await rejection(ex.submit(1, "add", [1, 2]));
+    const took = Date.now() - started;
+    const pid = Number(readFileSync(marker, "utf8").trim());
+    expect(err.code).toBe("E_WORKER_HUNG");
+    expect(err.message).toMatch(new RegExp(`worker process ${pid} starting \\(for task "add" \\(#1\\)\\) sent no heartbeat for [\\d.]+ s \\(watchdog 2 s`));
+    expect(took).toBeGreaterThanOrEqual(1900);
+    expect(took).toBeLessThan(15000);
+    await waitUntilGone(pid);
+    expect(ex.stats).toMatchObject({ failed: 1, running: 0, queued: 0 });
+  });
+
+  it("with retries, a task whose worker hung while starting runs on a fresh worker", async () => {
+    const marker = g.gate("startup-stops-once");
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2000, retries: 1 }, workerStartup: { task: "stopAtStartup", args: [marker, false] } });
+    expect(await ex.submit(1, "add", [2, 3])).toBe(5);
+    const pids = readFileSync(marker, "utf8").trim().split("\n").map(Number);
+    expect(pids).toHaveLength(2);
+    expect(isAlive(pids[0])).toBe(false);
+  });
+
+  it("a worker that hangs while importing the task module is killed too", async () => {
+    const marker = g.gate("import-stops");
+    ex = new ResourcePoolExecutor({
+      taskModule: new URL("./fixtures/stops-on-import.ts", import.meta.url),
+      maxResources: 10,
+      maxWorkers: 1,
+      watchdog: { timeoutMs: 2000 },
+      env: { ...process.env, RPE_STOP_MARKER: marker },
+    }) as unknown as ResourcePoolExecutor<typeof Tasks>;
+    const err = await rejection((ex as unknown as ResourcePoolExecutor).submit(1, "never", []));
+    const pid = Number(readFileSync(marker, "utf8"));
+    expect(err.code).toBe("E_WORKER_HUNG");
+    expect(err.message).toContain(`worker process ${pid} starting`);
+    await waitUntilGone(pid);
   });
 });
