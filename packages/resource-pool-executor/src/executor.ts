@@ -46,10 +46,11 @@ export interface ExecutorOptions {
    * The watchdog: a running task whose worker sends no heartbeat for `timeoutMs` (workers beat every
    * `timeoutMs / 8` while starting and running a task, and whenever the task calls `heartbeat()`) has its worker
    * killed; the task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). A worker
-   * that hangs while starting (importing the task module, running `workerStartup`) is killed the same way and the
-   * task it was started for fails or is retried. Off when not given.
+   * silent for `startupTimeoutMs` while starting (Node's start, importing the task module, running
+   * `workerStartup`) is killed the same way and the task it was started for fails or is retried; the default,
+   * max(timeoutMs, 60 s), allows for a loaded machine compiling the modules. Off when not given.
    */
-  watchdog?: { timeoutMs: number; retries?: number };
+  watchdog?: { timeoutMs: number; retries?: number; startupTimeoutMs?: number };
 }
 
 export interface SubmitOptions {
@@ -125,11 +126,8 @@ interface Slot {
 
 /** Bound on waiting for a worker to exit after asking it to; then it is killed. */
 const TERMINATE_TIMEOUT_MS = 2000;
-/**
- * The watchdog's bound (when longer than its own) on a new worker process sending its first heartbeat: Node's
- * own start on a loaded machine takes seconds, and no task code has run yet.
- */
-const BOOT_TIMEOUT_MS = 60_000;
+/** The least a starting worker is given by default before the watchdog takes it for hung. */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 /**
  * Runs exported functions of a task module in worker processes, never letting the summed `resources`
@@ -187,6 +185,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     }
     if (options.watchdog) {
       positive("watchdog.timeoutMs", options.watchdog.timeoutMs);
+      if (options.watchdog.startupTimeoutMs !== undefined) positive("watchdog.startupTimeoutMs", options.watchdog.startupTimeoutMs);
       const retries = options.watchdog.retries ?? 0;
       if (!(Number.isInteger(retries) && retries >= 0)) throw new ExecutorError("E_INVALID_ARGUMENT", `watchdog.retries must be an integer >= 0, got ${retries}`);
     }
@@ -350,7 +349,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       const pool = slot.pool as workerpool.Pool;
       const watchdog = this.options.watchdog;
       slot.lastBeat = Date.now();
-      if (watchdog) this.startWatchdog(watchdog.timeoutMs);
+      if (watchdog) this.startWatchdog(watchdog);
       const onEvent = job.options.onEvent;
       const on = (payload: unknown) => {
         slot.lastBeat = Date.now();
@@ -430,7 +429,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     };
     slot.starting = true;
     slot.lastBeat = Date.now();
-    if (watchdog) this.startWatchdog(watchdog.timeoutMs);
+    if (watchdog) this.startWatchdog(watchdog);
     try {
       const heartbeatMs = watchdog ? Math.max(10, Math.floor(watchdog.timeoutMs / 8)) : null;
       const reply = (await pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? [], heartbeatMs], { on })) as StartReply;
@@ -549,13 +548,15 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.memoryTimer.unref();
   }
 
-  /** Kills the worker of any running task, or any starting worker, that has sent nothing for `timeoutMs`. */
-  private startWatchdog(timeoutMs: number): void {
+  /** Kills the worker of any running task, or any starting worker, that has been silent too long. */
+  private startWatchdog(watchdog: { timeoutMs: number; startupTimeoutMs?: number }): void {
     if (this.watchdogTimer) return;
+    const { timeoutMs } = watchdog;
+    const startupMs = watchdog.startupTimeoutMs ?? Math.max(timeoutMs, STARTUP_TIMEOUT_MS);
     this.watchdogTimer = setInterval(() => {
       const now = Date.now();
       for (const slot of this.slots) {
-        const limit = slot.pid === null ? Math.max(timeoutMs, BOOT_TIMEOUT_MS) : timeoutMs;
+        const limit = slot.starting ? startupMs : timeoutMs;
         if (slot.job === null || slot.killReason || now - slot.lastBeat <= limit) continue;
         const quiet = ((now - slot.lastBeat) / 1000).toFixed(1);
         const doing = slot.starting

@@ -63,11 +63,12 @@ describe("watchdog", () => {
   it("refuses a bad watchdog", () => {
     expect(() => makeExecutor({ watchdog: { timeoutMs: 0 } })).toThrow(/watchdog.timeoutMs must be a positive number/);
     expect(() => makeExecutor({ watchdog: { timeoutMs: 10, retries: -1 } })).toThrow(/watchdog.retries must be an integer >= 0/);
+    expect(() => makeExecutor({ watchdog: { timeoutMs: 10, startupTimeoutMs: -5 } })).toThrow(/watchdog.startupTimeoutMs must be a positive number/);
   });
 
   it("a worker that hangs in its start-up hook is killed within the watchdog time; its task fails E_WORKER_HUNG, naming the start", async () => {
     const marker = g.gate("startup-stops");
-    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2000 }, workerStartup: { task: "stopAtStartup", args: [marker, true] } });
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 60_000, startupTimeoutMs: 2000 }, workerStartup: { task: "stopAtStartup", args: [marker, true] } });
     const started = Date.now();
     const err = await rejection(ex.submit(1, "add", [1, 2]));
     const took = Date.now() - started;
@@ -82,7 +83,7 @@ describe("watchdog", () => {
 
   it("with retries, a task whose worker hung while starting runs on a fresh worker", async () => {
     const marker = g.gate("startup-stops-once");
-    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2000, retries: 1 }, workerStartup: { task: "stopAtStartup", args: [marker, false] } });
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 60_000, startupTimeoutMs: 2000, retries: 1 }, workerStartup: { task: "stopAtStartup", args: [marker, false] } });
     expect(await ex.submit(1, "add", [2, 3])).toBe(5);
     const pids = readFileSync(marker, "utf8").trim().split("\n").map(Number);
     expect(pids).toHaveLength(2);
@@ -95,7 +96,7 @@ describe("watchdog", () => {
       taskModule: new URL("./fixtures/stops-on-import.ts", import.meta.url),
       maxResources: 10,
       maxWorkers: 1,
-      watchdog: { timeoutMs: 2000 },
+      watchdog: { timeoutMs: 60_000, startupTimeoutMs: 2000 },
       env: { ...process.env, RPE_STOP_MARKER: marker },
     }) as unknown as ResourcePoolExecutor<typeof Tasks>;
     const err = await rejection((ex as unknown as ResourcePoolExecutor).submit(1, "never", []));
