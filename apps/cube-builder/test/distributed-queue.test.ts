@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { type RedisServer, startRedis } from "@census-cube/s3-test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
 
@@ -10,57 +10,13 @@ import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./
 const tmp = tempDir("cube-queue-");
 let experiment = "";
 let reference = "";
-let port = 0;
-let redis: ChildProcess | null = null;
+/** The one-machine build's summary: its rows written and X values read. */
+let oneMachine: { rows: number; nnz: number } = { rows: 0, nnz: 0 };
+/** Redis without persistence: a restart loses the queue, which the coordinator must survive. */
+let redis: RedisServer | null = null;
 const started: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** redis-server without persistence: a restart loses the queue, which the coordinator must survive. */
-async function startRedis(): Promise<void> {
-  const dir = join(tmp.path, "redis");
-  mkdirSync(dir, { recursive: true });
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-  await new Promise<void>((resolve, reject) => {
-    child.once("error", (e) => reject(new Error(`redis-server cannot start (tools/scripts/setup.sh installs it): ${e.message}`)));
-    const until = Date.now() + 10_000;
-    const poll = setInterval(() => {
-      const c = createServer();
-      // the port is taken once Redis listens
-      c.once("error", () => {
-        clearInterval(poll);
-        resolve();
-      });
-      c.listen(port, "127.0.0.1", () => c.close());
-      if (Date.now() > until) {
-        clearInterval(poll);
-        reject(new Error("redis-server did not start listening"));
-      }
-    }, 50);
-  });
-  redis = child;
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  redis = null;
-  if (!r || r.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    r.once("exit", () => resolve());
-    r.kill("SIGKILL");
-  });
-}
-
-const queueUrl = () => `redis://127.0.0.1:${port}/0`;
+const queueUrl = () => redis!.url;
 
 interface Proc {
   child: ChildProcess;
@@ -85,6 +41,17 @@ const worker = (name: string, queue: string, env: NodeJS.ProcessEnv = {}) =>
 
 const coordinator = (name: string, queue: string, cube: string, extra: string[] = []) =>
   startCli(name, ["build", "--experiment-uri", experiment, "--cube-uri", cube, "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "2", "--min-batch-size", "100", "--backoff", "200", "--log-format", "json", ...extra]);
+
+/** The coordinator's summary (its last stdout line). */
+const summaryOf = (p: Proc) => JSON.parse(readFileSync(p.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
+
+/** Rows and X values in the coordinator's summary and last progress line equal the one-machine build's. */
+function expectOneMachineCounts(co: Proc): void {
+  const summary = summaryOf(co);
+  expect({ rows: summary.rows, nnz: summary.nnz }).toEqual({ rows: oneMachine.rows, nnz: oneMachine.nnz });
+  const progress = lines(co).filter((l) => l.nnzDone !== undefined);
+  expect(progress.at(-1)?.nnzDone).toBe(oneMachine.nnz);
+}
 
 const lines = (p: Proc) =>
   readFileSync(p.log, "utf8")
@@ -113,10 +80,11 @@ beforeAll(async () => {
   runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(tmp.path, "exps"), "--seed", "1", "--only", "sparse-many-groups"]);
   experiment = join(tmp.path, "exps", "sparse-many-groups");
   reference = join(tmp.path, "one-machine");
-  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--log-format", "json"]);
+  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json"]);
   expect(r.status, r.stderr).toBe(0);
-  port = await freePort();
-  await startRedis();
+  oneMachine = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  expect(oneMachine.nnz).toBeGreaterThan(0);
+  redis = await startRedis();
 }, 300_000);
 
 afterEach(() => {
@@ -125,7 +93,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await stopRedis();
+  await redis?.stop();
   tmp.remove();
 });
 
@@ -145,6 +113,7 @@ describe("build --queue with three workers", () => {
     expect(takenBy.length, `batch ${held} staged by another worker`).toBe(1);
     // taken over once its 2 s lock ran out, not at the end of the 60 s hold
     expect(Date.now() - killedAt).toBeLessThan(50_000);
+    expectOneMachineCounts(co);
     const cmp = compareCubes(cube, reference);
     expect(cmp.status, cmp.out).toBe(0);
   }, 300_000);
@@ -173,12 +142,12 @@ describe("build --queue with three workers", () => {
     const ws = [worker("x-host-1", "restarted", env), worker("x-host-2", "restarted", env), worker("x-host-3", "restarted", env)];
     const co = coordinator("x-coordinator", "restarted", cube);
     await waitFor("a first batch staged", () => ws.some((w) => lines(w).some((l) => /staged/.test(l.msg ?? ""))));
-    await stopRedis();
+    await redis!.stop();
     await new Promise((r) => setTimeout(r, 2000));
-    await startRedis();
+    await redis!.start();
     expect(await co.exited).toBe(0);
-    const summary = JSON.parse(readFileSync(co.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
-    expect(summary.requeued).toBeGreaterThan(0);
+    expect(summaryOf(co).requeued).toBeGreaterThan(0);
+    expectOneMachineCounts(co);
     const cmp = compareCubes(cube, reference);
     expect(cmp.status, cmp.out).toBe(0);
   }, 300_000);
