@@ -4,7 +4,7 @@
  * is idempotent (its staged file is named by the batch id), so a job taken over from a dead worker, retried
  * after a failure, or put back after Redis lost it, never adds a group twice.
  */
-import { stagedBatchIds } from "@census-cube/cube-writer";
+import { readStagedSummary, stagedBatchIds } from "@census-cube/cube-writer";
 import { vfsFor } from "@census-cube/tiledb-ts";
 import { type Job, Queue, Worker } from "bullmq";
 import { type BatchExecutor, type LocalResources, startWorkers } from "./build-batches.js";
@@ -84,6 +84,9 @@ export interface QueueBuildSummary {
   requeued: number;
   /** Cells whose batches an earlier, interrupted run had already computed. */
   resumedCells: number;
+  /** Estimator rows staged and X values read by this build's jobs (each batch counted once, from its staged file). */
+  rows: number;
+  nnz: number;
   seconds: number;
 }
 
@@ -95,7 +98,7 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);
-  const summary: QueueBuildSummary = { cubeUri, queue: address.name, cells: 0, groups: 0, features: 0, batches: 0, jobs: 0, requeued: 0, resumedCells: 0, seconds: 0 };
+  const summary: QueueBuildSummary = { cubeUri, queue: address.name, cells: 0, groups: 0, features: 0, batches: 0, jobs: 0, requeued: 0, resumedCells: 0, rows: 0, nnz: 0, seconds: 0 };
   if (!plan) return { ...summary, seconds: (Date.now() - started) / 1000 };
   const vfs = vfsFor(cubeUri);
   const queue = new Queue<BatchJobData>(address.name, { connection: connection(address.url) });
@@ -114,7 +117,11 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
       for (const b of todo) {
         if (staged.has(b.id) && !counted.has(b.id)) {
           counted.add(b.id);
-          progress.batchDone(b.cells, 0);
+          // the worker's counts are in the staged file's header: right after a worker death or a Redis restart too
+          const done = await readStagedSummary(vfs, cubeUri, b.id);
+          summary.rows += done?.rows ?? 0;
+          summary.nnz += done?.record.nnz ?? 0;
+          progress.batchDone(b.cells, done?.record.nnz ?? 0, done?.record.bytesFetched ?? 0);
         }
       }
       if (counted.size === todo.length) break;
@@ -130,7 +137,7 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
     log.info({ seconds: (Date.now() - started) / 1000 }, "every batch is computed; finalizing");
     const fin = await finalizeCube(cubeUri, { ...opts, build: { seconds: (Date.now() - started) / 1000, queue: address.name } }, log);
     const seconds = (Date.now() - started) / 1000;
-    log.info({ seconds }, `cube complete: ${cubeUri}`);
+    log.info({ seconds, rows: summary.rows, nnz: summary.nnz }, `cube complete: ${cubeUri}`);
     return { ...summary, cells: fin.cells, groups: fin.groups, features: plan.features, batches: plan.batches.length, jobs: todo.length, resumedCells, seconds };
   } finally {
     await queue.close();

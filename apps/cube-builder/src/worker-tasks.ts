@@ -162,7 +162,8 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     (j) => cellGroup[j - lo],
     (j) => cellSizeFactor[j - lo],
   );
-  const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id });
   const bytesFetched = (xStore?.traffic().bytesFetched ?? 0) - fetchedBefore;
+  // the counts travel with the staged rows, so a queue's coordinator reads them from the cube (see queue.ts)
+  const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id, record: { cells: n, nnz, bytesFetched } });
   return { id: task.id, cells: n, nnz, rows, bytesFetched };
 }

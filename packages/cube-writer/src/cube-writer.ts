@@ -35,7 +35,7 @@ import { BUILD_RECORD_KEY, REQUIRED_ESTIMATORS, ESTIMATORS_ARRAY, FEATURE_IDS_FI
 import { type ObsGroupsInput, obsGroupsTable } from "./obs-groups.js";
 import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
-import { listStagedBatches, plannedBatchId, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
+import { type BatchRecord, listStagedBatches, plannedBatchId, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
 import { encodeStagedPart, planStagedParts, type StagedPart, type StagedWriteContext, writeStagedFragment } from "./write-staged.js";
 import { type ValidationReport, validateCube } from "./validate.js";
 
@@ -267,8 +267,9 @@ export class CubeWriter {
    * the estimators array. A batch holds whole obs groups: every row of each of its groups, and no group
    * written before. Returns the number of rows written. `batchId`: the batch of a stored plan, staged under its
    * id (see plannedBatchName), so computing it again replaces it rather than adding its groups twice.
+   * `record`: counts kept in the staged file with the rows (see readStagedSummary), e.g. the values read.
    */
-  async writeBatch(rows: EstimatorRows, options: { batchId?: number } = {}): Promise<number> {
+  async writeBatch(rows: EstimatorRows, options: { batchId?: number; record?: BatchRecord } = {}): Promise<number> {
     const planned = options.batchId !== undefined;
     const ctx: BatchContext = {
       estimatorNames: this.estimatorNames,
@@ -283,7 +284,7 @@ export class CubeWriter {
     // a planned batch is staged even without rows: its file says it is done
     if (sorted.n === 0 && !planned) return 0;
     try {
-      await writeStagedBatch(this.scratch, this.cubeUri, sorted, this.estimatorNames, this.featureRank, options.batchId);
+      await writeStagedBatch(this.scratch, this.cubeUri, sorted, this.estimatorNames, this.featureRank, options.batchId, options.record);
     } catch (e) {
       throw new CubeWriterError("E_WRITE", `cannot write an estimators batch to ${this.cubeUri}: ${(e as Error).message}`, { cause: e });
     }

@@ -1,7 +1,7 @@
 export { type BuildRecord, readBuildRecord } from "./build-record.js";
 export { type AttachState, type CreateCubeOptions, type CubeState, type CubeStatus, CubeWriter, cubeStatus, type FinishOptions, readCubeState } from "./cube-writer.js";
 export { CubeWriterError, type CubeWriterErrorCode } from "./errors.js";
-export { plannedBatchName, stagedBatchIds } from "./staging.js";
+export { type BatchRecord, plannedBatchName, readStagedSummary, type StagedBatchSummary, stagedBatchIds } from "./staging.js";
 export type { StagedPart } from "./write-staged.js";
 export type { EstimatorRows } from "./estimators.js";
 export type { LabelColumn } from "./labels.js";

@@ -4,7 +4,7 @@
  * fragment. `finish` streams them all into the estimators array as one fragment, in global order, instead of
  * encoding every batch and then decoding, merging and re-encoding them all to consolidate.
  *
- * File: "CUBESTG3", u32 header length, header JSON ({n, estimators, groups, features}) padded to 4 bytes,
+ * File: "CUBESTG3", u32 header length, header JSON ({n, estimators, groups, features, record?}) padded to 4 bytes,
  * u32[features + 1] first row of each feature rank (rows are sorted by feature rank, then group: a row's
  * feature follows from its place), float32[groups] `size_factor` and float32[groups] `n_obs` per group in
  * header order (per-group values, checked equal on all a group's rows), then the columns: obs group u32[n] and
@@ -25,7 +25,12 @@ interface StagedHeader {
   estimators: string[];
   groups: number[];
   features: number;
+  /** Counts the batch's writer keeps with it (see writeBatch's `record`); absent in files staged without. */
+  record?: BatchRecord;
 }
+
+/** Counts kept with a staged batch by its writer, e.g. the cells and X values it read. */
+export type BatchRecord = Record<string, number>;
 
 /** A staged batch as listed: its header and rank index; rows are read by range. */
 export interface StagedBatch {
@@ -46,9 +51,9 @@ function rowEstimators(estimatorNames: readonly string[]): string[] {
 }
 
 /** The file's parts in order: the columns are written from the rows' own arrays, not copied into one buffer. */
-function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array): Uint8Array[] {
+function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array, record?: BatchRecord): Uint8Array[] {
   const features = featureRank.length;
-  const header = new TextEncoder().encode(JSON.stringify({ n: rows.n, estimators: [...estimatorNames], groups: rows.groups, features } satisfies StagedHeader));
+  const header = new TextEncoder().encode(JSON.stringify({ n: rows.n, estimators: [...estimatorNames], groups: rows.groups, features, record } satisfies StagedHeader));
   const headerLen = Math.ceil(header.byteLength / 4) * 4;
   const head = new Uint8Array(12 + headerLen);
   head.set(new TextEncoder().encode(MAGIC));
@@ -99,31 +104,58 @@ export async function stagedBatchIds(vfs: VFS, cubeUri: string): Promise<Set<num
 /**
  * Writes one batch (rows in global order) into the staging folder, whole or not at all (VFS writes are atomic),
  * as the planned batch `batchId` (replacing an earlier copy: a planned batch's rows are the same each time) or
- * under a unique name.
+ * under a unique name, with the writer's `record` in its header.
  */
-export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array, batchId?: number): Promise<void> {
+export async function writeStagedBatch(vfs: VFS, cubeUri: string, rows: SortedRows, estimatorNames: readonly string[], featureRank: Uint32Array, batchId?: number, record?: BatchRecord): Promise<void> {
   const unique = `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const name = batchId === undefined ? `${unique}${SUFFIX}` : plannedBatchName(batchId);
-  await vfs.write(joinUri(cubeUri, STAGING_DIR, name), encode(rows, estimatorNames, featureRank));
+  await vfs.write(joinUri(cubeUri, STAGING_DIR, name), encode(rows, estimatorNames, featureRank, record));
 }
 
-async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch> {
-  const bad = (why: string) => new CubeWriterError("E_CORRUPT_STAGING", `staged estimators batch ${uri} is unreadable: ${why}`);
-  const size = await vfs.size(uri);
+/** What a planned batch's staged file says of it: its rows and groups, and the record its writer kept with it. */
+export interface StagedBatchSummary {
+  rows: number;
+  groups: number;
+  record: BatchRecord;
+}
+
+/**
+ * The summary of planned batch `batchId` from its staged file's header (two small reads: the rows are not
+ * read), or undefined when it is not staged.
+ */
+export async function readStagedSummary(vfs: VFS, cubeUri: string, batchId: number): Promise<StagedBatchSummary | undefined> {
+  const uri = joinUri(cubeUri, STAGING_DIR, plannedBatchName(batchId));
+  if (!(await vfs.exists(uri))) return undefined;
+  const header = await readHeaderJson(vfs, uri, await vfs.size(uri));
+  if (!Number.isInteger(header.n) || header.n < 0) throw corrupt(uri, `its header holds no row count (n: ${JSON.stringify(header.n)})`);
+  return { rows: header.n, groups: Array.isArray(header.groups) ? header.groups.length : 0, record: header.record ?? {} };
+}
+
+function corrupt(uri: string, why: string): CubeWriterError {
+  return new CubeWriterError("E_CORRUPT_STAGING", `staged estimators batch ${uri} is unreadable: ${why}`);
+}
+
+/** The header of a staged file of `size` bytes, checked only for its magic and length. */
+async function readHeaderJson(vfs: VFS, uri: string, size: number): Promise<StagedHeader & { headerLen: number }> {
   const head = size >= 12 ? await vfs.read(uri, 0, 12) : new Uint8Array(0);
   const magic = head.byteLength < 12 ? "" : new TextDecoder().decode(head.subarray(0, 8));
   if (magic !== MAGIC) {
-    throw bad(magic.startsWith("CUBESTG") ? `staged by another version of cube-writer (${magic}, this one reads ${MAGIC}); build the cube again` : "not a staged batch file");
+    throw corrupt(uri, magic.startsWith("CUBESTG") ? `staged by another version of cube-writer (${magic}, this one reads ${MAGIC}); build the cube again` : "not a staged batch file");
   }
   const headerLen = new DataView(head.buffer, head.byteOffset).getUint32(8, true);
-  if (12 + headerLen > size) throw bad(`its ${headerLen}-byte header overruns the file`);
-  let header: StagedHeader;
+  if (12 + headerLen > size) throw corrupt(uri, `its ${headerLen}-byte header overruns the file`);
   try {
-    header = JSON.parse(new TextDecoder().decode(await vfs.read(uri, 12, headerLen)));
+    return { ...JSON.parse(new TextDecoder().decode(await vfs.read(uri, 12, headerLen))), headerLen };
   } catch (e) {
-    throw bad(`header: ${(e as Error).message}`);
+    throw corrupt(uri, `header: ${(e as Error).message}`);
   }
-  const { n, estimators, groups } = header;
+}
+
+async function readHeader(vfs: VFS, uri: string, estimatorNames: readonly string[], features: number): Promise<StagedBatch> {
+  const bad = (why: string) => corrupt(uri, why);
+  const size = await vfs.size(uri);
+  const header = await readHeaderJson(vfs, uri, size);
+  const { n, estimators, groups, headerLen } = header;
   if (!Array.isArray(estimators) || estimators.join() !== estimatorNames.join()) throw bad(`it holds estimators ${estimators} where the cube has ${estimatorNames.join(",")}`);
   if (header.features !== features) throw bad(`it indexes ${header.features} features where the cube has ${features}`);
   const indexAt = 12 + headerLen;

@@ -2,10 +2,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeSparse } from "@census-cube/tiledb-ts";
+import { vfsFor, writeSparse } from "@census-cube/tiledb-ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
-import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, readCubeState, STAGING_DIR, validateCube } from "../src/index.js";
+import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, readCubeState, readStagedSummary, STAGING_DIR, validateCube } from "../src/index.js";
 import { dumpCube, python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
@@ -428,6 +428,21 @@ describe("staged batches", () => {
     expect(err.message).toMatch(new RegExp(`staged estimators batches .*0-copy-${name}.* hold 6 \\(feature, obs group\\) rows twice`));
     expect(fragments(uri)).toEqual([]);
     expect(await cubeStatus(uri)).toBe("building");
+  });
+
+  it("a planned batch keeps its writer's record with its rows (readStagedSummary); one staged without has an empty record", async () => {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, input());
+    await w.writeBatch(rows([0, 1]), { batchId: 4, record: { cells: 5, nnz: 17 } });
+    await w.writeBatch(rows([2]), { batchId: 7 });
+    const vfs = vfsFor(uri);
+    expect(await readStagedSummary(vfs, uri, 4)).toEqual({ rows: 6, groups: 2, record: { cells: 5, nnz: 17 } });
+    expect(await readStagedSummary(vfs, uri, 7)).toEqual({ rows: 3, groups: 1, record: {} });
+    expect(await readStagedSummary(vfs, uri, 5)).toBeUndefined();
+    // the record does not change what is written
+    await w.finish({ expectedNObs: 6 });
+    expect(estimatorCells(uri)).toBe(9);
+    expect(await readStagedSummary(vfs, uri, 4)).toBeUndefined();
   });
 
   it("a corrupt staged batch is named in the error", async () => {
