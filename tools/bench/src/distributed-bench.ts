@@ -244,8 +244,9 @@ try {
     await new Promise((r) => setTimeout(r, 3000));
     killTree(doomed);
     const killedAt = Date.now();
-    let restart: Line | undefined;
-    while (!(restart = lines(other.log).find((l) => held.has(l.batch) && /started$/.test(l.msg ?? "")))) await new Promise((r) => setTimeout(r, 50));
+    const restarted = () => lines(other.log).find((l) => held.has(l.batch) && /started$/.test(l.msg ?? ""));
+    while (!restarted()) await new Promise((r) => setTimeout(r, 50));
+    const restart = restarted()!;
     killTree(other);
     killTree(co);
     results[`takeover ${label}`] = { secondsFromKillToRestart: round((restart.time - killedAt) / 1000) };
