@@ -12,7 +12,10 @@
  * /proc every 250 ms (a process's last quarter second is missed).
  *
  *   pnpm --filter @census-cube/bench bench:distributed -- --experiment DIR --work DIR [--workers 1,2,3]
- *        [--memory-budget 3GiB] [--min-batch-size 8192] [--skip-takeover]
+ *        [--memory-budget 3GiB] [--min-batch-size 8192] [--runs one,shards,queue,takeover]
+ *
+ * `--runs` picks the runs, in that order (a large experiment on a shared machine may not have time for all).
+ * Builds get `--watchdog 900`: on a heavily shared machine a worker can be silent past the default 120 s.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -31,7 +34,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1,2,3" },
     "memory-budget": { type: "string", default: "3GiB" },
     "min-batch-size": { type: "string", default: "8192" },
-    "skip-takeover": { type: "boolean", default: false },
+    runs: { type: "string", default: "one,shards,queue,takeover" },
   },
 });
 if (!values.experiment || !values.work) {
@@ -45,6 +48,8 @@ const budget = values["memory-budget"]!;
 // the batches are sized for two worker processes (this machine's cores) in every run
 const planFlags = ["--experiment-uri", experiment, "--max-workers", "2", "--memory-budget", budget, "--min-batch-size", values["min-batch-size"]!];
 const TICKS_PER_SECOND = 100;
+const runs = new Set(values.runs!.split(","));
+const watchdog = ["--watchdog", "900"];
 
 /** CPU seconds of a process group: the largest utime + stime seen of each of its processes, summed. */
 class GroupCpu {
@@ -162,37 +167,46 @@ const worker = (name: string, queue: string, opts: { env?: NodeJS.ProcessEnv; lo
 
 const results: Record<string, unknown> = {};
 try {
-  // one machine: the single command
-  rmSync(join(work, "cube-one"), { recursive: true, force: true });
-  const one = await runAll([["one-build", ["build", "--cube-uri", join(work, "cube-one"), ...planFlags, "--log-format", "json"]]]);
-  results.oneMachine = { seconds: round(one.seconds), cpuSeconds: round(one.cpuSeconds) };
-  console.log("one machine, build --max-workers 2:", results.oneMachine);
+  // the plan every run computes: its batches are the jobs
+  const planCube = join(work, "cube-plan");
+  rmSync(planCube, { recursive: true, force: true });
+  await runAll([["plan", ["plan", "--cube-uri", planCube, ...planFlags, "--log-format", "json"]]]);
+  const jobs = JSON.parse(readFileSync(join(work, "plan.log"), "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!).batches as number;
+  rmSync(planCube, { recursive: true, force: true });
+
+  if (runs.has("one")) {
+    rmSync(join(work, "cube-one"), { recursive: true, force: true });
+    const one = await runAll([["one-build", ["build", "--cube-uri", join(work, "cube-one"), ...planFlags, ...watchdog, "--log-format", "json"]]]);
+    results.oneMachine = { seconds: round(one.seconds), cpuSeconds: round(one.cpuSeconds) };
+    console.log("one machine, build --max-workers 2:", results.oneMachine);
+  }
 
   // shards: plan, two shards at once, finalize
   const shardCube = join(work, "cube-shards");
-  rmSync(shardCube, { recursive: true, force: true });
-  const plan = await runAll([["shards-plan", ["plan", "--cube-uri", shardCube, ...planFlags, "--log-format", "json"]]]);
-  const shardArgs = (i: number): [string, string[]] => [`shards-${i}`, ["build", "--cube-uri", shardCube, "--shard", `${i}/2`, "--max-workers", "1", "--memory-budget", budget, "--log-format", "json"]];
-  const shards = await runAll([shardArgs(0), shardArgs(1)]);
-  const fin = await runAll([["shards-finalize", ["finalize", "--cube-uri", shardCube, "--max-workers", "2", "--memory-budget", budget, "--log-format", "json"]]]);
-  const jobs = JSON.parse(readFileSync(join(work, "shards-plan.log"), "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!).batches as number;
-  results.shards = {
-    seconds: round(plan.seconds + shards.seconds + fin.seconds),
-    cpuSeconds: round(plan.cpuSeconds + shards.cpuSeconds + fin.cpuSeconds),
-    planSeconds: round(plan.seconds),
-    shardsSeconds: round(shards.seconds),
-    finalizeSeconds: round(fin.seconds),
-    batches: jobs,
-  };
-  console.log("plan + 2 shards at once + finalize:", results.shards);
+  const shardArgs = (i: number): [string, string[]] => [`shards-${i}`, ["build", "--cube-uri", shardCube, "--shard", `${i}/2`, "--max-workers", "1", "--memory-budget", budget, ...watchdog, "--log-format", "json"]];
+  if (runs.has("shards")) {
+    rmSync(shardCube, { recursive: true, force: true });
+    const shardPlan = await runAll([["shards-plan", ["plan", "--cube-uri", shardCube, ...planFlags, "--log-format", "json"]]]);
+    const shards = await runAll([shardArgs(0), shardArgs(1)]);
+    const fin = await runAll([["shards-finalize", ["finalize", "--cube-uri", shardCube, "--max-workers", "2", "--memory-budget", budget, "--log-format", "json"]]]);
+    results.shards = {
+      seconds: round(shardPlan.seconds + shards.seconds + fin.seconds),
+      cpuSeconds: round(shardPlan.cpuSeconds + shards.cpuSeconds + fin.cpuSeconds),
+      planSeconds: round(shardPlan.seconds),
+      shardsSeconds: round(shards.seconds),
+      finalizeSeconds: round(fin.seconds),
+      batches: jobs,
+    };
+    console.log("plan + 2 shards at once + finalize:", results.shards);
+  }
 
-  for (const n of values.workers!.split(",").map(Number)) {
+  for (const n of runs.has("queue") ? values.workers!.split(",").map(Number) : []) {
     const queue = `bench-${n}`;
     const cube = join(work, `cube-queue-${n}`);
     rmSync(cube, { recursive: true, force: true });
     const ws = Array.from({ length: n }, (_, i) => worker(`queue-${n}-worker-${i}`, queue));
     await new Promise((r) => setTimeout(r, 3000)); // workers up and connected before the clock starts
-    const co = start(`queue-${n}-coordinator`, ["build", "--cube-uri", cube, ...planFlags, "--queue", url, "--queue-name", queue, "--log-format", "json"]);
+    const co = start(`queue-${n}-coordinator`, ["build", "--cube-uri", cube, ...planFlags, ...watchdog, "--queue", url, "--queue-name", queue, "--log-format", "json"]);
     // the coordinator's CPU while the workers compute (between these two log lines): its cost of following the queue
     const marks: number[] = [];
     const watch = setInterval(() => {
@@ -232,7 +246,7 @@ try {
     ["defaults (lock 10 s, stalled check 5 s)", ["--lock-duration", "10000", "--stalled-interval", "5000"]],
     ["lock 2 s, stalled check 1 s", ["--lock-duration", "2000", "--stalled-interval", "1000"]],
   ] as const;
-  for (const [label, lock] of values["skip-takeover"] ? [] : takeovers) {
+  for (const [label, lock] of runs.has("takeover") ? takeovers : []) {
     const queue = `bench-kill-${lock[1]}`;
     const cube = join(work, `cube-kill-${lock[1]}`);
     rmSync(cube, { recursive: true, force: true });
