@@ -9,6 +9,7 @@
 import type { FieldTileSet } from "./gather.js";
 import { Runs } from "./gather.js";
 import type { ReadBatch } from "./result.js";
+import type { TilePool } from "./tile-pool.js";
 import { BATCH_CELLS, candidateTiles, emit, type SparsePlan, type TileLoader, type TileWork, tileBytes } from "./sparse.js";
 
 interface Cursor {
@@ -51,14 +52,32 @@ function push(runs: Runs, c: Cursor, from: number, to: number): void {
   else for (let k = from; k < to; k++) runs.push(c.set, c.cells[k], 1);
 }
 
-export async function* mergeByKey(plan: SparsePlan, loader: TileLoader): AsyncGenerator<ReadBatch> {
+/**
+ * Hands the fixed-size value buffers of tiles whose cells are all copied out back to the pool; `kept`: the set
+ * an emitted batch may hold without a copy (a batch of one whole tile).
+ */
+function release(pool: TilePool, sets: FieldTileSet[], kept: FieldTileSet | null): void {
+  for (const set of sets) {
+    if (set === kept) continue;
+    for (const t of set.values()) if (t.offsets === undefined) pool.give(t.data);
+  }
+  sets.length = 0;
+}
+
+export async function* mergeByKey(plan: SparsePlan, loader: TileLoader, pool: TilePool): AsyncGenerator<ReadBatch> {
   const dedupe = !plan.schema.allowsDuplicates;
   let held = 0;
+  // tiles a cursor has moved past: their cells are in `runs` until the next batch is emitted
+  const done: FieldTileSet[] = [];
   const advance = async (c: Cursor): Promise<boolean> => {
+    if (c.set.size > 0) done.push(c.set);
     while (c.next < c.work.length) {
       const r = await loader.load(c.work[c.next++], c.keys);
       const count = r.keep ? r.keep.length : r.cells;
-      if (count === 0) continue;
+      if (count === 0) {
+        release(pool, [r.set], null);
+        continue;
+      }
       c.set = r.set;
       c.keys = r.keys as Float64Array;
       c.cells = r.keep;
@@ -86,7 +105,9 @@ export async function* mergeByKey(plan: SparsePlan, loader: TileLoader): AsyncGe
       if (c.pos >= c.count && !(await advance(c))) live.splice(k, 1);
     }
     if (held >= plan.memoryBudget || runs.length >= BATCH_CELLS) {
-      yield emit(plan, runs);
+      const batch = emit(plan, runs);
+      release(pool, done, runs.tiles.length === 1 ? runs.tiles[0] : null);
+      yield batch;
       emitted = true;
       runs = new Runs();
       held = 0;

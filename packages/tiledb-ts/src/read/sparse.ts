@@ -18,6 +18,7 @@ import { type GlobalKey, globalKey } from "./global-key.js";
 import { mergeByKey } from "./merge.js";
 import type { ReadBatch } from "./result.js";
 import { typedView } from "./result.js";
+import { TilePool } from "./tile-pool.js";
 import { type FieldInfo, type FieldTile, loadFieldTile, schemaFields } from "./tiles.js";
 
 export interface SparsePlan {
@@ -99,6 +100,7 @@ export class TileLoader {
     private readonly withDims: boolean,
     private readonly key: GlobalKey | null = null,
     private readonly wantKeys = false,
+    private readonly pool?: TilePool,
   ) {
     const all = schemaFields(plan.schema);
     this.dimFields = plan.schema.dimensions.map((d) => all.get(d.name) as FieldInfo);
@@ -128,7 +130,7 @@ export class TileLoader {
     // a fragment consolidated with timestamps may hold older versions of a cell next to the newest
     const versions = frag.hasTimestamps && (!schema.allowsDuplicates || frag.openRange !== undefined);
     if (this.withDims || w.partial || versions) {
-      const loaded = await Promise.all(this.dimFields.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
+      const loaded = await Promise.all(this.dimFields.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile, this.pool)));
       loaded.forEach((t, d) => {
         set.set(this.dimFields[d].name, t);
         dims.push(dimColumn(schema.dimensions[d], t));
@@ -164,7 +166,7 @@ export class TileLoader {
     } else keys = null;
     if (keep !== null && keep.length === 0) return { set, dims, keep, cells, keys };
     const missing = this.plan.fields.filter((f) => !set.has(f.name));
-    const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile)));
+    const tiles: FieldTile[] = await Promise.all(missing.map((f) => loadFieldTile(vfs, schema, frag, f, w.tile, this.pool)));
     missing.forEach((f, i) => {
       set.set(f.name, tiles[i]);
     });
@@ -244,7 +246,10 @@ export async function* readSparse(plan: SparsePlan): AsyncGenerator<ReadBatch> {
   const merge = versions || (nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates));
   const key = globalKey(plan.schema, plan.fragments);
   if (!merge) yield* scan(plan, key);
-  else if (key !== null && !versions) yield* mergeByKey(plan, new TileLoader(plan, true, key, true));
+  else if (key !== null && !versions) {
+    const pool = new TilePool(Math.min(plan.memoryBudget / 4, 256 << 20));
+    yield* mergeByKey(plan, new TileLoader(plan, true, key, true, pool), pool);
+  }
   else yield* mergeFragments(plan);
 }
 

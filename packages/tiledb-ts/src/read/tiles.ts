@@ -5,11 +5,12 @@
 import { Datatype, datatypeSize } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import type { FilterPipeline } from "../filters/filter.js";
-import { decodeTile, decodeVarStringTile, skipsOffsetsFiltering } from "../filters/pipeline.js";
+import { decodeTile, decodeTileInto, decodeVarStringTile, skipsOffsetsFiltering } from "../filters/pipeline.js";
 import type { ArraySchema } from "../schema.js";
 import { VAR_NUM } from "../schema.js";
 import type { VFS } from "../vfs/vfs.js";
 import type { FieldRef, FragmentView, TileLocation } from "./fragment-view.js";
+import type { TilePool } from "./tile-pool.js";
 
 /** One field of one tile, decoded. */
 export interface FieldTile {
@@ -65,10 +66,12 @@ function unfilter(
   expectedSize: number,
   what: string,
   version: number,
+  pool?: TilePool,
 ): Uint8Array {
   let out: Uint8Array;
   try {
-    out = decodeTile(bytes, pipeline, { datatype: type, cellValNum, what, version }, expectedSize);
+    const ctx = { datatype: type, cellValNum, what, version };
+    out = pool ? decodeTileInto(bytes, pipeline, ctx, pool.take(expectedSize), expectedSize) : decodeTile(bytes, pipeline, ctx, expectedSize);
   } catch (err) {
     throw decodeError(err, what);
   }
@@ -83,13 +86,14 @@ function decodeError(err: unknown, what: string): TileDBError {
   return new TileDBError("E_CORRUPT", `${what}: cannot decode tile: ${(err as Error).message}`, { cause: err });
 }
 
-/** Reads and decodes field `field` of tile `t` of fragment `frag`. */
+/** Reads and decodes field `field` of tile `t` of fragment `frag`; `pool`: where fixed-size values are decoded to. */
 export async function loadFieldTile(
   vfs: VFS,
   schema: ArraySchema,
   frag: FragmentView,
   field: FieldInfo,
   t: number,
+  pool?: TilePool,
 ): Promise<FieldTile> {
   const cellCount = frag.cellsInTile(t);
   if (!frag.hasField(field.name)) return fillTile(schema, field, cellCount, frag);
@@ -121,7 +125,7 @@ export async function loadFieldTile(
     tile.offsets = varOffsets(offBytes, cellCount, tile.data.byteLength, fixedWhat);
   } else {
     const size = cellCount * datatypeSize(field.type) * field.cellValNum;
-    tile.data = unfilter(await readRange(vfs, loc, label), field.filters, field.type, field.cellValNum, size, fixedWhat, frag.version);
+    tile.data = unfilter(await readRange(vfs, loc, label), field.filters, field.type, field.cellValNum, size, fixedWhat, frag.version, pool);
   }
   if (field.nullable) {
     const vloc = frag.validityTile(field, t);

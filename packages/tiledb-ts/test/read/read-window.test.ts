@@ -1,7 +1,8 @@
 /**
  * A merge of many overlapping fragments takes turns over all their files: the read windows must cover every
  * file, or each window is evicted before its next use and every tile re-reads a window. Counted through the
- * VFS: a full read of 24 interleaved fragments reads about their bytes once.
+ * VFS: a full read of 24 interleaved fragments reads about their bytes once. And the merge decodes tiles into
+ * buffers handed back after each batch: batches of a few cells (many hand-backs) give the same cells.
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -83,5 +84,19 @@ describe("read windows", () => {
     expect(cells).toBe(ROWS * 10);
     // every data file read about once (windows of several tiles may reach past the last tile used)
     expect(bytes() - before).toBeLessThan(1.5 * dataBytes(uri));
+
+    // a small budget: a batch every round or two, tile buffers (a quarter of the budget) reused all along
+    const all = async (memoryBudget: number) => {
+      const out: number[] = [];
+      for await (const b of readBatches(uri, { columns: ["soma_dim_1", "soma_data"], memoryBudget })) {
+        const c = new BigInt64Array(b.columns[0].data.slice().buffer);
+        const v = new Float32Array(b.columns[1].data.slice().buffer);
+        for (let i = 0; i < b.length; i++) out.push(v[i] * 1000 + Number(c[i]));
+      }
+      return out;
+    };
+    const whole = await all(64 << 20);
+    expect(whole.length).toBe(ROWS * 10);
+    expect(await all(32 << 10)).toEqual(whole);
   });
 });
