@@ -46,7 +46,7 @@ import json, sys, pyarrow.feather as f, pyarrow.parquet as pq, pyarrow.ipc as ip
 a = ipc.open_file(sys.argv[1]).read_all(); p = pq.read_table(sys.argv[2])
 print(json.dumps({"arrow": a.to_pylist(), "parquet": p.to_pylist(), "meta": {k.decode(): v.decode() for k, v in (p.schema.metadata or {}).items() if not k.startswith(b"ARROW")},
   "types": [str(t) for t in a.schema.types]}))`;
-    const got = JSON.parse(runPython(["-c", read, at("r.arrow"), at("r.parquet")]));
+    const got = JSON.parse(runPython("-c", [read, at("r.arrow"), at("r.parquet")]));
     const want = tsv.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === "feature_id" ? v : Number(v)])));
     expect(got.arrow).toEqual(want);
     expect(got.parquet).toEqual(want);

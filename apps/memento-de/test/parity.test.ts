@@ -22,7 +22,7 @@ const ours: Record<string, string> = {};
 
 beforeAll(() => {
   const exps = join(tmp.path, "exps");
-  runPython([join(repoRoot, "tools/python/make_test_experiments.py"), exps, "--seed", "1", "--only", "dense-strings", "categorical-mixed", "sparse-many-groups"]);
+  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [exps, "--seed", "1", "--only", "dense-strings", "categorical-mixed", "sparse-many-groups"]);
   const experiments: Record<string, string> = { "census-homo-sapiens-small": restoredFixture(join(tmp.path, "fixture")) };
   for (const n of ["dense-strings", "categorical-mixed", "sparse-many-groups"]) experiments[n] = join(exps, n);
   for (const [name, exp] of Object.entries(experiments)) {

@@ -3,12 +3,11 @@
  * cube, memento-de tests the two cell types, and its HTML report is opened in a real headless browser (Debian's
  * chromium): the page renders (the screenshot is not blank) and its table lists the planted genes first.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCube, mementoDe, node, readDelimited, synthCensusCli, tempDir } from "./helpers.js";
+import { buildCube, mementoDe, readDelimited, runCli, synthCensusCli, tempDir } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const tmp = tempDir("memento-de-planted-");
@@ -45,7 +44,7 @@ let planted: Planted;
 let results: Record<string, string>[];
 
 beforeAll(() => {
-  const r = node(synthCensusCli, ["--out", at("exp"), "--preset", "demo", "--seed", "3", "--cells", "8000", "--genes", "600", "--planted-de", "20", "--planted-fold", "2"]);
+  const r = runCli(synthCensusCli, ["--out", at("exp"), "--preset", "demo", "--seed", "3", "--cells", "8000", "--genes", "600", "--planted-de", "20", "--planted-fold", "2"]);
   expect(r.status, r.stderr).toBe(0);
   planted = JSON.parse(readFileSync(at("exp/planted_de.json"), "utf8"));
   expect(JSON.parse(r.stdout).planted).toEqual(planted);
@@ -78,8 +77,8 @@ describe("planted effects", () => {
   it("the report renders in headless Chromium: not blank, the planted genes first in its table, sortable", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm run setup installs Debian's chromium`).toBe(true);
     // a fresh profile directory every run (playwright passes it as --user-data-dir)
-    const profile = mkdtempSync(join(tmpdir(), "memento-de-chromium-"));
-    const browser = await chromium.launchPersistentContext(profile, {
+    const profile = tempDir("memento-de-chromium-");
+    const browser = await chromium.launchPersistentContext(profile.path, {
       executablePath: CHROMIUM,
       viewport: { width: 1100, height: 900 },
       headless: true,
@@ -130,7 +129,7 @@ describe("planted effects", () => {
       expect(requests, "the report fetches nothing").toEqual([]);
     } finally {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
+      profile.remove();
     }
   });
 });

@@ -1,23 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { repoRoot } from "@census-cube/test-support";
 
-/** The repository root (tools/s3-test-servers/src/../../..). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort, repoRoot } from "@census-cube/test-support";
 
 /** A tool installed by tools/scripts/setup.sh; a clear error (never a skip) when it is missing. */
 export function installedTool(path: string, what: string): string {

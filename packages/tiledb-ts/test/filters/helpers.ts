@@ -1,24 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const here = dirname(fileURLToPath(import.meta.url));
-export const packageRoot = resolve(here, "../..");
-export const repoRoot = resolve(packageRoot, "../..");
-
-/** The Python with `tiledb`: env PYTHON, else the repository's .venv. Missing Python fails the test. */
-export function python(): string {
-  const p = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-  if (!existsSync(p) && !process.env.PYTHON) throw new Error(`Python not found at ${p}; set PYTHON to a Python with tiledb installed`);
-  return p;
-}
+import { runPython, tempDir } from "@census-cube/test-support";
+import { pythonScript } from "../paths.js";
 
 /** Runs `test/python/filters_corpus.py` into a fresh temp dir; returns the dir. */
 export function generateFiltersCorpus(): string {
-  const out = mkdtempSync(join(tmpdir(), "tiledb-ts-filters-"));
-  execFileSync(python(), [join(packageRoot, "test/python/filters_corpus.py"), out], { stdio: "inherit", timeout: 240_000 });
+  const out = tempDir("tiledb-ts-filters-").path;
+  runPython(pythonScript("filters_corpus.py"), [out], { timeout: 240_000 });
   return out;
 }
 

@@ -45,7 +45,7 @@ describe("generic tile", () => {
   });
 
   it("reads one tile of a file by offset", async () => {
-    const dir = await tempDir("gt");
+    const dir = tempDir("tiledb-ts-gt-").path;
     const a = encodeGenericTile(new Uint8Array([1, 2, 3]));
     const b = encodeGenericTile(new Uint8Array([4, 5]), { filters: { maxChunkSize: 65536, filters: [{ type: FilterType.ZSTD, options: { level: 3 } }] } });
     const file = new Uint8Array(a.byteLength + b.byteLength);
@@ -71,7 +71,7 @@ describe("generic tile", () => {
     const enc = bytes.slice();
     enc[29] = 1;
     expect(() => decodeGenericTile(enc, "x/enc")).toThrow(/encrypted/);
-    const dir = await tempDir("gt");
+    const dir = tempDir("tiledb-ts-gt-").path;
     const vfs = new LocalVFS();
     await vfs.write(join(dir, "short"), bytes.subarray(0, 40));
     await expect(readGenericTile(vfs, join(dir, "short"))).rejects.toThrow(/short.*truncated/);

@@ -1,29 +1,19 @@
-import { execFileSync } from "node:child_process";
-import { cp, mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { cp } from "node:fs/promises";
+import { join } from "node:path";
+import { runPython, tempDir } from "@census-cube/test-support";
+import { fixtureRoot, pythonScript } from "../paths.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const repoRoot = resolve(here, "../../../..");
-export const fixtureRoot = resolve(repoRoot, "../shared/fixtures/census-homo-sapiens-small");
-export const python = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-export const formatScript = resolve(here, "../python/format_arrays.py");
+export { tempDir } from "@census-cube/test-support";
+export { fixtureRoot } from "../paths.js";
 
-/** Runs the format helper script with Python tiledb and parses its JSON output. */
-export function runPython<T = unknown>(...args: string[]): T {
-  const out = execFileSync(python, [formatScript, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  return JSON.parse(out) as T;
-}
-
-export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `tiledb-ts-${prefix}-`));
+/** Runs test/python/format_arrays.py (Python tiledb) with `args` and parses its JSON output. */
+export function formatArrays<T = unknown>(...args: string[]): T {
+  return JSON.parse(runPython(pythonScript("format_arrays.py"), args)) as T;
 }
 
 /** A writable copy of one array or group of the shared fixture. */
 export async function copyFixture(rel: string): Promise<string> {
-  const dir = await tempDir("fixture");
-  const dst = join(dir, rel.replace(/\//g, "_"));
+  const dst = join(tempDir("tiledb-ts-fixture-").path, rel.replace(/\//g, "_"));
   await cp(join(fixtureRoot, rel), dst, { recursive: true });
   return dst;
 }

@@ -26,7 +26,7 @@ import {
 import { decodeGenericTileAt } from "../../src/generic-tile.js";
 import { VAR_NUM } from "../../src/schema.js";
 import { makeTimestampedName } from "../../src/timestamped-name.js";
-import { canon, fixtureRoot, num, runPython, tempDir } from "./helpers.js";
+import { canon, fixtureRoot, formatArrays, num, tempDir } from "./helpers.js";
 
 interface PyFilter { name: string; level?: number }
 interface PySchema {
@@ -199,8 +199,8 @@ let root: string;
 let report: Record<string, PyReport>;
 
 beforeAll(async () => {
-  root = await tempDir("format-py");
-  report = runPython<Record<string, PyReport>>("make", join(root, "arrays"));
+  root = tempDir("tiledb-ts-format-py-").path;
+  report = formatArrays<Record<string, PyReport>>("make", join(root, "arrays"));
 }, 120_000);
 
 describe("arrays written by Python tiledb", () => {
@@ -273,7 +273,7 @@ describe("arrays written by Python tiledb", () => {
     expect(a.directory.fragments.find((f) => f.name === first)!.legacy).toBe(true);
     expect(legacy.footer.nonEmptyDomain!.map((r) => r.map(num))).toEqual(report.sparse_x.fragments[0].nonempty_domain);
     expect((await legacy.metadata()).mbrs).toHaveLength(legacy.footer.sparseTileNum);
-    const py = runPython<Record<string, PyReport>>("describe", copy)[copy];
+    const py = formatArrays<Record<string, PyReport>>("describe", copy)[copy];
     expect(py.fragments.map((f) => f.name).sort()).toEqual(a.fragments.map((f) => f.name).sort());
     // Without its .ok file the folder is an uncommitted write and stays invisible.
     await rm(join(copy, `${first}.ok`));
@@ -328,7 +328,7 @@ describe("arrays written by Python tiledb", () => {
       }
       // Drop the consolidated footers so Python reads ours.
       for (const fm of a.directory.fragmentMetaFiles) await rm(fm.uri);
-      const py = runPython<Record<string, PyReport>>("describe", copy)[copy];
+      const py = formatArrays<Record<string, PyReport>>("describe", copy)[copy];
       expect(py.cells).toEqual(report[name].cells);
       expect(py.fragments.map((x) => x.nonempty_domain)).toEqual(report[name].fragments.map((x) => x.nonempty_domain));
     }
@@ -346,7 +346,7 @@ describe("arrays written by Python tiledb", () => {
     const b = await openArray(copy);
     expect(b.directory.fragmentMetaFiles).toHaveLength(1);
     expect(canon(b.fragments.map((f) => f.footer))).toEqual(canon(a.fragments.map((f) => f.footer)));
-    const py = runPython<Record<string, PyReport>>("describe", copy)[copy];
+    const py = formatArrays<Record<string, PyReport>>("describe", copy)[copy];
     expect(py.cells).toEqual(report.sparse_x.cells);
     expect(py.fragments.map((x) => x.nonempty_domain)).toEqual(report.sparse_x.fragments.map((x) => x.nonempty_domain));
   });
@@ -363,7 +363,7 @@ describe("arrays written by Python tiledb", () => {
       for (const e of await loadAllEnumerations(a.uri, a.schema, a.vfs)) {
         await writeFile(join(dir, "__schema/__enumerations", e.pathName), encodeEnumeration(e));
       }
-      const r = runPython<{ equal: boolean; a: unknown; b: unknown }>("schema-equal", a.uri, dir);
+      const r = formatArrays<{ equal: boolean; a: unknown; b: unknown }>("schema-equal", a.uri, dir);
       expect(r.b).toEqual(r.a);
       expect(r.equal).toBe(true);
     }
@@ -374,7 +374,7 @@ describe("the shared Census fixture", () => {
   const arrays = ["obs", "ms/RNA/X/raw"];
   let py: Record<string, PyReport>;
   beforeAll(() => {
-    py = runPython<Record<string, PyReport>>("describe", ...arrays.map((a) => join(fixtureRoot, a)));
+    py = formatArrays<Record<string, PyReport>>("describe", ...arrays.map((a) => join(fixtureRoot, a)));
   }, 120_000);
 
   for (const rel of arrays) {
@@ -393,7 +393,7 @@ describe("the shared Census fixture", () => {
       const dir = join(root, `fixture_schema_${rel.replace(/\//g, "_")}`);
       for (const sub of ["__schema/__enumerations", "__fragments", "__commits", "__meta"]) await mkdir(join(dir, sub), { recursive: true });
       await writeFile(join(dir, "__schema", makeTimestampedName(1, 1)), encodeArraySchema(a.schema));
-      const r = runPython<{ equal: boolean; a: unknown; b: unknown }>("schema-equal", a.uri, dir);
+      const r = formatArrays<{ equal: boolean; a: unknown; b: unknown }>("schema-equal", a.uri, dir);
       expect(r.b).toEqual(r.a);
       expect(r.equal).toBe(true);
     }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type ReadBatch, readBatches, type Subarray } from "../../src/read/index.js";
-import { runPython, tempDir } from "./helpers.js";
+import { pythonScript, runPython, tempDir } from "./helpers.js";
 
 interface Cells {
   d0: BigInt64Array;
@@ -57,8 +57,8 @@ function subarrayOf(q: { d0?: Array<[number, number]>; d1?: Array<[number, numbe
 
 describe("arrays written by tiledbsoma in overlapping appends", () => {
   beforeAll(() => {
-    dir = tempDir("tiledb-ts-appends-");
-    runPython("write_appends.py", [dir], 600_000);
+    dir = tempDir("tiledb-ts-appends-").path;
+    runPython(pythonScript("write_appends.py"), [dir], { timeout: 600_000 });
     queries = JSON.parse(readFileSync(join(dir, "queries.json"), "utf8"));
   }, 600_000);
 

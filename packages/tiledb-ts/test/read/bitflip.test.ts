@@ -37,7 +37,7 @@ function cells(b: ReadBatch): { d0: BigInt64Array; d1: BigInt64Array; data: Uint
 
 describe("bit flips in X coordinates", () => {
   it(`${FLIPS} random single-bit flips in d0/d1 are reported as corruption or leave X unchanged`, async () => {
-    const dir = tempDir("tiledb-ts-bitflip-");
+    const dir = tempDir("tiledb-ts-bitflip-").path;
     const uri = join(dir, "raw");
     cpSync(DEMO_X, uri, { recursive: true });
     const frag = join(uri, "__fragments", readdirSync(join(uri, "__fragments"))[0]);

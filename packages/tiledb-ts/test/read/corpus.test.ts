@@ -10,7 +10,7 @@ import { readArrow } from "../../src/arrow.js";
 import { Datatype, datatypeSize } from "../../src/datatype.js";
 import { concatBatches, type ReadBatch, readAll, readBatches, type Subarray } from "../../src/read/index.js";
 import { VAR_NUM } from "../../src/schema.js";
-import { encodeColumn, runPython, sortedRows, tempDir } from "./helpers.js";
+import { encodeColumn, pythonScript, runPython, sortedRows, tempDir } from "./helpers.js";
 
 interface Query {
   order?: "G" | "U";
@@ -28,11 +28,11 @@ interface Entry {
   enumerations?: Record<string, string[]>;
 }
 
-const dir = tempDir("tiledb-ts-corpus-");
+const dir = tempDir("tiledb-ts-corpus-").path;
 let corpus: Entry[] = [];
 
 beforeAll(() => {
-  runPython("read_corpus.py", [dir]);
+  runPython(pythonScript("read_corpus.py"), [dir]);
   corpus = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")).arrays;
 }, 240_000);
 

@@ -10,7 +10,7 @@ import { readAll } from "../../src/read/index.js";
 import { fixtureRoot, tempDir } from "./helpers.js";
 
 function copyX(): { uri: string; frag: string } {
-  const uri = join(tempDir("tiledb-ts-corrupt-"), "raw");
+  const uri = join(tempDir("tiledb-ts-corrupt-").path, "raw");
   cpSync(join(fixtureRoot, "ms/RNA/X/raw"), uri, { recursive: true });
   const frags = readdirSync(join(uri, "__fragments"));
   return { uri, frag: join(uri, "__fragments", frags[0]) };

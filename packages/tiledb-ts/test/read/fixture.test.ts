@@ -11,7 +11,7 @@ import { objectType, openGroup } from "../../src/group.js";
 import { readMetadata } from "../../src/metadata.js";
 import type { ResultColumn } from "../../src/read/index.js";
 import { readAll } from "../../src/read/index.js";
-import { encodeColumn, fixtureRoot, packageRoot, runPython } from "./helpers.js";
+import { encodeColumn, fixtureRoot, packageRoot, pythonScript, runPython } from "./helpers.js";
 
 /** Runs the CLI in-process and returns what it printed. */
 async function runCli(args: string[]): Promise<string> {
@@ -35,7 +35,7 @@ interface Dump {
 let expected: Record<"obs" | "X", Dump>;
 
 beforeAll(() => {
-  expected = JSON.parse(runPython("read_fixture.py", [fixtureRoot]));
+  expected = JSON.parse(runPython(pythonScript("read_fixture.py"), [fixtureRoot]));
 }, 120_000);
 
 /** Python's read_fixture.py writes bools as booleans and every float as a float64 number. */

@@ -1,33 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Datatype } from "../../src/datatype.js";
 import type { ResultColumn } from "../../src/read/index.js";
 import { columnValues } from "../../src/read/index.js";
 import { VAR_NUM } from "../../src/schema.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const packageRoot = resolve(here, "../..");
-export const repoRoot = resolve(packageRoot, "../..");
-export const fixtureRoot = resolve(repoRoot, "../shared/fixtures/census-homo-sapiens-small");
-
-/** The Python with `tiledb`: env PYTHON, else the repository's .venv. Missing Python fails the test. */
-export function python(): string {
-  const p = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-  if (!existsSync(p) && !process.env.PYTHON) throw new Error(`Python not found at ${p}; set PYTHON to a Python with tiledb installed`);
-  return p;
-}
-
-/** Runs `test/python/<script>` with `args`; returns stdout. */
-export function runPython(script: string, args: string[], timeout = 240_000): string {
-  return execFileSync(python(), [join(packageRoot, "test/python", script), ...args], { encoding: "utf8", timeout, maxBuffer: 256 << 20 });
-}
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { runPython, tempDir } from "@census-cube/test-support";
+export { fixtureRoot, packageRoot, pythonScript, repoRoot } from "../paths.js";
 
 const textDecoder = new TextDecoder();
 

@@ -41,7 +41,7 @@ function dataBytes(uri: string): number {
 
 describe("read windows", () => {
   it("a merge of 24 interleaved fragments reads each fragment's bytes about once, and every cell in global order", async () => {
-    const uri = join(tempDir("tiledb-ts-windows-"), "x");
+    const uri = join(tempDir("tiledb-ts-windows-").path, "x");
     await createArray(uri, {
       arrayType: "sparse",
       capacity: 64,

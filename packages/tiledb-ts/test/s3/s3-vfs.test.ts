@@ -16,7 +16,7 @@ import { writeSparse } from "../../src/write/sparse.js";
 import { S3VFS } from "../../src/vfs/s3.js";
 import { LocalVFS } from "../../src/vfs/local.js";
 import { canon } from "../format/helpers.js";
-import { fixtureRoot, runPython, tempDir } from "../write/helpers.js";
+import { fixtureRoot, pythonScript, runPython, tempDir } from "../write/helpers.js";
 
 let moto: MotoServer;
 let s3: S3VFS;
@@ -147,7 +147,7 @@ describe("S3VFS", () => {
   }, 120_000);
 
   it("writes arrays (fragments, consolidation, vacuum) that Python tiledb opens through its own S3 client", async () => {
-    const dir = tempDir("tiledb-ts-s3-");
+    const dir = tempDir("tiledb-ts-s3-").path;
     const schema = {
       arrayType: "sparse" as const,
       capacity: 64,
@@ -173,8 +173,8 @@ describe("S3VFS", () => {
       await consolidate(uri, { vfs });
       await vacuum(uri, { vfs });
     }
-    const local = JSON.parse(runPython("format_arrays.py", ["describe", uris[0]]))[uris[0]];
-    const remote = JSON.parse(runPython("s3_describe.py", [moto.endpoint, uris[1]]))[uris[1]];
+    const local = JSON.parse(runPython(pythonScript("format_arrays.py"), ["describe", uris[0]]))[uris[0]];
+    const remote = JSON.parse(runPython(pythonScript("s3_describe.py"), [moto.endpoint, uris[1]]))[uris[1]];
     const strip = (d: { fragments: Array<{ name: string }>; uri: string }) => ({ ...d, uri: "", fragments: d.fragments.map((f) => ({ ...f, name: "" })) });
     expect(remote.fragments).toHaveLength(1);
     expect(strip(remote)).toEqual(strip(local));

@@ -15,7 +15,7 @@ import type { ArraySchemaInput } from "../../src/write/schema-builder.js";
 import { writeSparse } from "../../src/write/sparse.js";
 import { tempDir } from "./helpers.js";
 
-const dir = tempDir("tiledb-ts-bad-");
+const dir = tempDir("tiledb-ts-bad-").path;
 const good: ArraySchemaInput = {
   arrayType: "sparse",
   dimensions: [

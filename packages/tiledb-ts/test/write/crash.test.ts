@@ -18,7 +18,7 @@ import { packageRoot, pythonView, rng, tempDir } from "./helpers.js";
 
 const TRIALS = 20;
 const CELLS = 4000;
-const dir = tempDir("tiledb-ts-crash-");
+const dir = tempDir("tiledb-ts-crash-").path;
 const rnd = rng(42);
 
 interface Trial {

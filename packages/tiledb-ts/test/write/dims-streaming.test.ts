@@ -13,9 +13,9 @@ import { createArray } from "../../src/write/create-array.js";
 import { writeDense } from "../../src/write/dense.js";
 import { SparseWriter, writeSparse } from "../../src/write/sparse.js";
 import { encodeColumn } from "../read/helpers.js";
-import { type PyArray, pythonView, rng, runPython, tempDir } from "./helpers.js";
+import { type PyArray, pythonScript, pythonView, rng, runPython, tempDir } from "./helpers.js";
 
-const dir = tempDir("tiledb-ts-dims-");
+const dir = tempDir("tiledb-ts-dims-").path;
 const r = rng(99);
 const shuffle = <T>(a: T[]): T[] => {
   for (let k = a.length - 1; k > 0; k--) {
@@ -272,7 +272,7 @@ describe("hilbert cell order", () => {
       });
       const json = join(dir, `hilbert_${kind}.json`);
       writeFileSync(json, JSON.stringify(cells));
-      runPython("write_hilbert_reference.py", [kind, theirs, json]);
+      runPython(pythonScript("write_hilbert_reference.py"), [kind, theirs, json]);
       const view = pythonView({ arrays: [ours, theirs] }).arrays;
       expect(view[ours].error, view[ours].error).toBeUndefined();
       // Same global order (fragments store cells in it) ...

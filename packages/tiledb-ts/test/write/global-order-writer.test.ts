@@ -23,7 +23,7 @@ import { readAll } from "../../src/read/index.js";
 import { encodeColumn } from "../read/helpers.js";
 import { pythonView, rng, tempDir } from "./helpers.js";
 
-const dir = tempDir("tiledb-ts-gow-");
+const dir = tempDir("tiledb-ts-gow-").path;
 let seq = 0;
 
 /** An estimators-like array: ascii feature_id (dictionary + zstd) x uint32 group, float32 values; capacity 7. */

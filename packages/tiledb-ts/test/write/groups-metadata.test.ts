@@ -52,7 +52,7 @@ function resolvedMembers(g: Awaited<ReturnType<typeof openGroup>>): PyGroup["mem
     .sort((a, b) => ((a.name ?? "") < (b.name ?? "") ? -1 : (a.name ?? "") > (b.name ?? "") ? 1 : a.uri < b.uri ? -1 : 1));
 }
 
-const dir = tempDir("tiledb-ts-groups-");
+const dir = tempDir("tiledb-ts-groups-").path;
 const root = join(dir, "tree");
 const outside = join(dir, "outside_array");
 const arrayUri = join(dir, "meta_array");

@@ -1,37 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runPython, tempDir } from "@census-cube/test-support";
+import { pythonScript } from "../paths.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const packageRoot = resolve(here, "../..");
-export const repoRoot = resolve(packageRoot, "../..");
-export const fixtureRoot = resolve(repoRoot, "../shared/fixtures/census-homo-sapiens-small");
-
-/** The Python with `tiledb`: env PYTHON, else the repository's .venv. A missing Python fails the test. */
-export function python(): string {
-  const p = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-  if (!existsSync(p)) throw new Error(`Python not found at ${p}; set PYTHON to a Python with tiledb installed`);
-  return p;
-}
-
-/** Runs `test/python/<script>` with `args`; returns stdout. */
-export function runPython(script: string, args: string[], timeout = 240_000): string {
-  return execFileSync(python(), [join(packageRoot, "test/python", script), ...args], { encoding: "utf8", timeout, maxBuffer: 256 << 20 });
-}
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/** A copy of the shared fixture in a temp folder (tests never write into the original). */
-export function fixtureCopy(): string {
-  const dir = tempDir("tiledb-ts-fixture-");
-  const dest = join(dir, "census");
-  cpSync(fixtureRoot, dest, { recursive: true });
-  return dest;
-}
+export { runPython, tempDir } from "@census-cube/test-support";
+export { fixtureRoot, packageRoot, pythonScript, repoRoot } from "../paths.js";
 
 export interface PyArray {
   error?: string;
@@ -63,11 +36,15 @@ export interface PyGroup {
 /** What Python `tiledb` sees in the given arrays and groups (test/python/write_check.py). */
 export function pythonView(req: { arrays?: string[]; groups?: string[] }): { arrays: Record<string, PyArray>; groups: Record<string, PyGroup> } {
   const dir = tempDir("tiledb-ts-check-");
-  const reqFile = join(dir, "request.json");
-  const outFile = join(dir, "out.json");
-  writeFileSync(reqFile, JSON.stringify(req));
-  runPython("write_check.py", [reqFile, outFile]);
-  return JSON.parse(readFileSync(outFile, "utf8"));
+  try {
+    const reqFile = join(dir.path, "request.json");
+    const outFile = join(dir.path, "out.json");
+    writeFileSync(reqFile, JSON.stringify(req));
+    runPython(pythonScript("write_check.py"), [reqFile, outFile], { timeout: 240_000 });
+    return JSON.parse(readFileSync(outFile, "utf8"));
+  } finally {
+    dir.remove();
+  }
 }
 
 /** A small seeded generator (mulberry32), so every run writes the same cells. */

@@ -31,7 +31,7 @@ interface Case {
   tileOrder: string;
 }
 
-const root = tempDir("tiledb-ts-write-corpus-");
+const root = tempDir("tiledb-ts-write-corpus-").path;
 
 /** Vacuums the replaced fragments, then also consolidates and vacuums fragment metadata and commits. */
 async function vacuumAll(uri: string): Promise<void> {

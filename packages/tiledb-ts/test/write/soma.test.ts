@@ -13,7 +13,7 @@ import { addGroupMembers, createGroup, writeGroupMetadata } from "../../src/grou
 import { writeMetadata } from "../../src/metadata.js";
 import { createArray } from "../../src/write/create-array.js";
 import { writeSparse } from "../../src/write/sparse.js";
-import { rng, runPython, tempDir } from "./helpers.js";
+import { pythonScript, rng, runPython, tempDir } from "./helpers.js";
 
 const N_OBS = 60;
 const N_VAR = 7;
@@ -22,7 +22,7 @@ const TISSUES = ["tongue", "lung"];
 const zstd = [{ type: FilterType.ZSTD, options: { level: 3 } }];
 const MAX_JOINID = (1n << 62n) - 1n;
 
-const dir = tempDir("tiledb-ts-soma-");
+const dir = tempDir("tiledb-ts-soma-").path;
 const root = join(dir, "exp");
 const r = rng(7);
 const obs = {
@@ -121,7 +121,7 @@ beforeAll(async () => {
 describe("a TileDB-SOMA experiment written by tiledb-ts", () => {
   it("opens in tiledbsoma and an axis query returns the obs, var and X written", () => {
     const out = join(dir, "soma.json");
-    runPython("write_soma_check.py", [root, `cell_type in ["B cell", "naïve T cell"] and tissue_general == "tongue"`, out]);
+    runPython(pythonScript("write_soma_check.py"), [root, `cell_type in ["B cell", "naïve T cell"] and tissue_general == "tongue"`, out]);
     const got = JSON.parse(readFileSync(out, "utf8"));
     expect(got).toMatchObject({ experiment: "Experiment", obs_type: "DataFrame", var_type: "DataFrame", x_type: "SparseNDArray", obs_count: N_OBS });
     const keep = obs.joinid.filter((_, i) => (obs.cellType[i] === 0 || obs.cellType[i] === 3) && obs.tissue[i] === 0).map(Number);
