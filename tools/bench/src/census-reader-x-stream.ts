@@ -9,31 +9,34 @@
  *   options: --nnz N  --cells N  --budget-mib N  --dir PATH (experiments are kept and reused)  --python PATH
  */
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchArgs, defaultPython, repoRoot } from "./lib/args.js";
 import { machineFacts, measure } from "./lib/measure.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "../../..");
 const pyScript = join(here, "census-reader-x-stream.py");
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const args = benchArgs({
+  large: { type: "boolean", default: false },
+  nnz: { type: "string" },
+  cells: { type: "string" },
+  "budget-mib": { type: "string", default: "256" },
+  dir: { type: "string", default: "/tmp/census-reader-bench" },
+  python: { type: "string", default: defaultPython },
+});
 
 async function main(): Promise<void> {
-  const budget = Number(arg("budget-mib") ?? 256) * 1024 * 1024;
+  const budget = Number(args["budget-mib"]) * 1024 * 1024;
   const childScript = join(here, "census-reader-x-stream-child.mjs");
   if (!existsSync(join(repoRoot, "packages/census-reader/dist/index.js"))) {
     throw new Error("build the packages first (pnpm build): the reader runs from packages/census-reader/dist");
   }
 
-  const python = arg("python") ?? process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-  const nnz = Number(arg("nnz") ?? (process.argv.includes("--large") ? 100_000_000 : 10_000_000));
+  const python = args.python;
+  const nnz = Number(args.nnz ?? (args.large ? 100_000_000 : 10_000_000));
   // Census cells hold ~1,000-5,000 nonzeros; about 2,000 per cell here.
-  const cells = Number(arg("cells") ?? Math.max(1000, Math.round(nnz / 2000)));
-  const dir = arg("dir") ?? "/tmp/census-reader-bench";
+  const cells = Number(args.cells ?? Math.max(1000, Math.round(nnz / 2000)));
+  const dir = args.dir;
   const uri = join(dir, `x-${cells}c-${nnz}nnz`);
   if (!existsSync(uri)) {
     console.log(`writing ${uri} (${cells} cells, ~${nnz} nonzeros) with tiledbsoma …`);

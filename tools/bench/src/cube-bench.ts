@@ -23,14 +23,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchArgs, defaultPython, repoRoot } from "./lib/args.js";
 import { type Measurement, machineFacts, measure } from "./lib/measure.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..", "..", "..");
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
+const repo = repoRoot;
+const values = benchArgs({
     experiment: { type: "string" },
     preset: { type: "string" },
     seed: { type: "string", default: "1" },
@@ -43,11 +41,10 @@ const { values } = parseArgs({
     "external-workers": { type: "string", default: String(cpus().length) },
     "external-experiment": { type: "string" },
     "external-from": { type: "string" },
-    python: { type: "string", default: process.env.PYTHON ?? join(repo, ".venv", "bin", "python") },
+    python: { type: "string", default: defaultPython },
     "skip-floor": { type: "boolean", default: false },
     "no-append": { type: "boolean", default: false },
     "benchmarks-md": { type: "string", default: join(repo, "docs/benchmarks-history.md") },
-  },
 });
 
 function fail(msg: string): never {

@@ -21,21 +21,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { startRedis } from "@census-cube/s3-test-servers";
+import { benchArgs } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, "..", "..", "..", "apps/cube-builder/dist/cli.js");
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    experiment: { type: "string" },
-    work: { type: "string" },
-    workers: { type: "string", default: "1,2,3" },
-    "memory-budget": { type: "string", default: "3GiB" },
-    "min-batch-size": { type: "string", default: "8192" },
-    runs: { type: "string", default: "one,shards,queue,takeover" },
-  },
+const values = benchArgs({
+  experiment: { type: "string" },
+  work: { type: "string" },
+  workers: { type: "string", default: "1,2,3" },
+  "memory-budget": { type: "string", default: "3GiB" },
+  "min-batch-size": { type: "string", default: "8192" },
+  runs: { type: "string", default: "one,shards,queue,takeover" },
 });
 if (!values.experiment || !values.work) {
   console.error("distributed-bench: --experiment DIR and --work DIR are required");

@@ -13,36 +13,28 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { SufficientStatsAccumulator } from "@census-cube/estimators";
+import { xorshift32 } from "@census-cube/test-support";
+import { benchArgs, defaultPython } from "./lib/args.js";
 
-const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    nnz: { type: "string", default: "20000000" },
-    genes: { type: "string", default: "60664" },
-    "nnz-per-cell": { type: "string", default: "1500" },
-    reps: { type: "string", default: "3" },
-    python: { type: "string" },
-  },
+const args = benchArgs({
+  nnz: { type: "string", default: "20000000" },
+  genes: { type: "string", default: "60664" },
+  "nnz-per-cell": { type: "string", default: "1500" },
+  reps: { type: "string", default: "3" },
+  python: { type: "string", default: defaultPython },
 });
 const TOTAL = Number(args.nnz);
 const N_GENES = Number(args.genes);
 const PER_CELL = Number(args["nnz-per-cell"]);
 const REPS = Number(args.reps);
 const here = dirname(fileURLToPath(import.meta.url));
-const python = args.python ?? process.env.PYTHON ?? resolve(here, "../../../.venv/bin/python");
+const python = args.python;
 
-// xorshift32: fast, seeded, good enough to make test data.
-let state = 0x9e3779b9;
-const rand = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 2 ** 32;
-};
+// fast, seeded, good enough to make test data
+const rand = xorshift32(0x9e3779b9);
 
 const nCells = Math.ceil(TOTAL / PER_CELL);
 const cellGroup = new Int32Array(nCells);

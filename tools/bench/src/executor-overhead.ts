@@ -12,16 +12,13 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
+import { benchArgs } from "./lib/args.js";
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    tasks: { type: "string", default: "10000" },
-    workers: { type: "string", default: "2" },
-    "recycle-tasks": { type: "string", default: "1000" },
-  },
+const values = benchArgs({
+  tasks: { type: "string", default: "10000" },
+  workers: { type: "string", default: "2" },
+  "recycle-tasks": { type: "string", default: "1000" },
 });
 let N = Number(values.tasks);
 const W = Number(values.workers);

@@ -9,19 +9,16 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
+import { xorshift32 } from "@census-cube/test-support";
+import { benchArgs, defaultPython } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..", "..", "..");
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    experiment: { type: "string" },
-    work: { type: "string" },
-    seed: { type: "string", default: "1" },
-    python: { type: "string", default: process.env.PYTHON ?? join(repo, ".venv", "bin", "python") },
-  },
+const values = benchArgs({
+  experiment: { type: "string" },
+  work: { type: "string" },
+  seed: { type: "string", default: "1" },
+  python: { type: "string", default: defaultPython },
 });
 if (!values.experiment || !values.work) {
   console.error("subset-read: --experiment DIR and --work DIR are required");
@@ -31,22 +28,10 @@ const experiment = resolve(values.experiment);
 const work = resolve(values.work);
 mkdirSync(work, { recursive: true });
 
-/** xorshift32, seeded: the same selections on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
 const exp = await openExperiment(experiment);
 const nObs = (await (await exp.obs()).joinids()).length;
-const next = rng(Number(values.seed));
+// seeded: the same selections on every run
+const next = xorshift32(Number(values.seed));
 function scattered(k: number): number[] {
   const picked = new Set<number>();
   while (picked.size < Math.min(k, nObs)) picked.add(Math.floor(next() * nObs));

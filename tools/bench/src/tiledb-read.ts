@@ -9,23 +9,25 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readBatches } from "@census-cube/tiledb-ts";
+import { benchArgs, defaultPython, repoRoot } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "../../..");
 const pyScript = join(here, "tiledb-read.py");
+const args = benchArgs({
+  large: { type: "boolean", default: false },
+  cells: { type: "string" },
+  dir: { type: "string", default: join(repoRoot, "tools/bench/.data") },
+  python: { type: "string", default: defaultPython },
+  "budget-mib": { type: "string", default: "256" },
+});
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const cells = Number(arg("cells") ?? (process.argv.includes("--large") ? 100_000_000 : 10_000_000));
-const dir = arg("dir") ?? join(repoRoot, "tools/bench/.data");
-const python = arg("python") ?? process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
-const budget = Number(arg("budget-mib") ?? 256) * 2 ** 20;
+const cells = Number(args.cells ?? (args.large ? 100_000_000 : 10_000_000));
+const dir = args.dir;
+const python = args.python;
+const budget = Number(args["budget-mib"]) * 2 ** 20;
 const uri = join(dir, `tiledb-read-${cells}`);
 
 if (!existsSync(uri)) {

@@ -11,22 +11,27 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createArray, Datatype, type FilterSpec, FilterType, SparseWriter } from "@census-cube/tiledb-ts";
+import { benchArgs, defaultPython, repoRoot } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "../../..");
+const args = benchArgs({
+  large: { type: "boolean", default: false },
+  cells: { type: "string" },
+  chunk: { type: "string", default: "5000000" },
+  shuffle: { type: "boolean", default: false },
+  dir: { type: "string", default: join(repoRoot, "tools/bench/.data") },
+  python: { type: "string", default: defaultPython },
+  /** The process that writes with tiledb-ts (the parent measures it): the array's URI. */
+  child: { type: "string" },
+});
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const cells = Number(arg("cells") ?? (process.argv.includes("--large") ? 100_000_000 : 5_000_000));
-const chunk = Number(arg("chunk") ?? 5_000_000);
-const shuffle = process.argv.includes("--shuffle");
-const python = arg("python") ?? process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
+const cells = Number(args.cells ?? (args.large ? 100_000_000 : 5_000_000));
+const chunk = Number(args.chunk);
+const shuffle = args.shuffle;
+const python = args.python;
 const NNZ_PER_ROW = 20;
 
 /** Cells [start, start + n): a pure function of the index, identical to tiledb-write.py. */
@@ -81,7 +86,7 @@ interface Result {
 }
 
 async function main(): Promise<void> {
-  const base = arg("dir") ?? join(repoRoot, "tools/bench/.data");
+  const base = args.dir;
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, "tiledb-write-"));
   try {
@@ -116,6 +121,5 @@ async function main(): Promise<void> {
   }
 }
 
-const ci = process.argv.indexOf("--child");
-if (ci >= 0) await child(process.argv[ci + 1]);
+if (args.child !== undefined) await child(args.child);
 else await main();

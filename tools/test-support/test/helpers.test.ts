@@ -2,7 +2,7 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, restoredFixture, runCli, runPython, sharedFixture, tempDir } from "../src/index.js";
+import { freePort, restoredFixture, runCli, runPython, sharedFixture, tempDir, xorshift32 } from "../src/index.js";
 
 const tmp = tempDir("test-support-");
 afterAll(() => tmp.remove());
@@ -65,5 +65,19 @@ describe("restoredFixture", () => {
     const dest = restoredFixture(join(tmp.path, "fixture"));
     expect(statSync(join(dest, "obs")).mode & 0o200).toBe(0o200);
     expect(runPython("-c", ["import sys, tiledbsoma; print(len(tiledbsoma.DataFrame.open(sys.argv[1]).read().concat()))", join(dest, "ms/RNA/var")]).trim()).toMatch(/^[1-9]\d*$/);
+  });
+});
+
+describe("xorshift32", () => {
+  it("gives the same sequence in [0, 1) for a seed, another for another seed, and runs from seed 0", () => {
+    const take = (seed: number) => {
+      const next = xorshift32(seed);
+      return Array.from({ length: 1000 }, () => next());
+    };
+    const a = take(7);
+    expect(take(7)).toEqual(a);
+    expect(take(8)).not.toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(take(0)).size).toBe(1000);
   });
 });

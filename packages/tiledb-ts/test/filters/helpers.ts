@@ -1,4 +1,4 @@
-import { runPython, tempDir } from "@census-cube/test-support";
+import { runPython, tempDir, xorshift32 } from "@census-cube/test-support";
 import { pythonScript } from "../paths.js";
 
 /** Runs `test/python/filters_corpus.py` into a fresh temp dir; returns the dir. */
@@ -10,13 +10,8 @@ export function generateFiltersCorpus(): string {
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
 export function randomBytes(n: number, seed = 1): Uint8Array {
+  const next = xorshift32(seed);
   const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  for (let i = 0; i < n; i++) out[i] = (next() * 2 ** 32) & 0xff;
   return out;
 }

@@ -9,23 +9,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TileDBError } from "../../src/errors.js";
 import { type ReadBatch, readAll } from "../../src/read/index.js";
+import { xorshift32 } from "@census-cube/test-support";
 import { repoRoot, tempDir } from "./helpers.js";
 
 const DEMO_X = join(repoRoot, "apps/cube-builder/demo/experiment/ms/RNA/X/raw");
 const FLIPS = 100;
-
-/** xorshift32: the flips are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 function cells(b: ReadBatch): { d0: BigInt64Array; d1: BigInt64Array; data: Uint8Array } {
   return {
@@ -46,7 +34,7 @@ describe("bit flips in X coordinates", () => {
     const want = cells(original);
     const files = ["d0.tdb", "d1.tdb"].map((f) => join(frag, f));
     const pristine = files.map((f) => readFileSync(f));
-    const next = rng(22);
+    const next = xorshift32(22); // the flips are the same on every run
     const counts = { corrupt: 0, unchanged: 0, undetectable: 0 };
     const codes = new Map<string, number>();
     for (let k = 0; k < FLIPS; k++) {

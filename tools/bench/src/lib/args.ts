@@ -1,0 +1,16 @@
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+/** The repository root (tools/bench/src/lib/../../../..). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+/** The Python with tiledb and tiledbsoma: env PYTHON, else the repository's .venv. */
+export const defaultPython = process.env.PYTHON ?? join(repoRoot, ".venv/bin/python");
+
+type BenchOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** A benchmark's flags, strictly parsed (an unknown flag is an error); the bare `--` pnpm passes on is dropped. */
+export function benchArgs<const O extends BenchOptions>(options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"] {
+  return parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options }).values;
+}
