@@ -211,6 +211,20 @@ for name in ["obs_groups", "size_factors", "estimators"]:
     });
   }, 300_000);
 
+  it("--resume creates again a cube on S3 whose creation was cut short (status building, no plan.json)", async () => {
+    const cube = "s3://cubes/cut-short";
+    const flags = ["--experiment-uri", "s3://census/fixture", "--cube-uri", cube, "--s3-endpoint", moto.endpoint, ...common];
+    expectOk(await run(["plan", ...flags]));
+    // the plan's plan.json is written last: without it, the cube is one whose creation did not finish
+    await s3.remove(`${cube}/__build_plan/plan.json`);
+    const refused = await run(["build", ...flags]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`${cube} already exists`);
+    const resumed = await run(["build", "--resume", ...flags]);
+    expect(resumed.stderr).toContain("was not created whole");
+    await expectSameCube(resumed, cube);
+  }, 240_000);
+
   it("names the object when an X object is deleted while the build runs", async () => {
     const copy = "s3://census/fixture-deleted";
     await uploadTree(fixture, copy, (u, d) => s3.write(u, d));
