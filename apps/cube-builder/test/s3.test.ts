@@ -84,13 +84,13 @@ function logLines(stderr: string): Array<Record<string, unknown>> {
 }
 
 /** Runs Python (bounded) with the test keys, which TileDB's S3 client takes from the environment. */
-function runPython(args: string[]): Promise<Run> {
+function pythonBounded(args: string[]): Promise<Run> {
   return spawnBounded(python, args, keys, 120_000).done;
 }
 
 /** dump_cube.py --compare, the actual cube read by Python tiledb (through moto for s3:// cubes). */
 async function compare(actual: string, expected: string): Promise<string> {
-  const r = await runPython([dumpCube, actual, "--compare", expected, "--s3-endpoint", moto.endpoint]);
+  const r = await pythonBounded([dumpCube, actual, "--compare", expected, "--s3-endpoint", moto.endpoint]);
   return `${r.stdout}${r.stderr}`;
 }
 
@@ -188,7 +188,7 @@ describe("cube-builder on s3://", () => {
       await a.done;
       const commits = (await s3.ls(`${cube}/estimators/__commits`)).length;
       // Python tiledb opens every array: the fragments it sees are whole (committed) ones, read to the end
-      const check = await runPython([
+      const check = await pythonBounded([
         "-c",
         `import sys, tiledb
 tiledb.default_ctx({"vfs.s3.endpoint_override": sys.argv[1], "vfs.s3.scheme": "http", "vfs.s3.use_virtual_addressing": "false", "vfs.s3.region": "us-east-1"})

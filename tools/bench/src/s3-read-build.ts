@@ -9,21 +9,16 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMoto, startToxiproxy, uploadTree } from "@census-cube/s3-test-servers";
 import { S3_DEFAULT_CONCURRENCY, S3VFS } from "@census-cube/tiledb-ts";
+import { benchArgs, repoRoot } from "./lib/args.js";
 import { machineFacts, type Measurement, measure } from "./lib/measure.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "../../..");
 const cubeBuilder = join(repoRoot, "apps/cube-builder/dist/cli.js");
 const tsx = join(repoRoot, "tools/bench/node_modules/.bin/tsx");
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 interface Row {
   what: string;
@@ -33,11 +28,20 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const experiment = arg("experiment", "/work/data/presets/small");
-  const latency = Number(arg("latency-ms", "30"));
-  const rounds = Number(arg("rounds", "1"));
-  const workers = arg("max-workers", "2");
-  const only = arg("only", "");
+  const a = benchArgs({
+    experiment: { type: "string", default: "/work/data/presets/small" },
+    "latency-ms": { type: "string", default: "30" },
+    rounds: { type: "string", default: "1" },
+    "max-workers": { type: "string", default: "2" },
+    only: { type: "string", default: "" },
+  });
+  const experiment = a.experiment;
+  const latency = Number(a["latency-ms"]);
+  const rounds = Number(a.rounds);
+  const workers = a["max-workers"];
+  const only = a.only;
+  if (!Number.isInteger(latency) || latency < 0 || !Number.isInteger(rounds) || rounds < 1) throw new Error("--latency-ms and --rounds must be non-negative / positive integers");
+  if (!["", "read", "build"].includes(only)) throw new Error(`--only: "${only}" must be read or build`);
   const moto = await startMoto();
   const proxy = await startToxiproxy(`127.0.0.1:${moto.port}`);
   const tmp = mkdtempSync(join(tmpdir(), "s3-bench-"));
