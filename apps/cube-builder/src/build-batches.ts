@@ -8,6 +8,7 @@ import type { Logger } from "./logger.js";
 import { type BuildOptions, DEFAULT_WATCHDOG_SECONDS } from "./options.js";
 import { type Batch, planBatches } from "./plan.js";
 import type { Progress } from "./progress.js";
+import { formatBytes } from "./size.js";
 import type { BatchResult, BatchTask, WorkerInit } from "./worker-tasks.js";
 
 /**
@@ -16,14 +17,23 @@ import type { BatchResult, BatchTask, WorkerInit } from "./worker-tasks.js";
  * hundred times per build (figures: docs/benchmarks-history.md, session 3, "64 MiB young generation").
  */
 const WORKER_NODE_ARGS = ["--max-semi-space-size=64"];
-/** Bytes a worker needs besides its groups' accumulators: the process itself (young generation included). */
-const WORKER_BASE_BYTES = 288 * 2 ** 20;
+/**
+ * Bytes a worker needs besides its batch's data: the process itself and its young generation. A worker measured
+ * about 100 MiB before its first batch (BENCHMARKS.md, "Memory budget"); the rest is room for the young generation.
+ */
+const WORKER_BASE_BYTES = 192 * 2 ** 20;
+/** Decoded X tiles a task holds at least (tiledb-ts reads in smaller steps below this). */
+const MIN_READ_BYTES = 4 * 2 ** 20;
+/** X values a worker holds back at least, and at most. */
+const MIN_PENDING_VALUES = 2 ** 20;
+const MAX_PENDING_VALUES = 2 ** 24;
 /** Encoding a piece of the estimators: a worker, two chunks of staged rows in flight, and the encoded tiles. */
 const PART_BASE_BYTES = WORKER_BASE_BYTES + 512 * 2 ** 20;
 const PART_BYTES_PER_ROW = 8;
 
 /** How the memory budget is shared: per worker, per batch, per group. */
 export interface BatchSizing {
+  /** Workers that run batches at once: --max-workers, or fewer when the budget cannot give each its base twice. */
   workers: number;
   /** What the planning process held when the budget was shared (set aside from it). */
   parentBytes: number;
@@ -38,18 +48,28 @@ export interface BatchSizing {
 }
 
 /**
- * Each worker's share of the budget (what this process holds now is set aside) bounds how many groups one batch
- * may hold open: a row per group, and the arrays its pairs are emitted into.
+ * Shares the budget, less what this process holds now, among the workers; each worker's share bounds how many
+ * groups one batch may hold open (a row per group, and the arrays its pairs are emitted into). A worker is added
+ * only while each gets at least twice its base; a budget that leaves less than one worker with one group is
+ * refused (E_MEMORY_BUDGET) naming the least this build can keep.
  */
 export function batchSizing(opts: BuildOptions, nGenes: number): BatchSizing {
-  const workers = opts.maxWorkers;
   const parentBytes = process.memoryUsage().rss;
-  const perWorker = Math.max((opts.memoryBudget - parentBytes) / workers, WORKER_BASE_BYTES * 2);
-  const readBudget = Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4));
-  // X values a worker holds back so that a group's cells are added together (a sixteenth of its share, 2^20-2^24).
-  const pendingValues = Math.max(2 ** 20, Math.min(2 ** 24, Math.floor(perWorker / 16 / PENDING_BYTES_PER_VALUE)));
-  const pendingBytes = pendingValues * PENDING_BYTES_PER_VALUE;
   const groupBytes = nGenes * (ACCUMULATOR_BYTES_PER_GENE + EMIT_BYTES_PER_GENE);
+  const available = opts.memoryBudget - parentBytes;
+  const leastWorker = WORKER_BASE_BYTES + MIN_READ_BYTES + MIN_PENDING_VALUES * PENDING_BYTES_PER_VALUE + groupBytes;
+  if (available < leastWorker) {
+    throw new CubeBuilderError(
+      "E_MEMORY_BUDGET",
+      `--memory-budget ${formatBytes(opts.memoryBudget)} is less than this build can keep: it needs at least ${formatBytes(Math.ceil((parentBytes + leastWorker) / 2 ** 20) * 2 ** 20)} (this process holds ${formatBytes(parentBytes)}, one worker with one obs group of ${nGenes} features ${formatBytes(leastWorker)})`,
+    );
+  }
+  const workers = Math.max(1, Math.min(opts.maxWorkers, Math.floor(available / (2 * WORKER_BASE_BYTES))));
+  const perWorker = available / workers;
+  const readBudget = Math.max(MIN_READ_BYTES, Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4)));
+  // X values a worker holds back so that a group's cells are added together (a sixteenth of its share, 2^20-2^24).
+  const pendingValues = Math.max(MIN_PENDING_VALUES, Math.min(MAX_PENDING_VALUES, Math.floor(perWorker / 16 / PENDING_BYTES_PER_VALUE)));
+  const pendingBytes = pendingValues * PENDING_BYTES_PER_VALUE;
   const maxGroupsPerBatch = Math.max(1, Math.floor((perWorker - WORKER_BASE_BYTES - readBudget - pendingBytes) / groupBytes));
   return { workers, parentBytes, readBudget, pendingValues, pendingBytes, groupBytes, maxGroupsPerBatch };
 }
@@ -131,9 +151,10 @@ export interface BatchJob {
 }
 
 /** Runs the batches on the executor's workers (each stages its batch's rows, see cube-writer). */
-export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], bytes: number, progress: Progress): Promise<{ rows: number; nnz: number }> {
+export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], bytes: number, progress: Progress): Promise<{ rows: number; nnz: number; valuesUsed: number }> {
   let rows = 0;
   let nnz = 0;
+  let valuesUsed = 0;
   // Largest batches first (most groups, then most cells), so the last ones to finish are short and no worker
   // waits long for another, and a worker's rows, sized by its first batch, are reused whole by the next ones.
   const bySize = jobs.slice().sort(bySizeDescending);
@@ -144,11 +165,12 @@ export async function runBatches(executor: BatchExecutor, jobs: BatchJob[], byte
       });
       rows += r.rows;
       nnz += r.nnz;
+      valuesUsed += r.valuesUsed;
       progress.batchDone(r.cells, r.nnz, r.bytesFetched);
     }),
   );
   progress.stop();
-  return { rows, nnz };
+  return { rows, nnz, valuesUsed };
 }
 
 /** Most groups first, then most cells, then by id. */

@@ -20,6 +20,8 @@ export interface BuildInput {
   /** Positions (into the queried cells) of the cells in an obs group, in ascending joinid order. */
   cellIdx: Int32Array;
   featureIds: string[];
+  /** Queried cells in no obs group: a grouping column holds null for them. */
+  cellsWithoutGroup: number;
   /** Gene index of each var joinid (-1: not in the query); null when var joinids are exactly 0..n-1. */
   geneOfVar: Int32Array | null;
 }
@@ -61,7 +63,15 @@ export async function loadInput(opts: BuildOptions, experimentUri: string, log: 
   const sizeFactors = approxSizeFactors(rawSum);
   const groups = assignObsGroups(groupInput, "labels");
   log.info({ groups: groups.nGroups }, `${groups.nGroups} obs groups`);
-  return { experimentUri, xUri, joinids, sizeFactors, groups, cellIdx: cellsInGroups(joinids, groups), featureIds, geneOfVar: geneOfVar(varJoinids) };
+  const cellIdx = cellsInGroups(joinids, groups);
+  const cellsWithoutGroup = nCells - cellIdx.length;
+  if (cellsWithoutGroup > 0) {
+    log.warn(
+      { cellsWithoutGroup, cells: nCells, columns: OBS_GROUP_COLUMNS },
+      `${cellsWithoutGroup} of ${nCells} cells have a null value in an obs grouping column (${OBS_GROUP_COLUMNS.join(", ")}): they are in no obs group, and the cube leaves them out`,
+    );
+  }
+  return { experimentUri, xUri, joinids, sizeFactors, groups, cellIdx, cellsWithoutGroup, featureIds, geneOfVar: geneOfVar(varJoinids) };
 }
 
 /** Cells without a complete key belong to no obs group (as pandas drops them); the cube covers the rest. */

@@ -15,8 +15,13 @@ export interface BuildSummary {
   batches: number;
   /** Cells whose batches an earlier, interrupted run had already computed. */
   resumedCells: number;
+  /** Queried cells left out for a null value in an obs grouping column. */
+  cellsWithoutGroup: number;
   rows: number;
+  /** X values read (other batches' cells in a span read included: depends on the batching). */
   nnz: number;
+  /** X values of the cube's cells, which the estimators took in (batches computed by this run; independent of the batching). */
+  valuesUsed: number;
   seconds: number;
 }
 
@@ -36,7 +41,7 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);
-  const summary: BuildSummary = { cubeUri, cells: 0, groups: 0, features: 0, batches: 0, resumedCells: 0, rows: 0, nnz: 0, seconds: 0 };
+  const summary: BuildSummary = { cubeUri, cells: 0, groups: 0, features: 0, batches: 0, resumedCells: 0, cellsWithoutGroup: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
   if (!plan) return { ...summary, seconds: (Date.now() - started) / 1000 };
   const init = await workerInit(cubeUri, plan);
   const done = await stagedBatchIds(vfsFor(cubeUri), cubeUri);
@@ -45,14 +50,18 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
   const executor = startWorkers(init, opts, plan.batches.length - done.size);
   let rows = 0;
   let nnz = 0;
+  let valuesUsed = 0;
   try {
-    ({ rows, nnz } = await buildBatches(cubeUri, "all", opts, log, executor));
+    ({ rows, nnz, valuesUsed } = await buildBatches(cubeUri, "all", opts, log, executor));
+    if (valuesUsed === 0 && resumedCells === 0) {
+      log.warn({ cubeUri, cells: plan.cells }, `X holds no values for the ${plan.cells} cells: the cube's obs groups get no estimator rows`);
+    }
     await finalizeCube(cubeUri, { ...opts, build: { seconds: (Date.now() - started) / 1000 } }, log, executor);
   } finally {
     await executor.shutdown();
   }
   const seconds = (Date.now() - started) / 1000;
-  log.info({ seconds, rows, nnz }, `cube complete: ${cubeUri}`);
+  log.info({ seconds, rows, nnz, valuesUsed }, `cube complete: ${cubeUri}`);
   return {
     cubeUri,
     cells: plan.cells,
@@ -60,8 +69,10 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
     features: init.cube.featureIds.length,
     batches: plan.batches.length,
     resumedCells,
+    cellsWithoutGroup: plan.cellsWithoutGroup ?? 0,
     rows,
     nnz,
+    valuesUsed,
     seconds,
   };
 }

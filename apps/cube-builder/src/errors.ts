@@ -9,6 +9,7 @@ export type CubeBuilderErrorCode =
   | "E_GROUP_TWICE"
   | "E_INVALID_CUBE"
   | "E_MISSING_BATCHES"
+  | "E_MEMORY_BUDGET"
   | "E_MISSING_COLUMN"
   | "E_NOT_CUBE"
   | "E_NO_CELLS"

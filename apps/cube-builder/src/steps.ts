@@ -156,6 +156,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
     memoryBudget: opts.memoryBudget,
     minBatchSize: opts.minBatchSize,
     cells: cellIdx.length,
+    cellsWithoutGroup: input.cellsWithoutGroup,
     nObs: Array.from(groups.nObs),
     features: input.featureIds.length,
     geneOfVar: input.geneOfVar && Array.from(input.geneOfVar),
@@ -217,7 +218,10 @@ export interface ShareSummary {
   skipped: number;
   cells: number;
   rows: number;
+  /** X values read (other batches' cells in a span read included: depends on the batching). */
   nnz: number;
+  /** X values of the batches' own cells, which the estimators took in (does not depend on the batching). */
+  valuesUsed: number;
   seconds: number;
 }
 
@@ -236,7 +240,7 @@ export async function planOf(cubeUri: string): Promise<StoredPlan | undefined> {
  */
 export async function buildBatches(cubeUri: string, selection: BatchSelection, local: LocalResources, log: Logger, executor?: BatchExecutor): Promise<ShareSummary> {
   const started = Date.now();
-  const summary: ShareSummary = { cubeUri, batches: 0, skipped: 0, cells: 0, rows: 0, nnz: 0, seconds: 0 };
+  const summary: ShareSummary = { cubeUri, batches: 0, skipped: 0, cells: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
   const plan = await planOf(cubeUri);
   if (!plan) {
     log.info({ cubeUri }, "the cube is complete already: nothing to compute");
@@ -260,7 +264,7 @@ export async function buildBatches(cubeUri: string, selection: BatchSelection, l
     const progress = new Progress(log, cells, todo.length, { tty: (local.logFormat ?? "text") === "text" && Boolean(process.stderr.isTTY) });
     try {
       const r = await runBatches(workers, jobs, plan.taskBytes, progress);
-      Object.assign(summary, { batches: todo.length, cells, rows: r.rows, nnz: r.nnz });
+      Object.assign(summary, { batches: todo.length, cells, rows: r.rows, nnz: r.nnz, valuesUsed: r.valuesUsed });
     } finally {
       progress.stop();
       if (!executor) await workers.shutdown();
@@ -323,9 +327,12 @@ export async function finalizeCube(cubeUri: string, options: FinalizeOptions, lo
     try {
       await encodeStagedParts(workers, writer, parts, log);
     } finally {
-      if (!executor) await workers.shutdown();
+      await workers.shutdown();
     }
   }
+  // The workers are done: the finish below (write, validate, consolidate) runs in this process, within the budget
+  // they held.
+  await executor?.shutdown();
   log.info({ validate: options.validate, consolidate: options.consolidate }, "finishing the cube");
   await writer.finish({ validate: options.validate, consolidate: options.consolidate, expectedNObs: plan.cells, build: options.build });
   await removePlan(cubeUri);

@@ -36,6 +36,8 @@ export interface StoredPlan {
   minBatchSize: number;
   /** Queried cells in obs groups (the cube's n_obs total). */
   cells: number;
+  /** Queried cells left out for a null value in an obs grouping column (absent in plans of older builders). */
+  cellsWithoutGroup?: number;
   /** n_obs of each obs group. */
   nObs: number[];
   features: number;

@@ -39,7 +39,10 @@ export interface BatchTask {
 export interface BatchResult {
   id: number;
   cells: number;
+  /** X values read (cells of other batches in the span read included: depends on the batching). */
   nnz: number;
+  /** X values of the batch's own cells, which the estimators took in (summed over batches: batching-independent). */
+  valuesUsed: number;
   rows: number;
   /** Bytes fetched from object storage for the batch (0 when X is on a local disk). */
   bytesFetched: number;
@@ -118,6 +121,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   const extras = extraEstimatorNames(init.estimators);
   const kept = extras.length > 0 ? new BatchValues() : null;
   let nnz = 0;
+  let valuesUsed = 0;
   let columns = new Uint32Array(0);
   // Read the batch's whole joinid span rather than its exact ranges when the batch fills a good part of it: X
   // tiles hold 2048 consecutive cells and are decoded whole anyway, and cells outside the batch (other
@@ -133,6 +137,10 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     // int64 joinids and var ids below 2^32 are read through their low words (the accumulator checks them)
     const cells = new Uint32Array(d0.buffer, d0.byteOffset, d0.length * 2);
     const vars = new Uint32Array(d1.buffer, d1.byteOffset, d1.length * 2);
+    for (let i = 0; i < d0.length; i++) {
+      const c = cells[2 * i] - lo;
+      if (c >= 0 && c < span && cellGroup[c] >= 0) valuesUsed++;
+    }
     if (columnOfVar === null) {
       acc.add(d0, d1, data);
       kept?.add(cells, 2, vars, 2, data);
@@ -164,6 +172,6 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   );
   const bytesFetched = (xStore?.traffic().bytesFetched ?? 0) - fetchedBefore;
   // the counts travel with the staged rows, so a queue's coordinator reads them from the cube (see queue.ts)
-  const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id, record: { cells: n, nnz, bytesFetched } });
-  return { id: task.id, cells: n, nnz, rows, bytesFetched };
+  const rows = await writer.writeBatch({ ...cubeRows, extra }, { batchId: task.id, record: { cells: n, nnz, valuesUsed, bytesFetched } });
+  return { id: task.id, cells: n, nnz, valuesUsed, rows, bytesFetched };
 }
