@@ -11,21 +11,16 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { benchArgs, repoRoot } from "./lib/args.js";
 import { machineFacts, measure } from "./lib/measure.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = resolve(here, "..", "..", "..", "apps/cube-builder/dist/cli.js");
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    experiment: { type: "string" },
-    work: { type: "string" },
-    budgets: { type: "string", default: "512MiB,1GiB,2GiB" },
-    "max-workers": { type: "string", default: String(cpus().length) },
-  },
+const cli = join(repoRoot, "apps/cube-builder/dist/cli.js");
+const values = benchArgs({
+  experiment: { type: "string" },
+  work: { type: "string" },
+  budgets: { type: "string", default: "512MiB,1GiB,2GiB" },
+  "max-workers": { type: "string", default: String(cpus().length) },
 });
 if (!values.experiment || !values.work) {
   console.error("memory-budget: --experiment <dir> and --work <dir> are required");

@@ -11,6 +11,7 @@
  */
 import { createRequire } from "node:module";
 import zlib from "node:zlib";
+import { xorshift32 } from "@census-cube/test-support";
 
 type Binding = {
   CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
@@ -30,14 +31,7 @@ if (!builtin.zstdDecompressSync || !builtin.zstdCompressSync) {
 
 const TILE = 2 ** 20;
 const TILES = 64;
-let seed = 0x9e3779b9;
-const rand = () => {
-  // xorshift32: exact in 32-bit integer arithmetic
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 2 ** 32;
-};
+const rand = xorshift32(0x9e3779b9);
 function tile(): Uint8Array {
   const f = new Float32Array(TILE / 4);
   // raw counts: mostly 1-3, a long tail into the thousands
