@@ -119,6 +119,118 @@ export function parseConsolidatedCommits(bytes: Uint8Array, what: string): strin
   return out;
 }
 
+/** Whether [t1, t2] lies in the range (wholly, or, when `partialOk`, in part). */
+function within(range: TimestampRange, t1: number, t2: number, partialOk: boolean): boolean {
+  return partialOk ? t1 <= range.end && range.start <= t2 : t1 >= range.start && t2 <= range.end;
+}
+
+/** Every schema file, oldest first (the legacy file before all), and those of `__schema/` alone. */
+function listSchemas(arrayUri: string, root: VfsEntry[], schemaDir: VfsEntry[]): { schemas: TimestampedFile[]; current: TimestampedFile[] } {
+  const schemas: TimestampedFile[] = [];
+  const legacy = root.find((e) => !e.isDir && e.name === LEGACY_SCHEMA_FILE);
+  if (legacy) schemas.push({ uri: legacy.uri, name: LEGACY_SCHEMA_FILE, t1: 0, t2: 0 });
+  const current = schemaDir
+    .filter((e) => !e.isDir)
+    .map((e) => timestamped(e))
+    .filter((x): x is TimestampedFile => x !== undefined)
+    .sort(byTime);
+  schemas.push(...current);
+  if (schemas.length === 0) {
+    throw new TileDBError("E_NOT_FOUND", `${arrayUri} is not a TileDB array (no ${SCHEMA_DIR}/ files and no ${LEGACY_SCHEMA_FILE})`);
+  }
+  return { schemas, current };
+}
+
+interface Commits {
+  /** Names of committed fragments (single `.wrt` files and those in `.con` files). */
+  committed: Set<string>;
+  consolidatedCommits: string[];
+  deleteCommits: TimestampedFile[];
+  updateCommits: TimestampedFile[];
+  vacFiles: TimestampedFile[];
+}
+
+/** The commits folder: ignore files first, then consolidated commits, then single commit and vacuum files. */
+async function readCommits(commitDir: VfsEntry[], range: TimestampRange, vfs: VFS): Promise<Commits> {
+  const ignored = new Set<string>();
+  for (const e of commitDir) {
+    if (!e.isDir && e.name.endsWith(".ign")) for (const l of lines(await vfs.read(e.uri))) ignored.add(lastPart(l));
+  }
+  const c: Commits = { committed: new Set(), consolidatedCommits: [], deleteCommits: [], updateCommits: [], vacFiles: [] };
+  for (const e of commitDir) {
+    if (e.isDir || !e.name.endsWith(".con")) continue;
+    for (const l of parseConsolidatedCommits(await vfs.read(e.uri), e.uri)) {
+      const part = lastPart(l);
+      if (ignored.has(part)) continue;
+      if (part.endsWith(".wrt")) {
+        c.committed.add(part.slice(0, -4));
+        c.consolidatedCommits.push(part.slice(0, -4));
+      } else if (part.endsWith(".del") || part.endsWith(".upd")) {
+        const ts = parseTimestampedName(part);
+        if (ts && within(range, ts.t1, ts.t2, false)) {
+          (part.endsWith(".del") ? c.deleteCommits : c.updateCommits).push({ uri: e.uri, name: part, t1: ts.t1, t2: ts.t2, version: ts.version });
+        }
+      }
+    }
+  }
+  for (const e of commitDir) {
+    if (e.isDir) continue;
+    if (e.name.endsWith(".wrt")) c.committed.add(e.name.slice(0, -4));
+    else if (e.name.endsWith(".vac")) {
+      const t = timestamped(e, ".vac");
+      if (t) c.vacFiles.push(t);
+    } else if (e.name.endsWith(".del") || e.name.endsWith(".upd")) {
+      const t = timestamped(e, e.name.slice(-4));
+      if (t && within(range, t.t1, t.t2, false)) (e.name.endsWith(".del") ? c.deleteCommits : c.updateCommits).push(t);
+    }
+  }
+  return c;
+}
+
+/** Committed fragments: `__fragments/` folders with a commit, and legacy root folders with `.ok` files. */
+async function committedFragments(fragDir: VfsEntry[], root: VfsEntry[], committed: Set<string>, vfs: VFS): Promise<Array<{ entry: VfsEntry; legacy: boolean }>> {
+  const candidates: Array<{ entry: VfsEntry; legacy: boolean }> = [];
+  for (const e of fragDir) if (e.isDir && committed.has(e.name)) candidates.push({ entry: e, legacy: false });
+  const okNames = new Set(root.filter((e) => !e.isDir && e.name.endsWith(".ok")).map((e) => e.name.slice(0, -3)));
+  const legacyFolders = root.filter((e) => e.isDir && e.name.startsWith("__") && parseTimestampedName(e.name) !== undefined);
+  for (const e of legacyFolders) {
+    const version = parseTimestampedName(e.name)!.version ?? 1;
+    // Before format 5 a fragment was committed when its metadata file existed.
+    if (okNames.has(e.name) || (version < 5 && (await vfs.exists(joinUri(e.uri, FRAGMENT_METADATA_FILE))))) {
+      candidates.push({ entry: e, legacy: true });
+    }
+  }
+  return candidates;
+}
+
+/** The committed fragments in the range; consolidated ones with timestamps may overlap it in part. */
+function fragmentsInRange(candidates: Array<{ entry: VfsEntry; legacy: boolean }>, range: TimestampRange): FragmentEntry[] {
+  const out: FragmentEntry[] = [];
+  for (const { entry, legacy } of candidates) {
+    const ts = parseTimestampedName(entry.name)!;
+    const version = ts.version ?? (legacy ? 2 : 12);
+    if (!within(range, ts.t1, ts.t2, version >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION)) continue;
+    const partialOverlap = !within(range, ts.t1, ts.t2, false);
+    out.push({ uri: entry.uri, name: entry.name, t1: ts.t1, t2: ts.t2, version, legacy, partialOverlap });
+  }
+  return out;
+}
+
+/**
+ * The fragments that vacuum files overlapping the range list (they were consolidated). Dense arrays need the
+ * whole vacuum file inside the range, as libtiledb decides (a dense consolidated fragment has no per-cell
+ * timestamps to filter a partial overlap with).
+ */
+async function vacuumedNames(vacFiles: TimestampedFile[], range: TimestampRange, dense: boolean, vfs: VFS): Promise<Set<string>> {
+  const vacuumed = new Set<string>();
+  for (const v of vacFiles) {
+    const partialOk = !dense && (v.version ?? 0) >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION;
+    if (!within(range, v.t1, v.t2, partialOk)) continue;
+    for (const l of lines(await vfs.read(v.uri))) vacuumed.add(lastPart(l));
+  }
+  return vacuumed;
+}
+
 /** Lists an array folder and works out what is visible in `range` (default: everything). */
 export async function listArrayDirectory(
   arrayUri: string,
@@ -134,119 +246,26 @@ export async function listArrayDirectory(
     vfs.ls(joinUri(arrayUri, FRAGMENT_META_DIR)),
   ]);
   if (root.length === 0) throw new TileDBError("E_NOT_FOUND", `array ${arrayUri} does not exist or is empty`);
-
-  const within = (t1: number, t2: number, partialOk: boolean) =>
-    partialOk ? t1 <= range.end && range.start <= t2 : t1 >= range.start && t2 <= range.end;
-
-  // Schemas: the legacy file is the oldest of all.
-  const schemas: TimestampedFile[] = [];
-  const legacy = root.find((e) => !e.isDir && e.name === LEGACY_SCHEMA_FILE);
-  if (legacy) schemas.push({ uri: legacy.uri, name: LEGACY_SCHEMA_FILE, t1: 0, t2: 0 });
-  const current = schemaDir
-    .filter((e) => !e.isDir)
-    .map((e) => timestamped(e))
-    .filter((x): x is TimestampedFile => x !== undefined)
-    .sort(byTime);
-  schemas.push(...current);
-  if (schemas.length === 0) {
-    throw new TileDBError("E_NOT_FOUND", `${arrayUri} is not a TileDB array (no ${SCHEMA_DIR}/ files and no ${LEGACY_SCHEMA_FILE})`);
-  }
-
-  // Commits: ignore files first, then consolidated commits, then single commit files.
-  const ignored = new Set<string>();
-  for (const e of commitDir) {
-    if (!e.isDir && e.name.endsWith(".ign")) for (const l of lines(await vfs.read(e.uri))) ignored.add(lastPart(l));
-  }
-  const committed = new Set<string>();
-  const consolidatedCommits: string[] = [];
-  const deleteCommits: TimestampedFile[] = [];
-  const updateCommits: TimestampedFile[] = [];
-  for (const e of commitDir) {
-    if (e.isDir || !e.name.endsWith(".con")) continue;
-    for (const l of parseConsolidatedCommits(await vfs.read(e.uri), e.uri)) {
-      const part = lastPart(l);
-      if (ignored.has(part)) continue;
-      if (part.endsWith(".wrt")) {
-        committed.add(part.slice(0, -4));
-        consolidatedCommits.push(part.slice(0, -4));
-      } else if (part.endsWith(".del") || part.endsWith(".upd")) {
-        const ts = parseTimestampedName(part);
-        if (ts && within(ts.t1, ts.t2, false)) {
-          (part.endsWith(".del") ? deleteCommits : updateCommits).push({ uri: e.uri, name: part, t1: ts.t1, t2: ts.t2, version: ts.version });
-        }
-      }
-    }
-  }
-  const vacFiles: TimestampedFile[] = [];
-  for (const e of commitDir) {
-    if (e.isDir) continue;
-    if (e.name.endsWith(".wrt")) committed.add(e.name.slice(0, -4));
-    else if (e.name.endsWith(".vac")) {
-      const t = timestamped(e, ".vac");
-      if (t) vacFiles.push(t);
-    } else if (e.name.endsWith(".del") || e.name.endsWith(".upd")) {
-      const t = timestamped(e, e.name.slice(-4));
-      if (t && within(t.t1, t.t2, false)) (e.name.endsWith(".del") ? deleteCommits : updateCommits).push(t);
-    }
-  }
-
-  // Candidate fragments: `__fragments/` folders with a commit, and legacy root folders with `.ok` files.
-  const candidates: Array<{ entry: VfsEntry; legacy: boolean }> = [];
-  for (const e of fragDir) if (e.isDir && committed.has(e.name)) candidates.push({ entry: e, legacy: false });
-  const okNames = new Set(root.filter((e) => !e.isDir && e.name.endsWith(".ok")).map((e) => e.name.slice(0, -3)));
-  const legacyFolders = root.filter((e) => e.isDir && e.name.startsWith("__") && parseTimestampedName(e.name) !== undefined);
-  for (const e of legacyFolders) {
-    const ts = parseTimestampedName(e.name)!;
-    const version = ts.version ?? 1;
-    // Before format 5 a fragment was committed when its metadata file existed.
-    if (okNames.has(e.name) || (version < 5 && (await vfs.exists(joinUri(e.uri, FRAGMENT_METADATA_FILE))))) {
-      candidates.push({ entry: e, legacy: true });
-    }
-  }
-  for (const e of root) {
-    if (!e.isDir && e.name.endsWith(".vac")) {
-      const t = timestamped(e, ".vac");
-      if (t) vacFiles.push(t);
-    }
-  }
-
-  const fragmentsAll: FragmentEntry[] = [];
-  for (const { entry, legacy: isLegacy } of candidates) {
-    const ts = parseTimestampedName(entry.name)!;
-    const version = ts.version ?? (isLegacy ? 2 : 12);
-    const partialOk = version >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION;
-    if (!within(ts.t1, ts.t2, partialOk)) continue;
-    const full = within(ts.t1, ts.t2, false);
-    fragmentsAll.push({ uri: entry.uri, name: entry.name, t1: ts.t1, t2: ts.t2, version, legacy: isLegacy, partialOverlap: !full });
-  }
-
-  // Vacuum files overlapping the range hide the fragments they list (they were consolidated). Dense arrays
-  // need the whole vacuum file inside the range, as libtiledb decides (a dense consolidated fragment has no
-  // per-cell timestamps to filter a partial overlap with).
-  const vacuumed = new Set<string>();
-  for (const v of vacFiles) {
-    const partialOk = !options.dense && (v.version ?? 0) >= CONSOLIDATION_WITH_TIMESTAMPS_MIN_VERSION;
-    if (!within(v.t1, v.t2, partialOk)) continue;
-    for (const l of lines(await vfs.read(v.uri))) vacuumed.add(lastPart(l));
-  }
-  const fragments = fragmentsAll.filter((f) => !vacuumed.has(f.name)).sort(byTime) as FragmentEntry[];
-
+  const { schemas, current } = listSchemas(arrayUri, root, schemaDir);
+  const commits = await readCommits(commitDir, range, vfs);
+  const fragmentsAll = fragmentsInRange(await committedFragments(fragDir, root, commits.committed, vfs), range);
+  const rootVacFiles = root.filter((e) => !e.isDir && e.name.endsWith(".vac")).map((e) => timestamped(e, ".vac"));
+  const vacFiles = [...commits.vacFiles, ...rootVacFiles.filter((t): t is TimestampedFile => t !== undefined)];
+  const vacuumed = await vacuumedNames(vacFiles, range, options.dense ?? false, vfs);
   const fragmentMetaFiles = [...metaDir, ...root]
     .filter((e) => !e.isDir && e.name.endsWith(".meta"))
     .map((e) => timestamped(e, ".meta"))
     .filter((x): x is TimestampedFile => x !== undefined && x.t1 <= range.end && range.start <= x.t2)
     .sort(byTime);
-
-  const latestSchema = current.filter((x) => x.t2 <= range.end).pop() ?? schemas[0];
   return {
     uri: arrayUri,
     schemas,
-    latestSchema,
-    fragments,
+    latestSchema: current.filter((x) => x.t2 <= range.end).pop() ?? schemas[0],
+    fragments: fragmentsAll.filter((f) => !vacuumed.has(f.name)).sort(byTime),
     fragmentMetaFiles,
-    deleteCommits: deleteCommits.sort(byTime),
-    updateCommits: updateCommits.sort(byTime),
+    deleteCommits: commits.deleteCommits.sort(byTime),
+    updateCommits: commits.updateCommits.sort(byTime),
     vacuumedFragments: [...vacuumed].filter((n) => fragmentsAll.some((f) => f.name === n)).sort(),
-    consolidatedCommits: consolidatedCommits.sort(),
+    consolidatedCommits: commits.consolidatedCommits.sort(),
   };
 }
