@@ -13,6 +13,7 @@
 import { encodeConsolidatedFragmentMeta, openArray } from "./array.js";
 import { COMMITS_DIR, FRAGMENT_META_DIR, FRAGMENTS_DIR, listArrayDirectory } from "./array-directory.js";
 import { textEncoder } from "./binary.js";
+import { typedArrayOf } from "./datatype.js";
 import { TileDBError } from "./errors.js";
 import { FORMAT_VERSION } from "./format-version.js";
 import { consolidateMetadata } from "./metadata.js";
@@ -22,7 +23,7 @@ import type { ArraySchema } from "./schema.js";
 import { makeTimestampedName } from "./timestamped-name.js";
 import { joinUri, vfsFor } from "./vfs/index.js";
 import type { VFS } from "./vfs/vfs.js";
-import { type ColumnInput, type TypedArray, typedArrayFor } from "./write/columns.js";
+import type { ColumnInput } from "./write/columns.js";
 import { buildDenseFragment } from "./write/dense.js";
 import type { FragmentContent } from "./write/fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./write/fragment-writer.js";
@@ -46,7 +47,7 @@ function asInput(col: ResultColumn): ColumnInput {
 
 function rawTyped(col: ResultColumn, bytes: Uint8Array): ColumnInput {
   // Reinterpret the bytes as the field's own typed array (an aligned copy).
-  const Ctor = typedArrayFor(col.type) as unknown as { new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  const Ctor = typedArrayOf(col.type);
   const copy = bytes.slice();
   return new Ctor(copy.buffer, 0, copy.byteLength / Ctor.BYTES_PER_ELEMENT);
 }

@@ -3,7 +3,7 @@
  * 64-bit integer types (including datetimes) come back as bigint, everything else as number.
  */
 import type { ByteWriter } from "./binary.js";
-import { Datatype, datatypeName } from "./datatype.js";
+import { Datatype, datatypeName, storageOf } from "./datatype.js";
 import { TileDBError } from "./errors.js";
 import type { DomainValue } from "./schema.js";
 
@@ -13,34 +13,18 @@ export function readDomainValue(bytes: Uint8Array, offset: number, type: Datatyp
 
 /** As readDomainValue, from an existing view (no allocation: MBR decoding runs this per tile). */
 export function readDomainValueAt(v: DataView, offset: number, type: Datatype): DomainValue {
-  switch (type) {
-    case Datatype.INT8: return v.getInt8(offset);
-    case Datatype.UINT8:
-    case Datatype.BOOL:
-    case Datatype.CHAR:
-    case Datatype.STRING_ASCII:
-    case Datatype.STRING_UTF8:
-    case Datatype.BLOB:
-    case Datatype.ANY:
-    case Datatype.GEOM_WKB:
-    case Datatype.GEOM_WKT:
-      return v.getUint8(offset);
-    case Datatype.INT16: return v.getInt16(offset, true);
-    case Datatype.UINT16:
-    case Datatype.STRING_UTF16:
-    case Datatype.STRING_UCS2:
-      return v.getUint16(offset, true);
-    case Datatype.INT32: return v.getInt32(offset, true);
-    case Datatype.UINT32:
-    case Datatype.STRING_UTF32:
-    case Datatype.STRING_UCS4:
-      return v.getUint32(offset, true);
-    case Datatype.FLOAT32: return v.getFloat32(offset, true);
-    case Datatype.FLOAT64: return v.getFloat64(offset, true);
-    case Datatype.UINT64: return v.getBigUint64(offset, true);
-    default:
-      if (type in Datatype) return v.getBigInt64(offset, true); // INT64 and every datetime/time type
-      throw new TileDBError("E_CORRUPT", `unknown TileDB datatype id ${type}`);
+  if (!(type in Datatype)) throw new TileDBError("E_CORRUPT", `unknown TileDB datatype id ${type}`);
+  switch (storageOf(type)) {
+    case "int8": return v.getInt8(offset);
+    case "uint8": return v.getUint8(offset);
+    case "int16": return v.getInt16(offset, true);
+    case "uint16": return v.getUint16(offset, true);
+    case "int32": return v.getInt32(offset, true);
+    case "uint32": return v.getUint32(offset, true);
+    case "int64": return v.getBigInt64(offset, true);
+    case "uint64": return v.getBigUint64(offset, true);
+    case "float32": return v.getFloat32(offset, true);
+    case "float64": return v.getFloat64(offset, true);
   }
 }
 
@@ -60,33 +44,17 @@ export function writeDomainValue(w: ByteWriter, value: DomainValue, type: Dataty
     if (signed ? b < -(1n << 63n) || b >= 1n << 63n : b < 0n || b >= 1n << 64n) throw bad();
     return b;
   };
-  switch (type) {
-    case Datatype.INT8: w.i8(int(-128, 127)); return;
-    case Datatype.UINT8:
-    case Datatype.BOOL:
-    case Datatype.CHAR:
-    case Datatype.STRING_ASCII:
-    case Datatype.STRING_UTF8:
-    case Datatype.BLOB:
-    case Datatype.ANY:
-    case Datatype.GEOM_WKB:
-    case Datatype.GEOM_WKT:
-      w.u8(int(0, 255)); return;
-    case Datatype.INT16: w.i16(int(-32768, 32767)); return;
-    case Datatype.UINT16:
-    case Datatype.STRING_UTF16:
-    case Datatype.STRING_UCS2:
-      w.u16(int(0, 65535)); return;
-    case Datatype.INT32: w.i32(int(-2147483648, 2147483647)); return;
-    case Datatype.UINT32:
-    case Datatype.STRING_UTF32:
-    case Datatype.STRING_UCS4:
-      w.u32(int(0, 4294967295)); return;
-    case Datatype.FLOAT32: w.f32(Number(value)); return;
-    case Datatype.FLOAT64: w.f64(Number(value)); return;
-    case Datatype.UINT64: w.u64(big(false)); return;
-    default:
-      if (!(type in Datatype)) throw new TileDBError("E_SCHEMA", `"${name}": unknown TileDB datatype id ${type}`);
-      w.i64(big(true));
+  if (!(type in Datatype)) throw new TileDBError("E_SCHEMA", `"${name}": unknown TileDB datatype id ${type}`);
+  switch (storageOf(type)) {
+    case "int8": w.i8(int(-128, 127)); return;
+    case "uint8": w.u8(int(0, 255)); return;
+    case "int16": w.i16(int(-32768, 32767)); return;
+    case "uint16": w.u16(int(0, 65535)); return;
+    case "int32": w.i32(int(-2147483648, 2147483647)); return;
+    case "uint32": w.u32(int(0, 4294967295)); return;
+    case "int64": w.i64(big(true)); return;
+    case "uint64": w.u64(big(false)); return;
+    case "float32": w.f32(Number(value)); return;
+    case "float64": w.f64(Number(value)); return;
   }
 }

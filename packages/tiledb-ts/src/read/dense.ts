@@ -4,13 +4,13 @@
  * (format spec: array_schema.md, fragment.md). Newer fragments overwrite older ones inside their non-empty
  * domain only; cells no fragment wrote get the attribute's fill value.
  */
-import { datatypeSize } from "../datatype.js";
+import { datatypeSize, typedArrayOf } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import type { VFS } from "../vfs/vfs.js";
 import type { FragmentView } from "./fragment-view.js";
 import { type FieldTileSet, type Fill, gatherColumn, Runs } from "./gather.js";
-import { type ReadBatch, type ResultColumn, typedArrayClass } from "./result.js";
+import type { ReadBatch, ResultColumn } from "./result.js";
 import { type FieldInfo, loadFieldTile } from "./tiles.js";
 
 export interface DensePlan {
@@ -132,7 +132,7 @@ export async function readDense(plan: DensePlan): Promise<ReadBatch> {
 
 /** The coordinates of a dimension over the selection, row-major. */
 function coordColumn(f: FieldInfo, coords: Float64Array[], shape: number[], total: number): ResultColumn {
-  const C = typedArrayClass(f.type);
+  const C = typedArrayOf(f.type);
   const size = datatypeSize(f.type);
   const data = new Uint8Array(total * size);
   const view = new C(data.buffer, 0, total) as unknown as { [i: number]: number | bigint };

@@ -2,7 +2,7 @@
  * Read results: one column per selected attribute/dimension, values in flat typed buffers (no per-cell
  * objects). Var-sized columns carry Arrow-style int32 offsets so they turn into Arrow vectors without copies.
  */
-import { Datatype, datatypeSize } from "../datatype.js";
+import { type Datatype, datatypeSize, type TypedArray, typedArrayOf } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { VAR_NUM } from "../schema.js";
 
@@ -29,33 +29,12 @@ export interface ReadBatch {
   columns: ResultColumn[];
 }
 
-export type TypedArray =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+export type { TypedArray } from "../datatype.js";
 
-/** The typed-array class that holds values of `type` (strings and bytes as Uint8Array). */
-export function typedArrayClass(type: Datatype): { new (buf: ArrayBufferLike, off: number, len: number): TypedArray; BYTES_PER_ELEMENT: number } {
-  switch (type) {
-    case Datatype.INT8: return Int8Array;
-    case Datatype.INT16: return Int16Array;
-    case Datatype.UINT16: return Uint16Array;
-    case Datatype.INT32: return Int32Array;
-    case Datatype.UINT32: return Uint32Array;
-    case Datatype.FLOAT32: return Float32Array;
-    case Datatype.FLOAT64: return Float64Array;
-    case Datatype.UINT64: return BigUint64Array;
-    case Datatype.STRING_UTF16:
-    case Datatype.STRING_UCS2: return Uint16Array;
-    case Datatype.STRING_UTF32:
-    case Datatype.STRING_UCS4: return Uint32Array;
-    default:
-      return datatypeSize(type) === 8 ? BigInt64Array : Uint8Array;
-  }
-}
 
 /** A typed view of `bytes` as values of `type`; copies only when `bytes` is not aligned for the type. */
 export function typedView(type: Datatype, bytes: Uint8Array): TypedArray {
-  const C = typedArrayClass(type);
+  const C = typedArrayOf(type);
   const size = C.BYTES_PER_ELEMENT;
   if (bytes.byteLength % size !== 0) {
     throw new TileDBError("E_CORRUPT", `buffer of ${bytes.byteLength} bytes is not a whole number of ${size}-byte values`);

@@ -4,21 +4,11 @@
  * validity byte per cell. Wrong types and lengths are rejected here, naming the field, before anything is written.
  */
 import { compareByteArrays, textEncoder } from "../binary.js";
-import { Datatype, datatypeName, datatypeSize, isStringType } from "../datatype.js";
+import { Datatype, datatypeName, datatypeSize, isStringType, type TypedArray, typedArrayOf } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { VAR_NUM } from "../schema.js";
 
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+export type { TypedArray } from "../datatype.js";
 
 /**
  * Values for one field, one entry per cell (fixed fields with cellValNum > 1 take cellValNum values per cell):
@@ -180,29 +170,13 @@ function fail(f: FieldInfo, msg: string): never {
   throw new TileDBError("E_WRITE_INPUT", `${f.kind} "${f.name}" (${datatypeName(f.type)}): ${msg}`);
 }
 
-/** The typed array class that holds values of `type` without conversion. */
-export function typedArrayFor(type: Datatype): { new (n: number): TypedArray; name: string } {
-  switch (type) {
-    case Datatype.INT8: return Int8Array;
-    case Datatype.INT16: return Int16Array;
-    case Datatype.UINT16: case Datatype.STRING_UTF16: case Datatype.STRING_UCS2: return Uint16Array;
-    case Datatype.INT32: return Int32Array;
-    case Datatype.UINT32: case Datatype.STRING_UTF32: case Datatype.STRING_UCS4: return Uint32Array;
-    case Datatype.FLOAT32: return Float32Array;
-    case Datatype.FLOAT64: return Float64Array;
-    case Datatype.UINT64: return BigUint64Array;
-    default:
-      return datatypeSize(type) === 8 ? BigInt64Array : Uint8Array;
-  }
-}
-
 function isTypedArray(x: unknown): x is TypedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
 /** Converts plain JS values to the field's typed array, checking each fits. */
 function toTyped(f: FieldInfo, values: ArrayLike<unknown>, what = "value"): TypedArray {
-  const Ctor = typedArrayFor(f.type);
+  const Ctor = typedArrayOf(f.type);
   const out = new Ctor(values.length);
   const size = datatypeSize(f.type);
   const isFloat = f.type === Datatype.FLOAT32 || f.type === Datatype.FLOAT64;
@@ -250,7 +224,7 @@ function bytesOf(a: TypedArray): Uint8Array {
 }
 
 function checkTypedKind(f: FieldInfo, a: TypedArray): void {
-  const Ctor = typedArrayFor(f.type);
+  const Ctor = typedArrayOf(f.type);
   const ok = a instanceof Ctor || (Ctor === Uint8Array && a instanceof Uint8Array) ||
     // Signedness is only a view: accept the twin of the right width for raw bytes of 1-byte types.
     (datatypeSize(f.type) === 1 && a instanceof Int8Array && Ctor === Uint8Array);

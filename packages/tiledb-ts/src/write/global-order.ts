@@ -4,7 +4,7 @@
  * Fragments store their cells in this order, split into data tiles of `capacity` cells.
  */
 import { ByteRanges } from "../binary.js";
-import { Datatype } from "../datatype.js";
+import { storageOf, typedArrayOf } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import { hilbertBits, hilbertValue, numberBucket, stringBucket } from "../hilbert.js";
 import type { ArraySchema, Dimension } from "../schema.js";
@@ -38,30 +38,20 @@ interface DimKey {
 export function dimValues(col: Column): { num?: NumericKey; big?: BigInt64Array | BigUint64Array } {
   const buf = (col.fixed as Uint8Array).buffer;
   const n = col.cellCount;
-  switch (col.type) {
-    case Datatype.INT8: return { num: new Int8Array(buf, 0, n) };
-    case Datatype.UINT8: return { num: new Uint8Array(buf, 0, n) };
-    case Datatype.INT16: return { num: new Int16Array(buf, 0, n) };
-    case Datatype.UINT16: return { num: new Uint16Array(buf, 0, n) };
-    case Datatype.INT32: return { num: new Int32Array(buf, 0, n) };
-    case Datatype.UINT32: return { num: new Uint32Array(buf, 0, n) };
-    case Datatype.FLOAT32: return { num: new Float32Array(buf, 0, n) };
-    case Datatype.FLOAT64: return { num: new Float64Array(buf, 0, n) };
-    default: {
-      const big = col.type === Datatype.UINT64 ? new BigUint64Array(buf, 0, n) : new BigInt64Array(buf, 0, n);
-      // Numbers from the two 32-bit halves (no BigInt per cell); exact while |v| < 2^53.
-      const lo = new Uint32Array(buf, 0, 2 * n);
-      const hiS = new Int32Array(buf, 0, 2 * n);
-      const unsigned = col.type === Datatype.UINT64;
-      const num = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const hi = unsigned ? lo[2 * i + 1] : hiS[2 * i + 1];
-        if (hi >= 0x200000 || hi < -0x200000) return { big };
-        num[i] = hi * 4294967296 + lo[2 * i];
-      }
-      return { num };
-    }
+  const storage = storageOf(col.type);
+  if (storage !== "int64" && storage !== "uint64") return { num: new (typedArrayOf(col.type))(buf, 0, n) as NumericKey };
+  const unsigned = storage === "uint64";
+  const big = unsigned ? new BigUint64Array(buf, 0, n) : new BigInt64Array(buf, 0, n);
+  // Numbers from the two 32-bit halves (no BigInt per cell); exact while |v| < 2^53.
+  const lo = new Uint32Array(buf, 0, 2 * n);
+  const hiS = new Int32Array(buf, 0, 2 * n);
+  const num = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = unsigned ? lo[2 * i + 1] : hiS[2 * i + 1];
+    if (hi >= 0x200000 || hi < -0x200000) return { big };
+    num[i] = hi * 4294967296 + lo[2 * i];
   }
+  return { num };
 }
 
 function toNum(v: number | bigint | null): number {

@@ -5,11 +5,12 @@
  */
 
 import { ByteRanges } from "../binary.js";
+import { type TypedArray, typedArrayOf } from "../datatype.js";
 import { TileDBError } from "../errors.js";
 import type { ArraySchema } from "../schema.js";
 import { vfsFor } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import { type CodeDictionary, type Column, type ColumnInput, type TypedArray, toColumn, typedArrayFor } from "./columns.js";
+import { type CodeDictionary, type Column, type ColumnInput, toColumn } from "./columns.js";
 import { appendTile, type FieldFiles, type FragmentContent, newFieldFiles, pipelinesFor, type RawRange, unionRanges } from "./fragment-builder.js";
 import { type CommittedFragment, commitFragment } from "./fragment-writer.js";
 import { buildDimKeys, type DimKey, globalOrderPermutation } from "./global-order.js";
@@ -342,6 +343,6 @@ export function mergeBatches(schema: ArraySchema, batches: Cells[]): Cells {
 
 /** A typed view of `bytes` (not a copy) as the field type's own array. */
 export function asTyped(type: number, bytes: Uint8Array): TypedArray {
-  const Ctor = typedArrayFor(type) as unknown as { new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  const Ctor = typedArrayOf(type);
   return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
 }

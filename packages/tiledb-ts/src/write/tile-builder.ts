@@ -4,7 +4,7 @@
  * which statistics follow TileDB's tile metadata generator).
  */
 import { compareByteArrays } from "../binary.js";
-import { Datatype } from "../datatype.js";
+import { Datatype, isNumericType, typedArrayOf } from "../datatype.js";
 import { offsetsToBytes } from "../filters/var-strings.js";
 import { type CodeDictionary, type Column, expandCodes } from "./columns.js";
 
@@ -32,27 +32,12 @@ export function hasMinMax(type: Datatype, isDim: boolean, isVar: boolean, cellVa
   const charLike = type === Datatype.CHAR || type === Datatype.STRING_ASCII;
   if (isVar && !charLike) return false;
   if (cellValNum !== 1 && !charLike) return false;
-  switch (type) {
-    case Datatype.ANY: case Datatype.BLOB: case Datatype.GEOM_WKB: case Datatype.GEOM_WKT:
-    case Datatype.STRING_UTF8: case Datatype.STRING_UTF16: case Datatype.STRING_UTF32:
-    case Datatype.STRING_UCS2: case Datatype.STRING_UCS4:
-      return false;
-    default:
-      return true;
-  }
+  return charLike || isNumericType(type);
 }
 
 /** Whether TileDB keeps tile sums for a field. */
 export function hasSum(type: Datatype, isVar: boolean, cellValNum: number): boolean {
-  if (isVar || cellValNum !== 1) return false;
-  switch (type) {
-    case Datatype.ANY: case Datatype.BLOB: case Datatype.GEOM_WKB: case Datatype.GEOM_WKT:
-    case Datatype.STRING_UTF8: case Datatype.STRING_UTF16: case Datatype.STRING_UTF32:
-    case Datatype.STRING_UCS2: case Datatype.STRING_UCS4: case Datatype.STRING_ASCII: case Datatype.CHAR:
-      return false;
-    default:
-      return true;
-  }
+  return !isVar && cellValNum === 1 && isNumericType(type);
 }
 
 /**
@@ -173,21 +158,9 @@ function viewOf(type: Datatype, bytes: Uint8Array): NumView | null {
   const b = bytes.buffer;
   const o = bytes.byteOffset;
   const len = bytes.byteLength;
-  switch (type) {
-    case Datatype.INT8: return new Int8Array(b, o, len);
-    case Datatype.UINT8: case Datatype.BOOL: return new Uint8Array(b, o, len);
-    case Datatype.INT16: return new Int16Array(b, o, len / 2);
-    case Datatype.UINT16: return new Uint16Array(b, o, len / 2);
-    case Datatype.INT32: return new Int32Array(b, o, len / 4);
-    case Datatype.UINT32: return new Uint32Array(b, o, len / 4);
-    case Datatype.FLOAT32: return new Float32Array(b, o, len / 4);
-    case Datatype.FLOAT64: return new Float64Array(b, o, len / 8);
-    case Datatype.UINT64: return new BigUint64Array(b, o, len / 8);
-    default:
-      if (type >= Datatype.DATETIME_YEAR && type <= Datatype.TIME_AS) return new BigInt64Array(b, o, len / 8);
-      if (type === Datatype.INT64) return new BigInt64Array(b, o, len / 8);
-      return null;
-  }
+  if (!isNumericType(type)) return null;
+  const C = typedArrayOf(type);
+  return new C(b, o, len / C.BYTES_PER_ELEMENT);
 }
 
 const I64_MAX = (1n << 63n) - 1n;
