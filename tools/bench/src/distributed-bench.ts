@@ -18,11 +18,11 @@
  * Builds get `--watchdog 900`: on a heavily shared machine a worker can be silent past the default 120 s.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "@census-cube/s3-test-servers";
-import { benchArgs } from "./lib/args.js";
+import { benchArgs, experimentAndWork } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, "..", "..", "..", "apps/cube-builder/dist/cli.js");
@@ -34,13 +34,7 @@ const values = benchArgs({
   "min-batch-size": { type: "string", default: "8192" },
   runs: { type: "string", default: "one,shards,queue,takeover" },
 });
-if (!values.experiment || !values.work) {
-  console.error("distributed-bench: --experiment DIR and --work DIR are required");
-  process.exit(2);
-}
-const experiment = resolve(values.experiment);
-const work = resolve(values.work);
-mkdirSync(work, { recursive: true });
+const { experiment, work } = experimentAndWork("distributed-bench", values);
 const budget = values["memory-budget"]!;
 // the batches are sized for two worker processes (this machine's cores) in every run
 const planFlags = ["--experiment-uri", experiment, "--max-workers", "2", "--memory-budget", budget, "--min-batch-size", values["min-batch-size"]!];

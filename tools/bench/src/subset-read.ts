@@ -6,12 +6,12 @@
  *   tsx src/subset-read.ts --experiment DIR --work DIR [--seed 1] [--python PY]
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { xorshift32 } from "@census-cube/test-support";
-import { benchArgs, defaultPython } from "./lib/args.js";
+import { benchArgs, experimentAndWork, defaultPython } from "./lib/args.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const values = benchArgs({
@@ -20,13 +20,7 @@ const values = benchArgs({
   seed: { type: "string", default: "1" },
   python: { type: "string", default: defaultPython },
 });
-if (!values.experiment || !values.work) {
-  console.error("subset-read: --experiment DIR and --work DIR are required");
-  process.exit(2);
-}
-const experiment = resolve(values.experiment);
-const work = resolve(values.work);
-mkdirSync(work, { recursive: true });
+const { experiment, work } = experimentAndWork("subset-read", values);
 
 const exp = await openExperiment(experiment);
 const nObs = (await (await exp.obs()).joinids()).length;
