@@ -58,26 +58,35 @@ function equalRange(a: Uint8Array, from: number, to: number, b: Uint8Array): boo
   return true;
 }
 
-export async function validateCube(cubeUri: string, options: ValidateOptions = {}): Promise<ValidationReport> {
-  const vfs = options.vfs ?? vfsFor(cubeUri);
-  const counts = options.counts ?? true;
-  const p = new Problems();
-  let featureIds: string[];
+async function readFeatureIds(cubeUri: string, vfs: VFS): Promise<string[]> {
   try {
-    featureIds = JSON.parse(new TextDecoder().decode(await vfs.read(joinUri(cubeUri, FEATURE_IDS_FILE))));
+    return JSON.parse(new TextDecoder().decode(await vfs.read(joinUri(cubeUri, FEATURE_IDS_FILE))));
   } catch (e) {
     throw new CubeWriterError("E_NOT_CUBE", `${cubeUri}: cannot read ${FEATURE_IDS_FILE}: ${(e as Error).message}`, { cause: e });
   }
+}
 
-  // obs groups
-  const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
+/** The obs_groups array as read back: one entry per row, and the groups its domain holds. */
+interface ObsGroupRows {
+  nGroups: number;
+  ids: Uint32Array;
+  labelCodes: Int32Array[];
+  nObs: Int32Array;
+  /** Per group: its n_obs, -1 when the group has no row. */
+  groupNObs: Int32Array;
+  /** The cells of all groups. */
+  total: number;
+}
+
+/** Reads obs_groups and checks every group is there once, with distinct labels and positive n_obs. */
+async function checkObsGroups(ogUri: string, vfs: VFS, p: Problems): Promise<ObsGroupRows> {
   const og = await readArray(ogUri, vfs, ["obs_group_joinid", ...OBS_GROUP_COLUMNS, "n_obs"]);
   if (!og) throw new CubeWriterError("E_INVALID_CUBE", `${ogUri} has no obs groups`);
   const ogArr = await openArray(ogUri, { vfs });
   const nGroups = Number((ogArr.schema.dimensions[0].domain as [number, number])[1]);
   const ids = columnValues(og.columns[0]) as Uint32Array;
   const labelCodes = OBS_GROUP_COLUMNS.map((_, c) => columnValues(og.columns[1 + c]) as Int32Array);
-  const nObsCol = columnValues(og.columns[og.columns.length - 1]) as Int32Array;
+  const nObs = columnValues(og.columns[og.columns.length - 1]) as Int32Array;
   const groupNObs = new Int32Array(nGroups).fill(-1);
   const keys = new Map<string, number>();
   let total = 0;
@@ -88,40 +97,42 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
       continue;
     }
     if (groupNObs[g] !== -1) p.add(`obs group ${g} appears more than once in obs_groups`);
-    groupNObs[g] = nObsCol[i];
-    if (!(nObsCol[i] > 0)) p.add(`obs group ${g} has n_obs ${nObsCol[i]}`);
-    total += nObsCol[i];
+    groupNObs[g] = nObs[i];
+    if (!(nObs[i] > 0)) p.add(`obs group ${g} has n_obs ${nObs[i]}`);
+    total += nObs[i];
     const key = labelCodes.map((c) => c[i]).join(",");
     const prev = keys.get(key);
     if (prev !== undefined) p.add(`obs groups ${prev} and ${g} have the same labels`);
     keys.set(key, g);
   }
   for (let g = 0; g < nGroups; g++) if (groupNObs[g] === -1) p.add(`obs group ${g} is missing from obs_groups`);
-  if (options.expectedGroups) {
-    const want = obsGroupsTable(options.expectedGroups);
-    if (want.nObsGroups !== nGroups) p.add(`the cube has ${nGroups} obs groups, the source ${want.nObsGroups}`);
-    const labels: string[][] = [];
-    for (const c of OBS_GROUP_COLUMNS) {
-      const e = ogArr.schema.enumerations.has(c) ? await loadEnumeration(ogUri, ogArr.schema, c, vfs) : undefined;
-      labels.push(e ? (enumerationValues(e) as string[]) : []);
-    }
-    for (let i = 0; i < ids.length; i++) {
-      const g = ids[i];
-      if (g >= want.nObsGroups) continue;
-      OBS_GROUP_COLUMNS.forEach((c, k) => {
-        const have = labels[k][labelCodes[k][i]];
-        const expected = want.enumerations[c][want.codes[c][g]];
-        if (have !== expected) p.add(`obs group ${g}: ${c} is ${JSON.stringify(have)}, the source has ${JSON.stringify(expected)}`);
-      });
-      if (nObsCol[i] !== want.nObs[g]) p.add(`obs group ${g}: n_obs ${nObsCol[i]}, the source has ${want.nObs[g]}`);
-    }
-  }
-  if (options.expectedNObs !== undefined && total !== options.expectedNObs) {
-    p.add(`obs groups hold ${total} cells in total, the query returned ${options.expectedNObs}`);
-  }
+  return { nGroups, ids, labelCodes, nObs, groupNObs, total };
+}
 
-  // estimators
-  const estUri = joinUri(cubeUri, ESTIMATORS_ARRAY);
+/** Checks each obs group's labels and n_obs against the source's groups. */
+async function checkAgainstSource(ogUri: string, vfs: VFS, rows: ObsGroupRows, source: ObsGroupsInput, p: Problems): Promise<void> {
+  const want = obsGroupsTable(source);
+  if (want.nObsGroups !== rows.nGroups) p.add(`the cube has ${rows.nGroups} obs groups, the source ${want.nObsGroups}`);
+  const ogArr = await openArray(ogUri, { vfs });
+  const labels: string[][] = [];
+  for (const c of OBS_GROUP_COLUMNS) {
+    const e = ogArr.schema.enumerations.has(c) ? await loadEnumeration(ogUri, ogArr.schema, c, vfs) : undefined;
+    labels.push(e ? (enumerationValues(e) as string[]) : []);
+  }
+  for (let i = 0; i < rows.ids.length; i++) {
+    const g = rows.ids[i];
+    if (g >= want.nObsGroups) continue;
+    OBS_GROUP_COLUMNS.forEach((c, k) => {
+      const have = labels[k][rows.labelCodes[k][i]];
+      const expected = want.enumerations[c][want.codes[c][g]];
+      if (have !== expected) p.add(`obs group ${g}: ${c} is ${JSON.stringify(have)}, the source has ${JSON.stringify(expected)}`);
+    });
+    if (rows.nObs[i] !== want.nObs[g]) p.add(`obs group ${g}: n_obs ${rows.nObs[i]}, the source has ${want.nObs[g]}`);
+  }
+}
+
+/** Checks every estimators row (streamed); returns the rows and which groups have any. */
+async function checkEstimators(estUri: string, vfs: VFS, featureIds: string[], groupNObs: Int32Array, counts: boolean, p: Problems): Promise<EstimatorRowChecks> {
   const estArr = await openArray(estUri, { vfs });
   const names = estArr.schema.attributes.map((a) => a.name);
   for (const n of REQUIRED_ESTIMATORS) if (!names.includes(n)) p.add(`estimators has no attribute "${n}"`);
@@ -131,16 +142,32 @@ export async function validateCube(cubeUri: string, options: ValidateOptions = {
     // twice shows up as two equal neighbours, so memory stays bounded by the batch size.
     for await (const batch of readBatches(estArr, { columns: ["feature_id", "obs_group_joinid", ...names], order: "global", memoryBudget: 64 << 20 })) rows.check(batch);
   }
-  const { hasRows, nRows } = rows;
-  let groupsWithoutRows = 0;
-  for (let g = 0; g < nGroups; g++) if (!hasRows[g]) groupsWithoutRows++;
-  if (p.count > 0) {
-    const more = p.count > p.list.length ? `\n  … and ${p.count - p.list.length} more` : "";
-    const err = new CubeWriterError("E_INVALID_CUBE", `cube ${cubeUri} is invalid (${p.count} problems):\n  ${p.list.join("\n  ")}${more}`);
-    (err as CubeWriterError & { problems?: string[] }).problems = p.list;
-    throw err;
+  return rows;
+}
+
+function throwIfProblems(cubeUri: string, p: Problems): void {
+  if (p.count === 0) return;
+  const more = p.count > p.list.length ? `\n  … and ${p.count - p.list.length} more` : "";
+  const err = new CubeWriterError("E_INVALID_CUBE", `cube ${cubeUri} is invalid (${p.count} problems):\n  ${p.list.join("\n  ")}${more}`);
+  (err as CubeWriterError & { problems?: string[] }).problems = p.list;
+  throw err;
+}
+
+export async function validateCube(cubeUri: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const vfs = options.vfs ?? vfsFor(cubeUri);
+  const p = new Problems();
+  const featureIds = await readFeatureIds(cubeUri, vfs);
+  const ogUri = joinUri(cubeUri, OBS_GROUPS_ARRAY);
+  const groups = await checkObsGroups(ogUri, vfs, p);
+  if (options.expectedGroups) await checkAgainstSource(ogUri, vfs, groups, options.expectedGroups, p);
+  if (options.expectedNObs !== undefined && groups.total !== options.expectedNObs) {
+    p.add(`obs groups hold ${groups.total} cells in total, the query returned ${options.expectedNObs}`);
   }
-  return { nObsGroups: nGroups, nObs: total, nFeatures: featureIds.length, nEstimatorRows: nRows, groupsWithoutRows };
+  const rows = await checkEstimators(joinUri(cubeUri, ESTIMATORS_ARRAY), vfs, featureIds, groups.groupNObs, options.counts ?? true, p);
+  let groupsWithoutRows = 0;
+  for (let g = 0; g < groups.nGroups; g++) if (!rows.hasRows[g]) groupsWithoutRows++;
+  throwIfProblems(cubeUri, p);
+  return { nObsGroups: groups.nGroups, nObs: groups.total, nFeatures: featureIds.length, nEstimatorRows: rows.nRows, groupsWithoutRows };
 }
 
 /**
