@@ -225,6 +225,19 @@ for name in ["obs_groups", "size_factors", "estimators"]:
     await expectSameCube(resumed, cube);
   }, 240_000);
 
+  it("plan, two shards and finalize on an s3:// cube give the one-machine cube", async () => {
+    const cube = "s3://cubes/sharded";
+    const s3Flags = ["--s3-endpoint", moto.endpoint, ...common];
+    const plan = await run(["plan", "--experiment-uri", "s3://census/fixture", "--cube-uri", cube, "--min-batch-size", "2000", ...s3Flags]);
+    expectOk(plan);
+    const planned: number = JSON.parse(plan.stdout).batches;
+    expect(planned).toBeGreaterThan(1);
+    const shards = await Promise.all(["0/2", "1/2"].map((shard) => run(["build", "--cube-uri", cube, "--shard", shard, ...s3Flags])));
+    for (const r of shards) expectOk(r);
+    expect(shards.reduce((n, r) => n + JSON.parse(r.stdout).batches, 0)).toBe(planned);
+    await expectSameCube(await run(["finalize", "--cube-uri", cube, ...s3Flags]), cube);
+  }, 240_000);
+
   it("names the object when an X object is deleted while the build runs", async () => {
     const copy = "s3://census/fixture-deleted";
     await uploadTree(fixture, copy, (u, d) => s3.write(u, d));
