@@ -1,6 +1,6 @@
 /** Batches of a build: sized by the memory budget, planned, and run in worker processes. */
 import { type CubeWriter, STAGING_DIR } from "@census-cube/cube-writer";
-import { ACCUMULATOR_BYTES_PER_GENE, EMIT_BYTES_PER_GENE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
+import { ACCUMULATOR_BYTES_PER_FEATURE, EMIT_BYTES_PER_FEATURE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri, type S3Options } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
@@ -53,15 +53,15 @@ export interface BatchSizing {
  * only while each gets at least twice its base; a budget that leaves less than one worker with one group is
  * refused (E_MEMORY_BUDGET) naming the least this build can keep.
  */
-export function batchSizing(opts: BuildOptions, nGenes: number): BatchSizing {
+export function batchSizing(opts: BuildOptions, nFeatures: number): BatchSizing {
   const parentBytes = process.memoryUsage().rss;
-  const groupBytes = nGenes * (ACCUMULATOR_BYTES_PER_GENE + EMIT_BYTES_PER_GENE);
+  const groupBytes = nFeatures * (ACCUMULATOR_BYTES_PER_FEATURE + EMIT_BYTES_PER_FEATURE);
   const available = opts.memoryBudget - parentBytes;
   const leastWorker = WORKER_BASE_BYTES + MIN_READ_BYTES + MIN_PENDING_VALUES * PENDING_BYTES_PER_VALUE + groupBytes;
   if (available < leastWorker) {
     throw new CubeBuilderError(
       "E_MEMORY_BUDGET",
-      `--memory-budget ${formatBytes(opts.memoryBudget)} is less than this build can keep: it needs at least ${formatBytes(Math.ceil((parentBytes + leastWorker) / 2 ** 20) * 2 ** 20)} (this process holds ${formatBytes(parentBytes)}, one worker with one obs group of ${nGenes} features ${formatBytes(leastWorker)})`,
+      `--memory-budget ${formatBytes(opts.memoryBudget)} is less than this build can keep: it needs at least ${formatBytes(Math.ceil((parentBytes + leastWorker) / 2 ** 20) * 2 ** 20)} (this process holds ${formatBytes(parentBytes)}, one worker with one obs group of ${nFeatures} features ${formatBytes(leastWorker)})`,
     );
   }
   const workers = Math.max(1, Math.min(opts.maxWorkers, Math.floor(available / (2 * WORKER_BASE_BYTES))));

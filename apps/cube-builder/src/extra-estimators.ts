@@ -56,7 +56,7 @@ export class BatchValues {
     seed?: number,
   ): Record<string, Float64Array> {
     const out: Record<string, Float64Array> = {};
-    for (const name of names) out[name] = new Float64Array(rows.gene.length);
+    for (const name of names) out[name] = new Float64Array(rows.feature.length);
     const bootstrap = names.includes("sev") || names.includes("selv");
     // Triples ordered by (group, cell): each group's slice then lists its cells in joinid order.
     const n = this.length;
@@ -64,10 +64,10 @@ export class BatchValues {
     for (let i = 0; i < n; i++) group[i] = groupOf(this.cells[i]);
     const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => group[a] - group[b] || this.cells[a] - this.cells[b]);
     // Cube rows in (group, gene) order, whatever order they come in.
-    const rowOrder = Int32Array.from({ length: rows.gene.length }, (_, r) => r).sort((a, b) => rows.obsGroup[a] - rows.obsGroup[b] || rows.gene[a] - rows.gene[b]);
+    const rowOrder = Int32Array.from({ length: rows.feature.length }, (_, r) => r).sort((a, b) => rows.obsGroup[a] - rows.obsGroup[b] || rows.feature[a] - rows.feature[b]);
     let row = 0;
     let i = 0;
-    while (i < n && row < rows.gene.length) {
+    while (i < n && row < rows.feature.length) {
       const g = group[order[i]];
       let end = i;
       while (end < n && group[order[end]] === g) end++;
@@ -88,15 +88,15 @@ export class BatchValues {
         values[k - i] = this.values[t];
       }
       const est = mementoEstimatorsForGroup(
-        { sizeFactors: Float64Array.from(sizeFactors), cellIndex, gene: genes, values },
+        { sizeFactors: Float64Array.from(sizeFactors), cellIndex, feature: genes, values },
         { bootstrap, seed },
       );
-      // Rows of this group come in ascending gene order, as est.gene does: both list the genes with a value.
-      while (row < rows.gene.length && rows.obsGroup[rowOrder[row]] < g) row++;
-      for (let k = 0; k < est.gene.length; k++, row++) {
+      // Rows of this group come in ascending gene order, as est.feature does: both list the genes with a value.
+      while (row < rows.feature.length && rows.obsGroup[rowOrder[row]] < g) row++;
+      for (let k = 0; k < est.feature.length; k++, row++) {
         const r = rowOrder[row];
-        if (rows.obsGroup[r] !== g || rows.gene[r] !== est.gene[k]) {
-          throw new Error(`internal: cube row ${r} (group ${rows.obsGroup[r]}, gene ${rows.gene[r]}) does not match estimators of group ${g}, gene ${est.gene[k]}`);
+        if (rows.obsGroup[r] !== g || rows.feature[r] !== est.feature[k]) {
+          throw new Error(`internal: cube row ${r} (group ${rows.obsGroup[r]}, gene ${rows.feature[r]}) does not match estimators of group ${g}, gene ${est.feature[k]}`);
         }
         for (const name of names) out[name][r] = est[name][k];
       }

@@ -101,7 +101,7 @@ export async function encodePart(part: StagedPart, outUri: string): Promise<void
 
 export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   if (!init || !xArray || !writer) throw new Error("worker was not started (startWorker did not run)");
-  const nGenes = init.cube.featureIds.length;
+  const nFeatures = init.cube.featureIds.length;
   const fetchedBefore = xStore?.traffic().bytesFetched ?? 0;
   const n = task.joinids.length;
   const lo = task.joinids[0];
@@ -115,7 +115,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     cellSizeFactor[c] = task.sizeFactor[i];
   }
   const nGroups = new Set(task.groupOfCell).size;
-  const acc = new SufficientStatsAccumulator({ nGenes, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups, recycle: lastAccumulator, pendingValues: init.pendingValues });
+  const acc = new SufficientStatsAccumulator({ nFeatures, cellGroup, cellSizeFactor, cellOffset: lo, initialGroups: nGroups, recycle: lastAccumulator, pendingValues: init.pendingValues });
   lastAccumulator = acc;
   const X = xArray;
   const extras = extraEstimatorNames(init.estimators);
@@ -158,9 +158,9 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
     if (kept) kept.add(cells, 2, Uint32Array.from(col, (c) => geneOfColumn![c]), 1, data);
   }
   // Pairs by (column, group) are the estimators array's order (feature, then group): staged as they come.
-  const cubeRows = acc.takeCubeRows(undefined, { order: "gene", reuse: lastRows });
+  const cubeRows = acc.takeCubeRows(undefined, { order: "feature", reuse: lastRows });
   if (geneOfColumn !== null) {
-    const gene = cubeRows.gene;
+    const gene = cubeRows.feature;
     for (let i = 0; i < gene.length; i++) gene[i] = geneOfColumn[gene[i]];
   }
   lastRows = cubeRows;

@@ -67,7 +67,7 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
   const rankGene = gene === parts[0]?.feature ? new Uint32Array(n) : gene;
   for (let i = 0; i < n; i++) rankGene[i] = rankOfVar[gene[i]];
   const rows = {
-    gene: rankGene,
+    feature: rankGene,
     obsGroup: joinParts(parts.map((p) => p.group), Uint32Array, n),
     sum: joinParts(parts.map((p) => p.sum), Float32Array, n),
     sumsq: joinParts(parts.map((p) => p.sumsq), Float32Array, n),
@@ -95,25 +95,25 @@ export async function computeChunk(cube: Cube, input: ChunkInput): Promise<Chunk
     armOf[g] = groups.arm[k];
   });
   const slot = new Int32Array(input.features.length).fill(-1);
-  de.gene.forEach((r, k) => {
+  de.feature.forEach((r, k) => {
     slot[r] = k;
   });
-  const totals = new Float64Array(de.gene.length * 4); // sum and size_factor of control, then of case
+  const totals = new Float64Array(de.feature.length * 4); // sum and size_factor of control, then of case
   for (let i = 0; i < n; i++) {
-    const k = slot[rows.gene[i]];
+    const k = slot[rows.feature[i]];
     const g = rows.obsGroup[i];
     const a = g <= maxJoinid ? armOf[g] : -1;
     if (k < 0 || a < 0) continue;
     totals[4 * k + 2 * a] += rows.sum[i];
     totals[4 * k + 2 * a + 1] += rows.sizeFactor[i];
   }
-  const meanControl = new Float64Array(de.gene.length);
-  const meanCase = new Float64Array(de.gene.length);
-  for (let k = 0; k < de.gene.length; k++) {
+  const meanControl = new Float64Array(de.feature.length);
+  const meanCase = new Float64Array(de.feature.length);
+  for (let k = 0; k < de.feature.length; k++) {
     meanControl[k] = (totals[4 * k] + 1) / (totals[4 * k + 1] + 1);
     meanCase[k] = (totals[4 * k + 2] + 1) / (totals[4 * k + 3] + 1);
   }
-  const feature = Uint32Array.from(de.gene, (r) => varOfRank[r]);
+  const feature = Uint32Array.from(de.feature, (r) => varOfRank[r]);
   return { feature, coef: de.coef, se: de.se, z: de.z, pval: de.pval, meanControl, meanCase, rows: n };
 }
 

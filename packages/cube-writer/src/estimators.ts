@@ -16,7 +16,7 @@ export interface EstimatorRows {
   /** obs_group_joinid of each row. */
   obsGroup: Uint32Array | ArrayLike<number>;
   /** Index of each row's feature in the cube's feature ids (var order). */
-  gene: Uint32Array | ArrayLike<number>;
+  feature: Uint32Array | ArrayLike<number>;
   sum: Floats;
   sumsq: Floats;
   sizeFactor: Floats;
@@ -49,7 +49,7 @@ function toF32(name: string, v: Floats | undefined, n: number): Float32Array {
 export interface RowColumns {
   n: number;
   /** Index of each row's feature in var order. */
-  gene: Uint32Array;
+  feature: Uint32Array;
   group: Uint32Array;
   /** Every estimator of the cube, by name. */
   values: Record<string, Float32Array>;
@@ -64,14 +64,14 @@ export interface SortedRows extends RowColumns {
 /** Validates a batch and puts its rows in global order. */
 export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): SortedRows {
   const n = rows?.obsGroup?.length ?? 0;
-  if (rows?.gene?.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: ${rows?.gene?.length ?? 0} genes for ${n} rows`);
+  if (rows?.feature?.length !== n) throw new CubeWriterError("E_LENGTH", `estimators batch: ${rows?.feature?.length ?? 0} features for ${n} rows`);
   const nGroups = ctx.nObs.length;
   const nFeatures = ctx.featureIds.length;
   // Uint32Array inputs are used as they are (read only); other inputs are copied.
   const group = rows.obsGroup instanceof Uint32Array ? rows.obsGroup : new Uint32Array(n);
-  const gene = rows.gene instanceof Uint32Array ? rows.gene : new Uint32Array(n);
+  const gene = rows.feature instanceof Uint32Array ? rows.feature : new Uint32Array(n);
   const copyGroup = group !== rows.obsGroup;
-  const copyGene = gene !== rows.gene;
+  const copyGene = gene !== rows.feature;
   const featureRank = ctx.featureRank;
   // Rows strictly in global order (feature rank, then group) need no sort and cannot repeat a (group, feature).
   let inOrder = true;
@@ -81,9 +81,9 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   const groups: number[] = [];
   for (let i = 0; i < n; i++) {
     const g = rows.obsGroup[i];
-    const f = rows.gene[i];
+    const f = rows.feature[i];
     if (!(Number.isInteger(g) && g >= 0 && g < nGroups)) throw new CubeWriterError("E_UNKNOWN_GROUP", `estimators batch row ${i}: obs_group_joinid ${g} is not one of the cube's ${nGroups} obs groups`);
-    if (!(Number.isInteger(f) && f >= 0 && f < nFeatures)) throw new CubeWriterError("E_UNKNOWN_FEATURE", `estimators batch row ${i}: gene index ${f} is not one of the cube's ${nFeatures} features`);
+    if (!(Number.isInteger(f) && f >= 0 && f < nFeatures)) throw new CubeWriterError("E_UNKNOWN_FEATURE", `estimators batch row ${i}: feature index ${f} is not one of the cube's ${nFeatures} features`);
     if (!inBatch[g]) {
       if (ctx.groupWritten[g]) throw new CubeWriterError("E_GROUP_WRITTEN", `estimators batch row ${i}: obs group ${g} was already written; a batch must hold whole obs groups, each written once`);
       inBatch[g] = 1;
@@ -149,9 +149,9 @@ export function sortEstimatorRows(rows: EstimatorRows, ctx: BatchContext): Sorte
   }
   // Hand the rows over in the array's global order (feature_id bytes, then obs group) so the fragment
   // builder need not sort them.
-  if (rank === null) return { n, gene, group, values, groups };
+  if (rank === null) return { n, feature: gene, group, values, groups };
   const perm = globalRowOrder(group, rank, nGroups, nFeatures);
-  return { ...permuteRows({ n, gene, group, values }, perm, ctx.estimatorNames), groups };
+  return { ...permuteRows({ n, feature: gene, group, values }, perm, ctx.estimatorNames), groups };
 }
 
 /** The rows in the order `perm` gives. */
@@ -159,7 +159,7 @@ export function permuteRows(rows: RowColumns, perm: Uint32Array, estimatorNames:
   const n = perm.length;
   const values: Record<string, Float32Array> = {};
   for (const e of estimatorNames) values[e] = gather(rows.values[e], perm, new Float32Array(n));
-  return { n, gene: gather(rows.gene, perm, new Uint32Array(n)), group: gather(rows.group, perm, new Uint32Array(n)), values };
+  return { n, feature: gather(rows.feature, perm, new Uint32Array(n)), group: gather(rows.group, perm, new Uint32Array(n)), values };
 }
 
 /** `out[k] = src[perm[k]]` for every k of perm; returns out. */

@@ -61,7 +61,7 @@ function encode(rows: SortedRows, estimatorNames: readonly string[], featureRank
   head.fill(0x20, 12); // JSON tolerates the space padding
   head.set(header, 12);
   const rankStart = new Uint32Array(features + 1);
-  for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.gene[i]] + 1]++;
+  for (let i = 0; i < rows.n; i++) rankStart[featureRank[rows.feature[i]] + 1]++;
   for (let r = 0; r < features; r++) rankStart[r + 1] += rankStart[r];
   // each group's value from any of its rows (sortEstimatorRows checked they agree)
   const slotOf = new Int32Array(rows.groups.reduce((m, g) => Math.max(m, g), -1) + 1);

@@ -20,7 +20,7 @@ describe("CubeWriter.attach", () => {
       sizeFactors: { soma_joinid: [0, 1, 2], columns: labels(["a", "a", "b"]), approx_size_factor: [1, 1, 1] },
     });
     const worker = CubeWriter.attach(cube, parent.state());
-    const rows = { obsGroup: [0, 0], gene: [0, 1], sum: [3, 1], sumsq: [5, 1], sizeFactor: [2, 2], nObs: [2, 2] };
+    const rows = { obsGroup: [0, 0], feature: [0, 1], sum: [3, 1], sumsq: [5, 1], sizeFactor: [2, 2], nObs: [2, 2] };
     expect(await worker.writeBatch(rows)).toBe(2);
     await expect(worker.writeBatch(rows)).rejects.toThrow(/already written/);
     const reopened = await CubeWriter.open(cube);

@@ -151,7 +151,7 @@ describe("cubes written by CubeWriter", () => {
     featureIds: string[];
     obsGroups: { columns: Record<string, string[]>; nObs: number[] };
     sizeFactors: { soma_joinid: number[]; columns: Record<string, string[]>; approx_size_factor: number[] };
-    estimators: { obsGroup: number[]; gene: number[]; sum: number[]; sumsq: number[]; sizeFactor: number[]; nObs: number[] };
+    estimators: { obsGroup: number[]; feature: number[]; sum: number[]; sumsq: number[]; sizeFactor: number[]; nObs: number[] };
   }
 
   it("read the same as the reference cube they were written from; a cube still building is refused", async () => {
@@ -164,7 +164,7 @@ describe("cubes written by CubeWriter", () => {
     const e = v.estimators;
     const rows: EstimatorRows = {
       obsGroup: Uint32Array.from(e.obsGroup),
-      gene: Uint32Array.from(e.gene),
+      feature: Uint32Array.from(e.feature),
       sum: Float32Array.from(e.sum),
       sumsq: Float32Array.from(e.sumsq),
       sizeFactor: Float32Array.from(e.sizeFactor),

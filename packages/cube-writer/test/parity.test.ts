@@ -12,7 +12,7 @@ interface CubeValues {
   estimatorNames: string[];
   obsGroups: { columns: Record<string, string[]>; nObs: number[] };
   sizeFactors: { soma_joinid: number[]; columns: Record<string, string[]>; approx_size_factor: number[] };
-  estimators: { obsGroup: number[]; gene: number[]; sum: number[]; sumsq: number[]; sizeFactor: number[]; nObs: number[]; extra: Record<string, number[]> };
+  estimators: { obsGroup: number[]; feature: number[]; sum: number[]; sumsq: number[]; sizeFactor: number[]; nObs: number[]; extra: Record<string, number[]> };
 }
 
 const CUBES = ["census-homo-sapiens-small", "dense-strings", "categorical-mixed", "sparse-many-groups", "single-group"];
@@ -30,7 +30,7 @@ function batches(e: CubeValues["estimators"], parts: number): EstimatorRows[] {
     const pick = (a: number[]) => a.slice(start, end);
     out.push({
       obsGroup: Uint32Array.from(pick(e.obsGroup)),
-      gene: Uint32Array.from(pick(e.gene)),
+      feature: Uint32Array.from(pick(e.feature)),
       sum: Float32Array.from(pick(e.sum)),
       sumsq: Float32Array.from(pick(e.sumsq)),
       sizeFactor: Float32Array.from(pick(e.sizeFactor)),
@@ -47,7 +47,7 @@ function shuffle(b: EstimatorRows): EstimatorRows {
   const perm = Array.from({ length: n }, (_, i) => (i * 7919 + 13) % n);
   if (new Set(perm).size !== n) return b; // 7919 shares a factor with n: keep the order
   const p = <T extends ArrayLike<number>>(a: T) => Float64Array.from(perm, (i) => a[i]);
-  return { obsGroup: p(b.obsGroup), gene: p(b.gene), sum: p(b.sum), sumsq: p(b.sumsq), sizeFactor: p(b.sizeFactor), nObs: p(b.nObs) };
+  return { obsGroup: p(b.obsGroup), feature: p(b.feature), sum: p(b.sum), sumsq: p(b.sumsq), sizeFactor: p(b.sizeFactor), nObs: p(b.nObs) };
 }
 
 describe.each(CUBES)("reference cube %s", (name) => {

@@ -43,7 +43,7 @@ function rows(groups: number[], over: Partial<EstimatorRows> = {}): EstimatorRow
   const n = obsGroup.length;
   return {
     obsGroup,
-    gene,
+    feature: gene,
     sum: Array.from({ length: n }, (_, i) => i + 1),
     sumsq: Array.from({ length: n }, (_, i) => (i + 1) * 3),
     sizeFactor: obsGroup.map((g) => g + 0.5),
@@ -133,8 +133,8 @@ describe("CubeWriter.writeBatch", () => {
     expect(await code(w.writeBatch(rows([0], { nObs: [3, 3, 3] })))).toBe("E_BAD_N_OBS");
     expect(await code(w.writeBatch(mixed))).toBe("E_BAD_N_OBS");
     expect(await code(w.writeBatch(rows([3])))).toBe("E_UNKNOWN_GROUP");
-    expect(await code(w.writeBatch(rows([0], { gene: [0, 1, 5] })))).toBe("E_UNKNOWN_FEATURE");
-    expect(await code(w.writeBatch(rows([0], { gene: [0, 1, 1] })))).toBe("E_DUPLICATE_ROW");
+    expect(await code(w.writeBatch(rows([0], { feature: [0, 1, 5] })))).toBe("E_UNKNOWN_FEATURE");
+    expect(await code(w.writeBatch(rows([0], { feature: [0, 1, 1] })))).toBe("E_DUPLICATE_ROW");
     expect(await code(w.writeBatch(rows([0], { extra: { sev: [1, 2, 3] } })))).toBe("E_UNKNOWN_ESTIMATOR");
     expect(await code(w.writeBatch(rows([0], { sum: [1, 2] })))).toBe("E_LENGTH");
     expect(w.stats()).toEqual({ batches: 0, rows: 0 });
@@ -153,7 +153,7 @@ describe("CubeWriter.writeBatch", () => {
     const pick = <T>(v: ArrayLike<T>) => order.map((i) => v[i]);
     const byFeature: EstimatorRows = {
       obsGroup: pick(byGroup.obsGroup),
-      gene: pick(byGroup.gene),
+      feature: pick(byGroup.feature),
       sum: pick(byGroup.sum),
       sumsq: pick(byGroup.sumsq),
       sizeFactor: pick(byGroup.sizeFactor),
@@ -324,19 +324,19 @@ describe("staged batches", () => {
 
   it("encoded in parallel pieces (stagedParts, encodeStagedPart, commitStagedParts), the cube equals a one-process finish", async () => {
     // 3 groups x 9000 genes: 27,000 rows, three tiles of 10,000
-    const nGenes = 9000;
-    const big = { ...input(), featureIds: Array.from({ length: nGenes }, (_, i) => `ENSG${String((i * 7919) % nGenes).padStart(11, "0")}`) };
+    const nFeatures = 9000;
+    const big = { ...input(), featureIds: Array.from({ length: nFeatures }, (_, i) => `ENSG${String((i * 7919) % nFeatures).padStart(11, "0")}`) };
     const bigRows = (groups: number[]): EstimatorRows => {
       const obsGroup: number[] = [];
       const gene: number[] = [];
-      for (const g of groups) for (let f = 0; f < nGenes; f++) {
+      for (const g of groups) for (let f = 0; f < nFeatures; f++) {
         obsGroup.push(g);
         gene.push(f);
       }
       const nObsOf = [2, 3, 1];
       return {
         obsGroup,
-        gene,
+        feature: gene,
         sum: gene.map((f, i) => (f % 17) + obsGroup[i]),
         sumsq: gene.map((f, i) => ((f % 17) + obsGroup[i]) * 3),
         sizeFactor: obsGroup.map((g) => g + 0.5),
@@ -389,7 +389,7 @@ describe("staged batches", () => {
       }
       return {
         obsGroup,
-        gene,
+        feature: gene,
         sum: gene.map((f, i) => f + obsGroup[i]),
         sumsq: gene.map((f, i) => (f + obsGroup[i]) * 2),
         sizeFactor: obsGroup.map((g) => 1 + g / 8),

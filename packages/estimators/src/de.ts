@@ -31,7 +31,7 @@ export interface DeInput {
   /** Cube rows (any subset of genes; rows of groups not selected are ignored). */
   cube: {
     obsGroup: ArrayLike<number>;
-    gene: ArrayLike<number>;
+    feature: ArrayLike<number>;
     sum: Float32Array;
     sumsq: Float32Array;
     sizeFactor: Float32Array;
@@ -43,7 +43,7 @@ export interface DeInput {
 
 export interface DeResult {
   /** Genes with at least one valid estimate, ascending. */
-  gene: Uint32Array;
+  feature: Uint32Array;
   /** Treatment effect on log mean expression (second treatment value vs the first, in code-point order). */
   coef: Float64Array;
   /** Standard error of `coef` (the square root of the first diagonal entry of (X^T W X)^+). */
@@ -181,10 +181,10 @@ export function differentialExpression(input: DeInput): DeResult {
   const { cube, obsGroups } = input;
   const G = d.nGroups;
   const p = d.columnNames.length;
-  const nRows = cube.gene.length;
+  const nRows = cube.feature.length;
   for (const [name, arr] of Object.entries(cube)) {
     if ((arr as ArrayLike<number>).length !== nRows) {
-      throw new EstimatorsError("E_LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.gene has ${nRows}`);
+      throw new EstimatorsError("E_LENGTH_MISMATCH", `cube.${name} has ${(arr as ArrayLike<number>).length} rows, cube.feature has ${nRows}`);
     }
   }
   // Selected-variables group of each obs group joinid (-1: not selected), as a typed table.
@@ -194,7 +194,7 @@ export function differentialExpression(input: DeInput): DeResult {
   for (let i = 0; i < obsGroups.obsGroupJoinid.length; i++) {
     if (d.groupOf[i] >= 0) selOf[obsGroups.obsGroupJoinid[i]] = d.groupOf[i];
   }
-  const { obsGroup, gene: geneOf } = cube;
+  const { obsGroup, feature: geneOf } = cube;
   const isSelected = (i: number) => {
     const g = obsGroup[i];
     return g <= maxJoinid && selOf[g] >= 0;
@@ -291,7 +291,7 @@ export function differentialExpression(input: DeInput): DeResult {
     ps.push(Number.isNaN(z) ? Number.NaN : twoSidedNormalP(z));
   }
   return {
-    gene: Uint32Array.from(genes),
+    feature: Uint32Array.from(genes),
     coef: Float64Array.from(coefs),
     se: Float64Array.from(ses),
     z: Float64Array.from(zs),

@@ -33,7 +33,7 @@ export interface MementoEstimators {
 }
 
 /** One gene in one obs group: the group's cells and this gene's stored values among them. */
-export interface GeneInGroup {
+export interface FeatureInGroup {
   /** Approximate size factors of the group's cells (those with any stored X value), in joinid order. */
   sizeFactors: Float64Array;
   /** Position in `sizeFactors` of each stored value, ascending and distinct. */
@@ -44,7 +44,7 @@ export interface GeneInGroup {
 
 const f = Math.fround;
 
-function check(input: GeneInGroup): void {
+function check(input: FeatureInGroup): void {
   const { sizeFactors, cellIndex, values } = input;
   if (cellIndex.length !== values.length) {
     throw new EstimatorsError(
@@ -79,7 +79,7 @@ function check(input: GeneInGroup): void {
  * The reference's variance: method of moments with capture efficiency q, over the stored values (float32
  * squares, float64 sums in cell order, as scipy's sparse products do). Falls back to the mean when negative.
  */
-function methodOfMomentsVariance(input: GeneInGroup, q: number): number {
+function methodOfMomentsVariance(input: FeatureInGroup, q: number): number {
   const { sizeFactors, cellIndex, values } = input;
   const n = sizeFactors.length;
   let s1 = 0;
@@ -113,7 +113,7 @@ function unreliable(values: Float32Array, n: number, max: number): boolean {
  * unique (expression, size factor) pairs; invalid resampled variances (<= 0 or NaN) are replaced by a random
  * valid one, and all-invalid gives NaN, as in the reference.
  */
-function bootstrapVariance(input: GeneInGroup, q: number, numBoot: number, rng: BootstrapRng): [number, number] {
+function bootstrapVariance(input: FeatureInGroup, q: number, numBoot: number, rng: BootstrapRng): [number, number] {
   const { sizeFactors, cellIndex, values } = input;
   const n = sizeFactors.length;
   // Unique (value, size factor) pairs over all cells, zeros included; counted with a map keyed by both.
@@ -188,7 +188,7 @@ function populationStd(a: Float64Array): number {
  * All Memento estimators of one gene in one obs group, with the reference's arithmetic: float32 sums for the
  * expression values, float64 for size factors; `mean` has a pseudocount of 1.
  */
-export function mementoEstimators(input: GeneInGroup, options: MementoOptions = {}): MementoEstimators {
+export function mementoEstimators(input: FeatureInGroup, options: MementoOptions = {}): MementoEstimators {
   check(input);
   const q = options.q ?? CAPTURE_EFFICIENCY;
   const numBoot = options.numBoot ?? NUM_BOOT;
@@ -243,7 +243,7 @@ export function mementoEstimators(input: GeneInGroup, options: MementoOptions = 
 }
 
 export interface GroupEstimators {
-  gene: Uint32Array;
+  feature: Uint32Array;
   nnz: Float64Array;
   min: Float64Array;
   max: Float64Array;
@@ -262,10 +262,10 @@ export const ESTIMATOR_NAMES = ["nnz", "min", "max", "sum", "mean", "sem", "var"
  * `sizeFactors` (the group's cells in joinid order); the triples may come in any order.
  */
 export function mementoEstimatorsForGroup(
-  group: { sizeFactors: Float64Array; cellIndex: Int32Array | Uint32Array; gene: Int32Array | Uint32Array; values: Float32Array },
+  group: { sizeFactors: Float64Array; cellIndex: Int32Array | Uint32Array; feature: Int32Array | Uint32Array; values: Float32Array },
   options: MementoOptions = {},
 ): GroupEstimators {
-  const { sizeFactors, cellIndex, gene, values } = group;
+  const { sizeFactors, cellIndex, feature: gene, values } = group;
   const n = values.length;
   if (cellIndex.length !== n || gene.length !== n) {
     throw new EstimatorsError(
@@ -278,7 +278,7 @@ export function mementoEstimatorsForGroup(
   const genes: number[] = [];
   for (let i = 0; i < n; i++) if (i === 0 || gene[order[i]] !== gene[order[i - 1]]) genes.push(gene[order[i]]);
   const out = {} as GroupEstimators;
-  out.gene = Uint32Array.from(genes);
+  out.feature = Uint32Array.from(genes);
   for (const name of ESTIMATOR_NAMES) out[name] = new Float64Array(genes.length);
   let start = 0;
   genes.forEach((g, gi) => {

@@ -13,7 +13,7 @@ export const PENDING_BYTES_PER_VALUE = 12;
 
 export class PendingValues {
   /** Chunk c holds values [c * CHUNK, c * CHUNK + fill[c]) of `gene` and `value`. */
-  private gene: Uint16Array | Uint32Array;
+  private feature: Uint16Array | Uint32Array;
   private value: Float32Array | Float64Array;
   private fill: Uint32Array;
   /** The chunk after chunk c in its slot's list, or -1. */
@@ -31,10 +31,10 @@ export class PendingValues {
     return Math.max(4, Math.ceil(maxValues / CHUNK)) * CHUNK;
   }
 
-  /** Holds up to `capacityFor(maxValues)` values of genes below `nGenes`, allocated up front. */
-  constructor(maxValues: number, nGenes: number) {
+  /** Holds up to `capacityFor(maxValues)` values of genes below `nFeatures`, allocated up front. */
+  constructor(maxValues: number, nFeatures: number) {
     const chunks = PendingValues.capacityFor(maxValues) / CHUNK;
-    this.gene = nGenes <= 2 ** 16 ? new Uint16Array(chunks * CHUNK) : new Uint32Array(chunks * CHUNK);
+    this.feature = nFeatures <= 2 ** 16 ? new Uint16Array(chunks * CHUNK) : new Uint32Array(chunks * CHUNK);
     this.value = new Float32Array(chunks * CHUNK);
     this.fill = new Uint32Array(chunks);
     this.next = new Int32Array(chunks);
@@ -45,7 +45,7 @@ export class PendingValues {
 
   /** Bytes of the buffers now. */
   get bytes(): number {
-    return this.gene.byteLength + this.value.byteLength;
+    return this.feature.byteLength + this.value.byteLength;
   }
 
   /** Whether it holds values as float64 (see `widen`). */
@@ -59,14 +59,14 @@ export class PendingValues {
     this.value = new Float64Array(this.value.length);
   }
 
-  /** Whether it was made for `maxValues` values of genes below `nGenes`, so that it can serve again. */
-  fits(maxValues: number, nGenes: number): boolean {
-    return this.capacity === PendingValues.capacityFor(maxValues) && (this.gene instanceof Uint16Array) === nGenes <= 2 ** 16;
+  /** Whether it was made for `maxValues` values of genes below `nFeatures`, so that it can serve again. */
+  fits(maxValues: number, nFeatures: number): boolean {
+    return this.capacity === PendingValues.capacityFor(maxValues) && (this.feature instanceof Uint16Array) === nFeatures <= 2 ** 16;
   }
 
   /** The most values it holds. */
   get capacity(): number {
-    return this.gene.length;
+    return this.feature.length;
   }
 
   get isEmpty(): boolean {
@@ -75,12 +75,12 @@ export class PendingValues {
 
   /**
    * Appends values [from, to) of one cell to slot `slot` (float64 values only once `wide`), checking each: `bad(i)`
-   * is called at the first gene not below `nGenes` or value not finite and >= 0, and must throw. Returns where it
+   * is called at the first gene not below `nFeatures` or value not finite and >= 0, and must throw. Returns where it
    * stopped: `to`, or an earlier index when every chunk is taken (the caller adds what is held, then appends the rest).
    */
-  append(slot: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, from: number, to: number, nGenes: number, bad: (i: number) => never): number {
+  append(slot: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, from: number, to: number, nFeatures: number, bad: (i: number) => never): number {
     if (slot >= this.head.length) this.growSlots(slot + 1);
-    const { gene, value, fill } = this;
+    const { feature: gene, value, fill } = this;
     let c = this.tail[slot];
     let f = c >= 0 ? fill[c] : CHUNK;
     let at = c * CHUNK + f;
@@ -96,7 +96,7 @@ export class PendingValues {
       }
       const g = genes[gi];
       const v = values[i];
-      if (!(g < nGenes) || !(v >= 0 && v !== Number.POSITIVE_INFINITY) || (gs === 2 && genes[gi + 1] !== 0)) {
+      if (!(g < nFeatures) || !(v >= 0 && v !== Number.POSITIVE_INFINITY) || (gs === 2 && genes[gi + 1] !== 0)) {
         fill[c] = f;
         bad(i);
       }
@@ -115,10 +115,10 @@ export class PendingValues {
    * touched: a branch on "first value of this pair" would mispredict about every other value in half-filled rows;
    * emission finds the pairs by scanning the rows instead.
    */
-  addTo(rows: Float64Array, nGenes: number, fields: number): void {
-    const { gene, value, fill, next } = this;
+  addTo(rows: Float64Array, nFeatures: number, fields: number): void {
+    const { feature: gene, value, fill, next } = this;
     for (const slot of this.active) {
-      const base = slot * nGenes;
+      const base = slot * nFeatures;
       for (let c = this.head[slot]; c >= 0; c = next[c]) {
         const end = c * CHUNK + fill[c];
         for (let i = c * CHUNK; i < end; i++) {

@@ -11,15 +11,15 @@ import { PendingValues } from "./pending-values.js";
  * Both tables are sorted: groups by id, pairs by (group, gene) (or by (gene, group): see `take`).
  */
 export interface SufficientStats {
-  nGenes: number;
+  nFeatures: number;
   groups: { obsGroup: Uint32Array; nObs: Float64Array; sizeFactor: Float64Array };
-  pairs: { obsGroup: Uint32Array; gene: Uint32Array; sum: Float64Array; sumsq: Float64Array; nnz: Uint32Array };
+  pairs: { obsGroup: Uint32Array; feature: Uint32Array; sum: Float64Array; sumsq: Float64Array; nnz: Uint32Array };
 }
 
 /** Cube rows: one per (obs group, gene) with a stored value, in the cube's float32 attributes. */
 export interface CubeRows {
   obsGroup: Uint32Array;
-  gene: Uint32Array;
+  feature: Uint32Array;
   sum: Float32Array;
   sumsq: Float32Array;
   sizeFactor: Float32Array;
@@ -27,7 +27,7 @@ export interface CubeRows {
 }
 
 export interface AccumulatorOptions {
-  nGenes: number;
+  nFeatures: number;
   /** Obs group of every cell, indexed by `joinid - cellOffset`; -1 marks a cell outside the query (skipped). */
   cellGroup: Int32Array;
   /** Approximate size factor of every cell, indexed like `cellGroup`. */
@@ -60,25 +60,25 @@ const MAX_ROW_NUMBERS = 2 ** 32;
 
 /** sum, sumsq and nnz of one (group, gene) sit side by side: one cache line per stored value. */
 const FIELDS = 3;
-/** Bytes an open group holds per gene: the three float64 fields (what a caller budgets per (group, gene)). */
-export const ACCUMULATOR_BYTES_PER_GENE = FIELDS * 8;
+/** Bytes an open group holds per feature: the three float64 fields (what a caller budgets per (group, gene)). */
+export const ACCUMULATOR_BYTES_PER_FEATURE = FIELDS * 8;
 /**
  * Bytes per (group, gene) that emitting a group with `takeCubeRows` can take besides its row: six 4-byte columns
  * per pair, sized for every gene of the group at most (`take`'s float64 pairs take 28, and `toCubeRows` 24 more).
  */
-export const EMIT_BYTES_PER_GENE = 24;
+export const EMIT_BYTES_PER_FEATURE = 24;
 
 /**
  * Accumulates `sum`, `sumsq` and `nnz` per (obs group, gene) from streamed (cell, gene, value) batches.
  *
- * Memory: one dense row of `nGenes` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
+ * Memory: one dense row of `nFeatures` (float64 sum, sumsq and nnz = 24 bytes a gene) per open group,
  * plus one bit per cell for "already counted", plus the buffer of values held back (`pendingValues`): they are
  * added to the rows group by group when it fills and before groups are taken, so that a group's row is in cache
  * while its cells are added. A group is open from its first value until `take` emits it, so a builder streaming X
  * in joinid order keeps only the groups whose cells it has not finished.
  */
 export class SufficientStatsAccumulator {
-  readonly nGenes: number;
+  readonly nFeatures: number;
   private readonly cellGroup: Int32Array;
   private readonly cellSizeFactor: Float64Array | Float32Array;
   private readonly cellOffset: number;
@@ -94,9 +94,9 @@ export class SufficientStatsAccumulator {
   private maxOpen = 0;
   private pending: PendingValues;
   constructor(options: AccumulatorOptions) {
-    const { nGenes, cellGroup, cellSizeFactor } = options;
-    if (!Number.isInteger(nGenes) || nGenes < 1) {
-      throw new EstimatorsError("E_INVALID_ARGUMENT", `nGenes is ${nGenes}: must be a positive integer`);
+    const { nFeatures, cellGroup, cellSizeFactor } = options;
+    if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+      throw new EstimatorsError("E_INVALID_ARGUMENT", `nFeatures is ${nFeatures}: must be a positive integer`);
     }
     if (cellGroup.length !== cellSizeFactor.length) {
       throw new EstimatorsError(
@@ -104,7 +104,7 @@ export class SufficientStatsAccumulator {
         `cellGroup has ${cellGroup.length} cells but cellSizeFactor has ${cellSizeFactor.length}`,
       );
     }
-    this.nGenes = nGenes;
+    this.nFeatures = nFeatures;
     this.cellGroup = cellGroup;
     this.cellSizeFactor = cellSizeFactor;
     this.cellOffset = options.cellOffset ?? 0;
@@ -113,12 +113,12 @@ export class SufficientStatsAccumulator {
     if (!Number.isInteger(pendingValues) || pendingValues < 1 || pendingValues >= 2 ** 32) {
       throw new EstimatorsError("E_INVALID_ARGUMENT", `pendingValues is ${pendingValues}: must be a positive integer below 2^32`);
     }
-    const recycled = options.recycle?.releaseRows(nGenes);
-    this.pending = recycled?.pending.fits(pendingValues, nGenes) ? recycled.pending : new PendingValues(pendingValues, nGenes);
+    const recycled = options.recycle?.releaseRows(nFeatures);
+    this.pending = recycled?.pending.fits(pendingValues, nFeatures) ? recycled.pending : new PendingValues(pendingValues, nFeatures);
     if (recycled) {
       this.rows = recycled.rows;
       this.capacity = 0;
-      this.grow(recycled.rows.length / (nGenes * FIELDS));
+      this.grow(recycled.rows.length / (nFeatures * FIELDS));
     }
     this.grow(Math.max(1, options.initialGroups ?? 4, this.capacity));
   }
@@ -127,8 +127,8 @@ export class SufficientStatsAccumulator {
    * Hands over the rows and the pending buffer when every group was taken (the rows are all zero then, the buffer
    * empty), leaving this accumulator empty.
    */
-  private releaseRows(nGenes: number): { rows: Float64Array; pending: PendingValues } | null {
-    if (nGenes !== this.nGenes || this.slotOf.size > 0 || this.capacity === 0) return null;
+  private releaseRows(nFeatures: number): { rows: Float64Array; pending: PendingValues } | null {
+    if (nFeatures !== this.nFeatures || this.slotOf.size > 0 || this.capacity === 0) return null;
     const rows = this.rows;
     this.rows = new Float64Array(0);
     this.capacity = 0;
@@ -146,7 +146,7 @@ export class SufficientStatsAccumulator {
   /** Bytes held by the dense rows now, and the most groups ever open at once. */
   memory(): { bytes: number; openGroups: number; maxOpenGroups: number } {
     return {
-      bytes: this.capacity * this.nGenes * ACCUMULATOR_BYTES_PER_GENE + this.counted.byteLength + this.pending.bytes,
+      bytes: this.capacity * this.nFeatures * ACCUMULATOR_BYTES_PER_FEATURE + this.counted.byteLength + this.pending.bytes,
       openGroups: this.slotOf.size,
       maxOpenGroups: this.maxOpen,
     };
@@ -165,8 +165,8 @@ export class SufficientStatsAccumulator {
 
   private grow(capacity: number): void {
     if (capacity <= this.capacity) return;
-    if (capacity * this.nGenes * FIELDS > MAX_ROW_NUMBERS) {
-      throw new EstimatorsError("E_INVALID_ARGUMENT", `${capacity} open groups of ${this.nGenes} genes exceed the accumulator's ${MAX_ROW_NUMBERS} numbers of rows: take groups sooner`);
+    if (capacity * this.nFeatures * FIELDS > MAX_ROW_NUMBERS) {
+      throw new EstimatorsError("E_INVALID_ARGUMENT", `${capacity} open groups of ${this.nFeatures} genes exceed the accumulator's ${MAX_ROW_NUMBERS} numbers of rows: take groups sooner`);
     }
     const grow64 = (a: Float64Array, w: number) => {
       if (a.length === capacity * w) return a;
@@ -180,7 +180,7 @@ export class SufficientStatsAccumulator {
       b.fill(0, copied);
       return b;
     };
-    this.rows = grow64(this.rows, this.nGenes * FIELDS);
+    this.rows = grow64(this.rows, this.nFeatures * FIELDS);
     this.slotValues = grow64(this.slotValues, 1);
     this.slotNObs = grow64(this.slotNObs, 1);
     this.slotSizeFactor = grow64(this.slotSizeFactor, 1);
@@ -189,7 +189,7 @@ export class SufficientStatsAccumulator {
   }
 
   /**
-   * Add one batch of stored X values. `cells` are joinids, `genes` are var indices in [0, nGenes), `values`
+   * Add one batch of stored X values. `cells` are joinids, `genes` are var indices in [0, nFeatures), `values`
    * are raw counts (finite, >= 0). Batches may come in any order; a cell may span batches.
    */
   add(cells: IndexArray, genes: IndexArray, values: Float32Array | Float64Array): void {
@@ -214,7 +214,7 @@ export class SufficientStatsAccumulator {
   private addLoop(cells: Uint32Array, cs: number, genes: Uint32Array, gs: number, values: Float32Array | Float64Array, n: number): void {
     const cellGroup = this.cellGroup;
     const nCells = cellGroup.length;
-    const nGenes = this.nGenes;
+    const nFeatures = this.nFeatures;
     const offset = this.cellOffset;
     const pending = this.pending;
     if (values instanceof Float64Array && !pending.wide) {
@@ -223,7 +223,7 @@ export class SufficientStatsAccumulator {
       pending.widen();
     }
     const bad = (at: number): never => {
-      checkRun(genes, gs, values, at, at + 1, nGenes, cells[at * cs]);
+      checkRun(genes, gs, values, at, at + 1, nFeatures, cells[at * cs]);
       throw new Error(`unreachable: genes[${at}] and values[${at}] were refused, then passed the check`);
     };
     let i = 0;
@@ -240,7 +240,7 @@ export class SufficientStatsAccumulator {
       while (end < n && cells[end * cs] === cell && (cs === 1 || cells[end * 2 + 1] === 0)) end++;
       const group = cellGroup[c];
       if (group < 0) {
-        checkRun(genes, gs, values, i, end, nGenes, cell);
+        checkRun(genes, gs, values, i, end, nFeatures, cell);
         i = end;
         continue;
       }
@@ -254,7 +254,7 @@ export class SufficientStatsAccumulator {
       }
       this.slotValues[slot] += end - i;
       while (i < end) {
-        i = pending.append(slot, genes, gs, values, i, end, nGenes, bad);
+        i = pending.append(slot, genes, gs, values, i, end, nFeatures, bad);
         if (i < end) this.flush();
       }
     }
@@ -262,68 +262,68 @@ export class SufficientStatsAccumulator {
 
   /**
    * Adds the pending values to the rows, group row by group row: all of a group's pending cells are added one
-   * after the other, so its row (nGenes x 24 bytes) stays in cache while they are, where in arrival order almost
+   * after the other, so its row (nFeatures x 24 bytes) stays in cache while they are, where in arrival order almost
    * every value would miss on rows far larger than any cache. Each pair still gets its values in arrival order.
    */
   private flush(): void {
-    if (!this.pending.isEmpty) this.pending.addTo(this.rows, this.nGenes, FIELDS);
+    if (!this.pending.isEmpty) this.pending.addTo(this.rows, this.nFeatures, FIELDS);
   }
 
   /**
    * Emit the given open groups (all open groups if omitted) and free their rows. Pairs come by (group, gene),
-   * or with `order: "gene"` by (gene, group): the order of an array keyed by (gene, group), whose writer then
+   * or with `order: "feature"` by (gene, group): the order of an array keyed by (gene, group), whose writer then
    * need not sort them (`mergeSufficientStats` needs the default order). With `reuse`, an earlier result the
    * caller is done with, the pairs are written into its arrays where they are large enough (a caller taking
    * batch after batch then does not have fresh arrays faulted in and zeroed each time).
    */
-  take(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: SufficientStats } = {}): SufficientStats {
+  take(groups?: Iterable<number>, options: { order?: "group" | "feature"; reuse?: SufficientStats } = {}): SufficientStats {
     const reuse = options.reuse?.pairs;
     const { totals, pairs } = this.emit(groups, options.order, (n) => ({
       obsGroup: room(Uint32Array, n, reuse?.obsGroup),
-      gene: room(Uint32Array, n, reuse?.gene),
+      feature: room(Uint32Array, n, reuse?.feature),
       sum: room(Float64Array, n, reuse?.sum),
       sumsq: room(Float64Array, n, reuse?.sumsq),
       nnz: room(Uint32Array, n, reuse?.nnz),
     }));
-    return { nGenes: this.nGenes, groups: totals, pairs: pairs as SufficientStats["pairs"] };
+    return { nFeatures: this.nFeatures, groups: totals, pairs: pairs as SufficientStats["pairs"] };
   }
 
   /**
    * `toCubeRows(take(groups, options))` without the float64 pairs in between: the groups are emitted straight
    * into float32 cube rows (half the memory per pair, one pass fewer), rounded as `toCubeRows` rounds.
    */
-  takeCubeRows(groups?: Iterable<number>, options: { order?: "group" | "gene"; reuse?: CubeRows } = {}): CubeRows {
+  takeCubeRows(groups?: Iterable<number>, options: { order?: "group" | "feature"; reuse?: CubeRows } = {}): CubeRows {
     const reuse = options.reuse;
     const { pairs } = this.emit(groups, options.order, (n, ofGroup) => ({
       obsGroup: room(Uint32Array, n, reuse?.obsGroup),
-      gene: room(Uint32Array, n, reuse?.gene),
+      feature: room(Uint32Array, n, reuse?.feature),
       sum: room(Float32Array, n, reuse?.sum),
       sumsq: room(Float32Array, n, reuse?.sumsq),
       totals: { sizeFactor: room(Float32Array, n, reuse?.sizeFactor), nObs: room(Float32Array, n, reuse?.nObs), ofGroup },
     }));
-    const { obsGroup, gene, sum, sumsq, totals } = pairs;
-    return { obsGroup, gene, sum: sum as Float32Array, sumsq: sumsq as Float32Array, sizeFactor: totals!.sizeFactor, nObs: totals!.nObs };
+    const { obsGroup, feature, sum, sumsq, totals } = pairs;
+    return { obsGroup, feature, sum: sum as Float32Array, sumsq: sumsq as Float32Array, sizeFactor: totals!.sizeFactor, nObs: totals!.nObs };
   }
 
   /** Emits the groups' pairs into the arrays `alloc` gives for at most n pairs (cut to those found), frees their rows. */
-  private emit(groups: Iterable<number> | undefined, order: "group" | "gene" | undefined, alloc: (n: number, totals: SufficientStats["groups"]) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
+  private emit(groups: Iterable<number> | undefined, order: "group" | "feature" | undefined, alloc: (n: number, totals: SufficientStats["groups"]) => PairColumns): { totals: SufficientStats["groups"]; pairs: PairColumns } {
     this.flush();
     const chosen = groups === undefined ? this.openGroups() : [...new Set(groups)].sort((a, b) => a - b);
     const present = chosen.filter((g) => this.slotOf.has(g));
     const slots = present.map((g) => this.slotOf.get(g) as number);
     // Outputs sized for the most pairs the groups can have, then cut to the pairs found.
     let bound = 0;
-    for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nGenes);
+    for (const slot of slots) bound += Math.min(this.slotValues[slot], this.nFeatures);
     const totals = { obsGroup: Uint32Array.from(present), nObs: new Float64Array(present.length), sizeFactor: new Float64Array(present.length) };
     slots.forEach((slot, gi) => {
       totals.nObs[gi] = this.slotNObs[slot];
       totals.sizeFactor[gi] = this.slotSizeFactor[slot];
     });
     const out = alloc(bound, totals);
-    const nPairs = order === "gene" ? this.emitByGene(totals.obsGroup, slots, out) : this.emitByGroup(totals.obsGroup, slots, out);
+    const nPairs = order === "feature" ? this.emitByGene(totals.obsGroup, slots, out) : this.emitByGroup(totals.obsGroup, slots, out);
     const pairs: PairColumns = {
       obsGroup: out.obsGroup.subarray(0, nPairs),
-      gene: out.gene.subarray(0, nPairs),
+      feature: out.feature.subarray(0, nPairs),
       sum: out.sum.subarray(0, nPairs),
       sumsq: out.sumsq.subarray(0, nPairs),
       nnz: out.nnz?.subarray(0, nPairs),
@@ -345,8 +345,8 @@ export class SufficientStatsAccumulator {
     const rows = this.rows;
     let p = 0;
     for (let gi = 0; gi < groupIds.length; gi++) {
-      const at = slots[gi] * this.nGenes * FIELDS;
-      for (let j = 0, k = at; j < this.nGenes; j++, k += FIELDS) {
+      const at = slots[gi] * this.nFeatures * FIELDS;
+      for (let j = 0, k = at; j < this.nFeatures; j++, k += FIELDS) {
         if (rows[k + 2] !== 0) p = this.emitPair(pairs, p, groupIds[gi], gi, j, k);
       }
     }
@@ -360,16 +360,16 @@ export class SufficientStatsAccumulator {
    * a pair in Census-like batches). Returns the number of pairs.
    */
   private emitByGene(groupIds: Uint32Array, slots: number[], pairs: PairColumns): number {
-    const nGenes = this.nGenes;
-    const at = Float64Array.from(slots, (slot) => slot * nGenes * FIELDS);
+    const nFeatures = this.nFeatures;
+    const at = Float64Array.from(slots, (slot) => slot * nFeatures * FIELDS);
     const rows = this.rows;
     const nSlots = at.length;
     // a block of every row fills about 512 KiB
     const block = Math.max(16, Math.floor(EMIT_BLOCK_BYTES / (nSlots * FIELDS * 8)));
     let p = 0;
     let touched = 0;
-    for (let j0 = 0; j0 < nGenes; j0 += block) {
-      const j1 = Math.min(nGenes, j0 + block);
+    for (let j0 = 0; j0 < nFeatures; j0 += block) {
+      const j1 = Math.min(nFeatures, j0 + block);
       for (let gi = 0; gi < nSlots; gi++) {
         // one number per cache line brings the line in
         for (let k = at[gi] + j0 * FIELDS, end = at[gi] + j1 * FIELDS; k < end; k += 8) touched += rows[k];
@@ -386,10 +386,10 @@ export class SufficientStatsAccumulator {
   }
 
   /** Moves one (group, gene) pair to output position `p` and zeroes its slot; returns the next position. */
-  private emitPair(pairs: PairColumns, p: number, group: number, gi: number, gene: number, k: number): number {
+  private emitPair(pairs: PairColumns, p: number, group: number, gi: number, feature: number, k: number): number {
     const rows = this.rows;
     pairs.obsGroup[p] = group;
-    pairs.gene[p] = gene;
+    pairs.feature[p] = feature;
     pairs.sum[p] = rows[k];
     pairs.sumsq[p] = rows[k + 1];
     if (pairs.nnz) pairs.nnz[p] = rows[k + 2];
@@ -417,13 +417,13 @@ function checkRun(
   values: Float32Array | Float64Array,
   start: number,
   end: number,
-  nGenes: number,
+  nFeatures: number,
   cell: number,
 ): void {
   for (let i = start; i < end; i++) {
     const g = genes[i * gs];
     const v = values[i];
-    if (!(g < nGenes) || (gs === 2 && genes[i * 2 + 1] !== 0)) throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `genes[${i}] is ${wideIndex(genes, gs, i)}: must be in [0, ${nGenes})`);
+    if (!(g < nFeatures) || (gs === 2 && genes[i * 2 + 1] !== 0)) throw new EstimatorsError("E_INDEX_OUT_OF_RANGE", `genes[${i}] is ${wideIndex(genes, gs, i)}: must be in [0, ${nFeatures})`);
     if (!(v >= 0 && v !== Number.POSITIVE_INFINITY)) {
       throw new EstimatorsError("E_INVALID_COUNT", `values[${i}] (cell ${cell}, gene ${g}) is ${v}: counts must be finite and >= 0`);
     }
@@ -431,11 +431,11 @@ function checkRun(
 }
 
 /** Zeroed statistics for `nGroups` groups and `nPairs` pairs. */
-function emptyStats(nGenes: number, nGroups: number, nPairs: number): SufficientStats {
+function emptyStats(nFeatures: number, nGroups: number, nPairs: number): SufficientStats {
   return {
-    nGenes,
+    nFeatures,
     groups: { obsGroup: new Uint32Array(nGroups), nObs: new Float64Array(nGroups), sizeFactor: new Float64Array(nGroups) },
-    pairs: { obsGroup: new Uint32Array(nPairs), gene: new Uint32Array(nPairs), sum: new Float64Array(nPairs), sumsq: new Float64Array(nPairs), nnz: new Uint32Array(nPairs) },
+    pairs: { obsGroup: new Uint32Array(nPairs), feature: new Uint32Array(nPairs), sum: new Float64Array(nPairs), sumsq: new Float64Array(nPairs), nnz: new Uint32Array(nPairs) },
   };
 }
 
@@ -445,7 +445,7 @@ function emptyStats(nGenes: number, nGroups: number, nPairs: number): Sufficient
  */
 interface PairColumns {
   obsGroup: Uint32Array;
-  gene: Uint32Array;
+  feature: Uint32Array;
   sum: Float64Array | Float32Array;
   sumsq: Float64Array | Float32Array;
   nnz?: Uint32Array;
@@ -461,8 +461,8 @@ function room<T extends NumberArray>(type: { new (n: number): T; new (b: ArrayBu
 }
 
 function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
-  if (a.nGenes !== b.nGenes) {
-    throw new EstimatorsError("E_LENGTH_MISMATCH", `cannot merge statistics over ${a.nGenes} and ${b.nGenes} genes`);
+  if (a.nFeatures !== b.nFeatures) {
+    throw new EstimatorsError("E_LENGTH_MISMATCH", `cannot merge statistics over ${a.nFeatures} and ${b.nFeatures} genes`);
   }
   const ga = a.groups;
   const gb = b.groups;
@@ -475,14 +475,14 @@ function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
   }
   const pa = a.pairs;
   const pb = b.pairs;
-  const key = (g: number, gene: number) => g * a.nGenes + gene;
+  const key = (g: number, feature: number) => g * a.nFeatures + feature;
   const pOrder: [number, number][] = [];
-  for (let i = 0, j = 0; i < pa.gene.length || j < pb.gene.length; ) {
-    const x = i < pa.gene.length ? key(pa.obsGroup[i], pa.gene[i]) : Number.POSITIVE_INFINITY;
-    const y = j < pb.gene.length ? key(pb.obsGroup[j], pb.gene[j]) : Number.POSITIVE_INFINITY;
+  for (let i = 0, j = 0; i < pa.feature.length || j < pb.feature.length; ) {
+    const x = i < pa.feature.length ? key(pa.obsGroup[i], pa.feature[i]) : Number.POSITIVE_INFINITY;
+    const y = j < pb.feature.length ? key(pb.obsGroup[j], pb.feature[j]) : Number.POSITIVE_INFINITY;
     pOrder.push([x <= y ? i++ : -1, y <= x ? j++ : -1]);
   }
-  const out = emptyStats(a.nGenes, gOrder.length, pOrder.length);
+  const out = emptyStats(a.nFeatures, gOrder.length, pOrder.length);
   gOrder.forEach(([i, j], k) => {
     out.groups.obsGroup[k] = i >= 0 ? ga.obsGroup[i] : gb.obsGroup[j];
     out.groups.nObs[k] = (i >= 0 ? ga.nObs[i] : 0) + (j >= 0 ? gb.nObs[j] : 0);
@@ -490,7 +490,7 @@ function mergeTwo(a: SufficientStats, b: SufficientStats): SufficientStats {
   });
   pOrder.forEach(([i, j], k) => {
     out.pairs.obsGroup[k] = i >= 0 ? pa.obsGroup[i] : pb.obsGroup[j];
-    out.pairs.gene[k] = i >= 0 ? pa.gene[i] : pb.gene[j];
+    out.pairs.feature[k] = i >= 0 ? pa.feature[i] : pb.feature[j];
     out.pairs.sum[k] = (i >= 0 ? pa.sum[i] : 0) + (j >= 0 ? pb.sum[j] : 0);
     out.pairs.sumsq[k] = (i >= 0 ? pa.sumsq[i] : 0) + (j >= 0 ? pb.sumsq[j] : 0);
     out.pairs.nnz[k] = (i >= 0 ? pa.nnz[i] : 0) + (j >= 0 ? pb.nnz[j] : 0);
@@ -512,17 +512,17 @@ export function mergeSufficientStats(parts: readonly SufficientStats[]): Suffici
  */
 export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   const { groups, pairs } = stats;
-  const n = pairs.gene.length;
+  const n = pairs.feature.length;
   const rows: CubeRows = {
     obsGroup: room(Uint32Array, n, reuse?.obsGroup),
-    gene: room(Uint32Array, n, reuse?.gene),
+    feature: room(Uint32Array, n, reuse?.feature),
     sum: room(Float32Array, n, reuse?.sum),
     sumsq: room(Float32Array, n, reuse?.sumsq),
     sizeFactor: room(Float32Array, n, reuse?.sizeFactor),
     nObs: room(Float32Array, n, reuse?.nObs),
   };
   rows.obsGroup.set(pairs.obsGroup);
-  rows.gene.set(pairs.gene);
+  rows.feature.set(pairs.feature);
   rows.sum.set(pairs.sum);
   rows.sumsq.set(pairs.sumsq);
   // Group totals by group id (pairs may come in either order take gives).
@@ -533,7 +533,7 @@ export function toCubeRows(stats: SufficientStats, reuse?: CubeRows): CubeRows {
   for (let k = 0; k < n; k++) {
     const g = pairs.obsGroup[k];
     const gi = g < indexOf.length ? indexOf[g] : -1;
-    if (gi < 0) throw new EstimatorsError("E_INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.gene[k]}) has no group totals`);
+    if (gi < 0) throw new EstimatorsError("E_INVALID_ARGUMENT", `pair (group ${g}, gene ${pairs.feature[k]}) has no group totals`);
     rows.sizeFactor[k] = groups.sizeFactor[gi];
     rows.nObs[k] = groups.nObs[gi];
   }

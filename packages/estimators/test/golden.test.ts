@@ -83,7 +83,7 @@ describe("the cube pipeline matches the reference builder", () => {
     const sf = approxSizeFactors(p.raw_sum);
     expect(Array.from(sf)).toEqual(expected.approx_size_factor);
     const groups = Int32Array.from(expected.obs_group_joinid);
-    const acc = new SufficientStatsAccumulator({ nGenes: p.n_genes, cellGroup: groups, cellSizeFactor: sf });
+    const acc = new SufficientStatsAccumulator({ nFeatures: p.n_genes, cellGroup: groups, cellSizeFactor: sf });
     const n = p.x.cell.length;
     const cuts = [0, 1000, 1001, Math.floor(n / 2) + 3, n];
     for (let b = 0; b + 1 < cuts.length; b++) {
@@ -97,7 +97,7 @@ describe("the cube pipeline matches the reference builder", () => {
     const rows = toCubeRows(acc.take());
     const r = expected.rows;
     expect(Array.from(rows.obsGroup)).toEqual(r.obs_group);
-    expect(Array.from(rows.gene)).toEqual(r.gene);
+    expect(Array.from(rows.feature)).toEqual(r.gene);
     expect(Array.from(rows.nObs)).toEqual(r.n_obs);
     // The reference sums float32 values pairwise in float32; we sum in float64. Equal up to float32 rounding.
     expectClose(rows.sum, r.sum, 2 ** -23, 0, "sum");
@@ -124,7 +124,7 @@ describe("differential expression matches the reference consumer", () => {
   };
   const cube = {
     obsGroup: Uint32Array.from(d.cube.obs_group),
-    gene: Uint32Array.from(d.cube.gene),
+    feature: Uint32Array.from(d.cube.gene),
     sum: Float32Array.from(d.cube.sum),
     sumsq: Float32Array.from(d.cube.sumsq),
     sizeFactor: Float32Array.from(d.cube.size_factor),
@@ -133,7 +133,7 @@ describe("differential expression matches the reference consumer", () => {
   for (const run of expected.runs) {
     it(`${run.treatment} with covariates [${run.covariates.join(", ")}]`, () => {
       const res = differentialExpression({ obsGroups, cube, treatment: run.treatment, covariates: run.covariates });
-      expect(Array.from(res.gene)).toEqual(run.gene);
+      expect(Array.from(res.feature)).toEqual(run.gene);
       expectClose(res.coef, run.coef, 1e-6, 0, "coef");
       expectClose(res.z, run.z, 1e-6, 0, "z");
       for (let i = 0; i < run.pval.length; i++) {

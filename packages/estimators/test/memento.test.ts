@@ -53,10 +53,10 @@ describe("Memento estimators match the reference (bf326017)", () => {
     const r = mementoEstimatorsForGroup({
       sizeFactors: Float64Array.from(e.cells, (c) => pipeline.approx_size_factor[c]),
       cellIndex: Int32Array.from(e.triples, (t) => t[0]),
-      gene: Uint32Array.from(e.triples, (t) => t[1]),
+      feature: Uint32Array.from(e.triples, (t) => t[1]),
       values: Float32Array.from(e.triples, (t) => t[2]),
     });
-    r.gene.forEach((gene, i) => {
+    r.feature.forEach((gene, i) => {
       results.set(`${g}/${gene}`, {
         nnz: r.nnz[i], min: r.min[i], max: r.max[i], sum: r.sum[i], mean: r.mean[i],
         sem: r.sem[i], var: r.var[i], sev: r.sev[i], selv: r.selv[i],

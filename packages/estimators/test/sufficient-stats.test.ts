@@ -11,7 +11,7 @@ import {
 } from "../src/index.js";
 
 interface Data {
-  nGenes: number;
+  nFeatures: number;
   cellGroup: Int32Array;
   sizeFactor: Float64Array;
   /** Stored values of each cell: [gene, value] with distinct genes. */
@@ -19,16 +19,16 @@ interface Data {
 }
 
 const data: fc.Arbitrary<Data> = fc
-  .record({ nGenes: fc.integer({ min: 1, max: 12 }), nCells: fc.integer({ min: 1, max: 40 }), nGroups: fc.integer({ min: 1, max: 5 }) })
-  .chain(({ nGenes, nCells, nGroups }) =>
+  .record({ nFeatures: fc.integer({ min: 1, max: 12 }), nCells: fc.integer({ min: 1, max: 40 }), nGroups: fc.integer({ min: 1, max: 5 }) })
+  .chain(({ nFeatures, nCells, nGroups }) =>
     fc.record({
-      nGenes: fc.constant(nGenes),
+      nFeatures: fc.constant(nFeatures),
       cellGroup: fc.array(fc.integer({ min: -1, max: nGroups - 1 }), { minLength: nCells, maxLength: nCells }).map((a) => Int32Array.from(a)),
       sizeFactor: fc.array(fc.integer({ min: 1, max: 1000 }).map((x) => x / 64), { minLength: nCells, maxLength: nCells }).map((a) => Float64Array.from(a)),
       cells: fc.array(
-        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: nGenes - 1 }), fc.integer({ min: 1, max: 5000 })), {
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: nFeatures - 1 }), fc.integer({ min: 1, max: 5000 })), {
           selector: (t) => t[0],
-          maxLength: nGenes,
+          maxLength: nFeatures,
         }),
         { minLength: nCells, maxLength: nCells },
       ),
@@ -36,7 +36,7 @@ const data: fc.Arbitrary<Data> = fc
   );
 
 /** Feed the given cells (in the given order), one batch per `batchSize` stored values. */
-function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gene", pendingValues?: number): SufficientStats {
+function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "feature", pendingValues?: number): SufficientStats {
   return filled(d, cellIds, batchSize, pendingValues).take(undefined, { order });
 }
 
@@ -45,7 +45,7 @@ function stats(d: Data, cellIds: number[], batchSize = 7, order?: "group" | "gen
  * values (4 chunks): values are then added to the rows mid-batch and mid-cell whenever a fifth group comes.
  */
 function filled(d: Data, cellIds: number[], batchSize = 7, pendingValues?: number): SufficientStatsAccumulator {
-  const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, pendingValues });
+  const acc = new SufficientStatsAccumulator({ nFeatures: d.nFeatures, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, pendingValues });
   const cells: number[] = [];
   const genes: number[] = [];
   const values: number[] = [];
@@ -88,31 +88,31 @@ describe("sufficient statistics are mergeable", () => {
     );
   });
 
-  it('take({ order: "gene" }) emits the same pairs and totals, by (gene, group)', () => {
+  it('take({ order: "feature" }) emits the same pairs and totals, by (gene, group)', () => {
     fc.assert(
       fc.property(data, (d) => {
         const all = d.cells.map((_, i) => i);
         const byGroup = stats(d, all);
-        const byGene = stats(d, all, 5, "gene");
+        const byGene = stats(d, all, 5, "feature");
         expect(plain({ ...byGene, pairs: byGroup.pairs })).toEqual(plain(byGroup));
         const p = byGene.pairs;
-        for (let i = 1; i < p.gene.length; i++) {
-          expect(p.gene[i] > p.gene[i - 1] || (p.gene[i] === p.gene[i - 1] && p.obsGroup[i] > p.obsGroup[i - 1])).toBe(true);
+        for (let i = 1; i < p.feature.length; i++) {
+          expect(p.feature[i] > p.feature[i - 1] || (p.feature[i] === p.feature[i - 1] && p.obsGroup[i] > p.obsGroup[i - 1])).toBe(true);
         }
         // the same pairs, each with the same values
-        const key = (q: SufficientStats["pairs"], i: number) => `${q.obsGroup[i]}/${q.gene[i]}:${q.sum[i]},${q.sumsq[i]},${q.nnz[i]}`;
-        const set = (q: SufficientStats["pairs"]) => Array.from(q.gene, (_, i) => key(q, i)).sort();
+        const key = (q: SufficientStats["pairs"], i: number) => `${q.obsGroup[i]}/${q.feature[i]}:${q.sum[i]},${q.sumsq[i]},${q.nnz[i]}`;
+        const set = (q: SufficientStats["pairs"]) => Array.from(q.feature, (_, i) => key(q, i)).sort();
         expect(set(p)).toEqual(set(byGroup.pairs));
         // and leaves the rows zeroed for the next groups
         // (cells n.. repeat cells 0..n-1: a cell is counted once in an accumulator's life)
         const n = d.cells.length;
         const twice = (a: Int32Array | Float64Array) => [...a, ...a];
-        const acc = new SufficientStatsAccumulator({ nGenes: d.nGenes, cellGroup: Int32Array.from(twice(d.cellGroup)), cellSizeFactor: Float64Array.from(twice(d.sizeFactor)) });
+        const acc = new SufficientStatsAccumulator({ nFeatures: d.nFeatures, cellGroup: Int32Array.from(twice(d.cellGroup)), cellSizeFactor: Float64Array.from(twice(d.sizeFactor)) });
         const feed = (offset: number) => {
           for (const [i, c] of d.cells.entries()) acc.add(Uint32Array.from(c, () => i + offset), Uint32Array.from(c, (t) => t[0]), Float32Array.from(c, (t) => t[1]));
         };
         feed(0);
-        acc.take(undefined, { order: "gene" });
+        acc.take(undefined, { order: "feature" });
         feed(n);
         expect(plain(acc.take())).toEqual(plain(byGroup));
       }),
@@ -146,9 +146,9 @@ describe("sufficient statistics are mergeable", () => {
           // held back whole, or added to the rows whenever the smallest buffer runs out of chunks
           for (const pendingValues of [undefined, 1]) {
             const got = stats(rd, real.map((_, i) => i), batch, undefined, pendingValues).pairs;
-            expect(got.gene.length).toBe(sum.size);
-            for (let i = 0; i < got.gene.length; i++) {
-              const key = `${got.obsGroup[i]}/${got.gene[i]}`;
+            expect(got.feature.length).toBe(sum.size);
+            for (let i = 0; i < got.feature.length; i++) {
+              const key = `${got.obsGroup[i]}/${got.feature[i]}`;
               expect(got.sum[i]).toBe(sum.get(key));
               expect(got.sumsq[i]).toBe(sumsq.get(key));
             }
@@ -162,38 +162,38 @@ describe("sufficient statistics are mergeable", () => {
   it("values held back in a buffer far smaller than the batch (cells straddling its chunks) equal many small adds", () => {
     // 150 cells of 1,500 values each in 7 groups: 225,000 values in one add; the smallest buffer holds 4 chunks of
     // 2,048 values, so it is added to the rows mid-cell, and whenever a fifth group comes
-    const nGenes = 3000;
+    const nFeatures = 3000;
     const nCells = 150;
     const d: Data = {
-      nGenes,
+      nFeatures,
       cellGroup: Int32Array.from({ length: nCells }, (_, c) => (c % 11 === 10 ? -1 : c % 7)),
       sizeFactor: Float64Array.from({ length: nCells }, (_, c) => 1 + c / 64),
-      cells: Array.from({ length: nCells }, (_, c) => Array.from({ length: 1500 }, (_, j): [number, number] => [(j * 2 + c) % nGenes, 1 + ((c * 31 + j) % 97) / 4])),
+      cells: Array.from({ length: nCells }, (_, c) => Array.from({ length: 1500 }, (_, j): [number, number] => [(j * 2 + c) % nFeatures, 1 + ((c * 31 + j) % 97) / 4])),
     };
     const all = Array.from({ length: nCells }, (_, c) => c);
     expect(plain(stats(d, all, 1_000_000, undefined, 1))).toEqual(plain(stats(d, all, 7)));
     expect(plain(stats(d, all, 1_000_000))).toEqual(plain(stats(d, all, 7)));
-    expect(stats(d, all, 1_000_000).pairs.gene.length).toBeGreaterThan(0);
+    expect(stats(d, all, 1_000_000).pairs.feature.length).toBeGreaterThan(0);
   });
 
-  it('take({ order: "gene" }) over genes in several read-ahead blocks emits every pair once, by (gene, group)', () => {
+  it('take({ order: "feature" }) over genes in several read-ahead blocks emits every pair once, by (gene, group)', () => {
     // 40,000 genes in 3 groups: emission reads the rows ahead in blocks of ~7,300 genes
-    const nGenes = 40_000;
+    const nFeatures = 40_000;
     const nCells = 30;
     const d: Data = {
-      nGenes,
+      nFeatures,
       cellGroup: Int32Array.from({ length: nCells }, (_, c) => c % 3),
       sizeFactor: Float64Array.from({ length: nCells }, () => 1),
       cells: Array.from({ length: nCells }, (_, c) => {
-        const genes = [...new Set(Array.from({ length: 700 }, (_, t) => (c * 7919 + t * 104_729) % nGenes))].sort((a, b) => a - b);
+        const genes = [...new Set(Array.from({ length: 700 }, (_, t) => (c * 7919 + t * 104_729) % nFeatures))].sort((a, b) => a - b);
         return genes.map((g): [number, number] => [g, 1 + ((g + c) % 9)]);
       }),
     };
     const all = Array.from({ length: nCells }, (_, c) => c);
-    const byGene = stats(d, all, 1000, "gene").pairs;
+    const byGene = stats(d, all, 1000, "feature").pairs;
     const byGroup = stats(d, all, 1000).pairs;
-    expect(byGene.gene.length).toBe(byGroup.gene.length);
-    const rows = (q: SufficientStats["pairs"]) => Array.from(q.gene, (g, i) => [g, q.obsGroup[i], q.sum[i], q.sumsq[i], q.nnz[i]]);
+    expect(byGene.feature.length).toBe(byGroup.feature.length);
+    const rows = (q: SufficientStats["pairs"]) => Array.from(q.feature, (g, i) => [g, q.obsGroup[i], q.sum[i], q.sumsq[i], q.nnz[i]]);
     const got = rows(byGene);
     for (let i = 1; i < got.length; i++) expect(got[i][0] > got[i - 1][0] || (got[i][0] === got[i - 1][0] && got[i][1] > got[i - 1][1])).toBe(true);
     expect(got.slice().sort((a, b) => a[1] - b[1] || a[0] - b[0])).toEqual(rows(byGroup));
@@ -201,7 +201,7 @@ describe("sufficient statistics are mergeable", () => {
   });
 
   it("float64 values after float32 ones are held as float64 (counts float32 cannot hold are summed exactly)", () => {
-    const acc = new SufficientStatsAccumulator({ nGenes: 2, cellGroup: Int32Array.of(0, 0), cellSizeFactor: Float64Array.of(1, 1) });
+    const acc = new SufficientStatsAccumulator({ nFeatures: 2, cellGroup: Int32Array.of(0, 0), cellSizeFactor: Float64Array.of(1, 1) });
     acc.add(Uint32Array.of(0), Uint32Array.of(1), Float32Array.of(3));
     acc.add(Uint32Array.of(1), Uint32Array.of(1), Float64Array.of(2 ** 24 + 1));
     const { pairs } = acc.take();
@@ -212,10 +212,10 @@ describe("sufficient statistics are mergeable", () => {
   it("take and toCubeRows with reuse write into an earlier result's arrays and give the same values", () => {
     fc.assert(
       fc.property(data, data, (a, b) => {
-        const first = stats(a, a.cells.map((_, i) => i), 5, "gene");
+        const first = stats(a, a.cells.map((_, i) => i), 5, "feature");
         const firstRows = toCubeRows(first);
         const firstValues = plain(first); // first's arrays are overwritten below
-        const accB = new SufficientStatsAccumulator({ nGenes: b.nGenes, cellGroup: b.cellGroup, cellSizeFactor: b.sizeFactor });
+        const accB = new SufficientStatsAccumulator({ nFeatures: b.nFeatures, cellGroup: b.cellGroup, cellSizeFactor: b.sizeFactor });
         const cells: number[] = [];
         const genes: number[] = [];
         const values: number[] = [];
@@ -227,17 +227,17 @@ describe("sufficient statistics are mergeable", () => {
           }
         });
         accB.add(Uint32Array.from(cells), Uint32Array.from(genes), Float32Array.from(values));
-        const reused = accB.take(undefined, { order: "gene", reuse: first });
-        const expected = stats(b, b.cells.map((_, i) => i), 5, "gene");
+        const reused = accB.take(undefined, { order: "feature", reuse: first });
+        const expected = stats(b, b.cells.map((_, i) => i), 5, "feature");
         expect(plain(reused)).toEqual(plain(expected));
         expect(plainRows(toCubeRows(reused, firstRows))).toEqual(plainRows(toCubeRows(expected)));
         // the same data again needs the same room: the arrays are the earlier ones
-        const again = stats(a, a.cells.map((_, i) => i), 5, "gene");
-        const accA = new SufficientStatsAccumulator({ nGenes: a.nGenes, cellGroup: a.cellGroup, cellSizeFactor: a.sizeFactor });
+        const again = stats(a, a.cells.map((_, i) => i), 5, "feature");
+        const accA = new SufficientStatsAccumulator({ nFeatures: a.nFeatures, cellGroup: a.cellGroup, cellSizeFactor: a.sizeFactor });
         a.cells.forEach((vals, c) => {
           accA.add(Uint32Array.from(vals, () => c), Uint32Array.from(vals, ([g]) => g), Float32Array.from(vals, ([, v]) => v));
         });
-        const into = accA.take(undefined, { order: "gene", reuse: again });
+        const into = accA.take(undefined, { order: "feature", reuse: again });
         expect(plain(into)).toEqual(firstValues);
         if (first.pairs.sum.length > 0) {
           expect(into.pairs.sum.buffer).toBe(again.pairs.sum.buffer);
@@ -250,7 +250,7 @@ describe("sufficient statistics are mergeable", () => {
 
   it("takeCubeRows equals toCubeRows(take()) for any groups and order, and writes into earlier rows' arrays", () => {
     fc.assert(
-      fc.property(data, fc.constantFrom<"group" | "gene">("group", "gene"), fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }), (d, order, some) => {
+      fc.property(data, fc.constantFrom<"group" | "feature">("group", "feature"), fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }), (d, order, some) => {
         const all = d.cells.map((_, i) => i);
         const [viaPairs, direct] = [filled(d, all), filled(d, all)];
         // a subset of the groups first, then the rest
@@ -277,7 +277,7 @@ describe("sufficient statistics are mergeable", () => {
         const feed = (acc: SufficientStatsAccumulator, d: Data) => {
           for (const [i, c] of d.cells.entries()) acc.add(Uint32Array.from(c, () => i), Uint32Array.from(c, (t) => t[0]), Float32Array.from(c, (t) => t[1]));
         };
-        const options = (d: Data) => ({ nGenes: d.nGenes, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, initialGroups: 1 });
+        const options = (d: Data) => ({ nFeatures: d.nFeatures, cellGroup: d.cellGroup, cellSizeFactor: d.sizeFactor, initialGroups: 1 });
         const first = new SufficientStatsAccumulator(options(d1));
         feed(first, d1);
         const open = first.openGroups().length;
@@ -289,7 +289,7 @@ describe("sufficient statistics are mergeable", () => {
         expect(plain(first.take())).toEqual(plain(stats(d1, all(d1))));
         // Once taken, its rows move to the next accumulator over as many genes, which computes the same.
         const next = new SufficientStatsAccumulator({ ...options(d2), recycle: first });
-        if (d2.nGenes === d1.nGenes && open > 0) {
+        if (d2.nFeatures === d1.nFeatures && open > 0) {
           const countedBytes = (d: Data) => Math.ceil(d.cellGroup.length / 32) * 4;
           expect(next.memory().bytes).toBe(firstBytes - countedBytes(d1) + countedBytes(d2));
         }
@@ -302,7 +302,7 @@ describe("sufficient statistics are mergeable", () => {
 
   it("emits only pairs with a stored value, and counts each cell once", () => {
     const acc = new SufficientStatsAccumulator({
-      nGenes: 4,
+      nFeatures: 4,
       cellGroup: Int32Array.from([0, 0, 1, -1]),
       cellSizeFactor: Float64Array.from([0.5, 1.5, 2, 9]),
       initialGroups: 1,
@@ -313,7 +313,7 @@ describe("sufficient statistics are mergeable", () => {
     const g0 = acc.take([0]);
     expect(Array.from(g0.groups.nObs)).toEqual([1]); // cell 1 has no stored value
     expect(Array.from(g0.groups.sizeFactor)).toEqual([0.5]);
-    expect(Array.from(g0.pairs.gene)).toEqual([1, 2, 3]);
+    expect(Array.from(g0.pairs.feature)).toEqual([1, 2, 3]);
     expect(Array.from(g0.pairs.sumsq)).toEqual([4, 16, 9]);
     expect(acc.openGroups()).toEqual([1]);
     const rows = toCubeRows(acc.take());
@@ -327,7 +327,7 @@ describe("sufficient statistics are mergeable", () => {
 
   it("rejects bad input with a clear error", () => {
     const make = () =>
-      new SufficientStatsAccumulator({ nGenes: 3, cellGroup: Int32Array.from([0, 1]), cellSizeFactor: Float64Array.from([1, 1]) });
+      new SufficientStatsAccumulator({ nFeatures: 3, cellGroup: Int32Array.from([0, 1]), cellSizeFactor: Float64Array.from([1, 1]) });
     const code = (fn: () => void) => {
       try {
         fn();
@@ -353,7 +353,7 @@ describe("sufficient statistics are mergeable", () => {
     expect(wideCell.message).toContain(`cells[1] is ${2n ** 32n}`);
     expect(code(() => make().add(BigInt64Array.of(-1n), BigInt64Array.of(0n), Float32Array.of(1))).code).toBe("E_INDEX_OUT_OF_RANGE");
     expect(
-      code(() => new SufficientStatsAccumulator({ nGenes: 3, cellGroup: Int32Array.of(0), cellSizeFactor: Float64Array.of(1, 2) })).code,
+      code(() => new SufficientStatsAccumulator({ nFeatures: 3, cellGroup: Int32Array.of(0), cellSizeFactor: Float64Array.of(1, 2) })).code,
     ).toBe("E_LENGTH_MISMATCH");
   });
 });

@@ -92,7 +92,7 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
 function runOurs(): { seconds: number; addSeconds: number; pairs: number; maxOpen: number; bytes: number } {
   // CPU time of this process: the machine may be shared, and the figure is per core.
   const t0 = process.cpuUsage();
-  const acc = new SufficientStatsAccumulator({ nGenes: N_GENES, cellGroup, cellSizeFactor, initialGroups: 32 });
+  const acc = new SufficientStatsAccumulator({ nFeatures: N_GENES, cellGroup, cellSizeFactor, initialGroups: 32 });
   let pairs = 0;
   let addSeconds = 0;
   let lastGroupDone = -1;
@@ -106,10 +106,10 @@ function runOurs(): { seconds: number; addSeconds: number; pairs: number; maxOpe
     const done: number[] = [];
     for (let g = lastGroupDone + 1; g < lastGroup; g++) done.push(g);
     lastGroupDone = lastGroup - 1;
-    pairs += acc.take(done).pairs.gene.length;
+    pairs += acc.take(done).pairs.feature.length;
   }
   const m = acc.memory();
-  pairs += acc.take().pairs.gene.length;
+  pairs += acc.take().pairs.feature.length;
   return { seconds: cpuSeconds(t0), addSeconds, pairs, maxOpen: m.maxOpenGroups, bytes: m.bytes };
 }
 

@@ -5,9 +5,9 @@
 
 Output: {"featureIds": [...], "obsGroups": {"columns": {col: [label per group]}, "nObs": [...]},
 "sizeFactors": {"soma_joinid": [...], "columns": {col: [label per cell]}, "approx_size_factor": [...]},
-"estimators": {"obsGroup": [...], "gene": [...], "sum": [...], "sumsq": [...], "sizeFactor": [...], "nObs": [...]},
+"estimators": {"obsGroup": [...], "feature": [...], "sum": [...], "sumsq": [...], "sizeFactor": [...], "nObs": [...]},
 "estimatorNames": [...]}. Rows of obs groups are in obs_group_joinid order, size factors in row order,
-estimator rows sorted by (obs_group_joinid, gene index). Floats are the stored values, exactly.
+estimator rows sorted by (obs_group_joinid, feature index). Floats are the stored values, exactly.
 """
 
 import json
@@ -68,7 +68,7 @@ def main(cube: str) -> None:
         },
         "estimators": {
             "obsGroup": [int(v) for v in group[order]],
-            "gene": [int(v) for v in gene[order]],
+            "feature": [int(v) for v in gene[order]],
             "sum": floats("sum"),
             "sumsq": floats("sumsq"),
             "sizeFactor": floats("size_factor"),
