@@ -182,6 +182,15 @@ export function bySizeDescending(a: { id: number; groups: number; cells: number 
  * The staged batches become one estimators fragment, its tiles encoded by the workers in parallel pieces (this
  * process joins them); `finish` then finds nothing left to write.
  */
+/**
+ * Pieces the estimators are encoded in by workers at the finish: one per worker, as many as the budget (less
+ * what this process holds) has room for at a piece's base each. Below two, this process writes them itself.
+ */
+export function encodingParts(local: LocalResources, batches: number): number {
+  const room = Math.floor((local.memoryBudget - process.memoryUsage().rss) / PART_BASE_BYTES);
+  return Math.max(1, Math.min(local.maxWorkers, batches, room));
+}
+
 export async function encodeStagedParts(executor: BatchExecutor, writer: CubeWriter, n: number, log: Logger): Promise<void> {
   const parts = await writer.stagedParts(n);
   if (parts.length <= 1) return;

@@ -53,10 +53,12 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
   let valuesUsed = 0;
   try {
     ({ rows, nnz, valuesUsed } = await buildBatches(cubeUri, "all", opts, log, executor));
+    // The batch workers exit before the finish: their rows and arrays would stay on top of what it needs.
+    await executor.shutdown();
     if (valuesUsed === 0 && resumedCells === 0) {
       log.warn({ cubeUri, cells: plan.cells }, `X holds no values for the ${plan.cells} cells: the cube's obs groups get no estimator rows`);
     }
-    await finalizeCube(cubeUri, { ...opts, build: { seconds: (Date.now() - started) / 1000 } }, log, executor);
+    await finalizeCube(cubeUri, { ...opts, build: { seconds: (Date.now() - started) / 1000 } }, log);
   } finally {
     await executor.shutdown();
   }

@@ -16,6 +16,7 @@ import {
   batchTask,
   bySizeDescending,
   encodeStagedParts,
+  encodingParts,
   type PlannedCells,
   planCellBatches,
   runBatches,
@@ -300,7 +301,7 @@ function missingBatches(plan: StoredPlan, staged: Set<number>, inArray: Uint8Arr
  * Checks every planned batch is staged and every obs group's rows are there once, then writes the staged
  * batches into the estimators array, validates, consolidates and vacuums, and marks the cube complete.
  */
-export async function finalizeCube(cubeUri: string, options: FinalizeOptions, log: Logger, executor?: BatchExecutor): Promise<FinalizeSummary> {
+export async function finalizeCube(cubeUri: string, options: FinalizeOptions, log: Logger): Promise<FinalizeSummary> {
   const started = Date.now();
   const plan = await planOf(cubeUri);
   if (!plan) {
@@ -321,18 +322,16 @@ export async function finalizeCube(cubeUri: string, options: FinalizeOptions, lo
   if (twice.length > 0) {
     throw new CubeBuilderError("E_GROUP_TWICE", `${cubeUri}: the rows of obs groups ${twice.slice(0, 20).join(", ")}${twice.length > 20 ? ", …" : ""} are staged more than once (staged outside the plan?)`);
   }
-  if (options.consolidate) {
-    const parts = Math.min(options.maxWorkers, plan.batches.length);
-    const workers = executor ?? startWorkers(await workerInit(cubeUri, plan), options, parts);
+  const parts = encodingParts(options, plan.batches.length);
+  if (options.consolidate && parts > 1) {
+    // fresh workers: a batch worker keeps its rows and arrays, which the pieces do not need
+    const workers = startWorkers(await workerInit(cubeUri, plan), options, parts);
     try {
       await encodeStagedParts(workers, writer, parts, log);
     } finally {
       await workers.shutdown();
     }
   }
-  // The workers are done: the finish below (write, validate, consolidate) runs in this process, within the budget
-  // they held.
-  await executor?.shutdown();
   log.info({ validate: options.validate, consolidate: options.consolidate }, "finishing the cube");
   await writer.finish({ validate: options.validate, consolidate: options.consolidate, expectedNObs: plan.cells, build: options.build });
   await removePlan(cubeUri);
