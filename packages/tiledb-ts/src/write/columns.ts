@@ -178,7 +178,6 @@ function isTypedArray(x: unknown): x is TypedArray {
 function toTyped(f: FieldInfo, values: ArrayLike<unknown>, what = "value"): TypedArray {
   const Ctor = typedArrayOf(f.type);
   const out = new Ctor(values.length);
-  const size = datatypeSize(f.type);
   const isFloat = f.type === Datatype.FLOAT32 || f.type === Datatype.FLOAT64;
   const isBig = out instanceof BigInt64Array || out instanceof BigUint64Array;
   const [lo, hi] = intRange(f.type);
@@ -201,7 +200,6 @@ function toTyped(f: FieldInfo, values: ArrayLike<unknown>, what = "value"): Type
       (out as Float64Array)[i] = n;
     }
   }
-  void size;
   return out;
 }
 
@@ -239,126 +237,153 @@ function validityOf(f: FieldInfo, v: ArrayLike<number | boolean>, n: number): Ui
   return out;
 }
 
+type ColumnBase = Omit<Column, "cellCount">;
+
+/** `{ codes, dictionary }`: codes into a dictionary of values, kept coded when the dictionary is ascending. */
+function codesColumn(f: FieldInfo, base: ColumnBase, isVar: boolean, values: object): Column {
+  if (!isVar) fail(f, "{ codes, dictionary } input is only for var-sized fields");
+  const { codes, dictionary } = values as { codes: Uint32Array | Int32Array; dictionary: ArrayLike<string> | ArrayLike<Uint8Array> | CodeDictionary };
+  if (!(codes instanceof Uint32Array || codes instanceof Int32Array)) fail(f, "codes must be a Uint32Array or Int32Array");
+  const dict = prepareDictionary(f, dictionary);
+  const n = codes.length;
+  const size = dict.size;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i];
+    if (!(c >= 0 && c < size)) fail(f, `code ${i} (${c}) is not an index into the dictionary of ${size} values`);
+  }
+  const u32 = codes instanceof Uint32Array ? codes : new Uint32Array(codes.buffer, codes.byteOffset, n);
+  if (dict.ascending) return codedColumn(base, u32, dict);
+  const { data, offsets } = expandCodes(u32, dict);
+  return { ...base, cellCount: n, varData: data, varOffsets: offsets };
+}
+
+/** `{ data, offsets, validity? }`: var-sized cells as one buffer and each cell's start. */
+function dataOffsetsColumn(f: FieldInfo, base: ColumnBase, isVar: boolean, elemSize: number, values: object): { col: Column; validity?: Uint8Array } {
+  if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
+  const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
+  // Raw bytes are accepted for any type here: the offsets are byte offsets either way.
+  if (!isTypedArray(data)) fail(f, "data must be a typed array");
+  if (!(data instanceof Uint8Array)) checkTypedKind(f, data);
+  const bytes = bytesOf(data);
+  const n = offsets.length;
+  const offs = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) offs[i] = Number(offsets[i]);
+  offs[n] = bytes.byteLength;
+  for (let i = 0; i < n; i++) {
+    if (offs[i] > offs[i + 1] || offs[i] < 0) fail(f, `offset ${i} (${offs[i]}) is out of order or beyond the data (${bytes.byteLength} bytes)`);
+    if (elemSize > 1 && offs[i] % elemSize !== 0) fail(f, `offset ${i} (${offs[i]}) is not a multiple of the value size ${elemSize}`);
+  }
+  const v = (values as { validity?: ArrayLike<number | boolean> }).validity;
+  return { col: { ...base, cellCount: n, varData: bytes, varOffsets: offs }, validity: v ? validityOf(f, v, n) : undefined };
+}
+
+/** Fixed-size values: a typed array of the field's type, or plain numbers, bigints or booleans. */
+function fixedValuesColumn(f: FieldInfo, base: ColumnBase, isVar: boolean, values: ArrayLike<unknown>): Column {
+  if (isVar) {
+    fail(f, isTypedArray(values) ? "a var-sized field needs strings, byte arrays, nested arrays or { data, offsets }" : "a var-sized field needs one string, byte array or value list per cell");
+  }
+  let typed: TypedArray;
+  if (isTypedArray(values)) {
+    checkTypedKind(f, values);
+    typed = values;
+  } else typed = toTyped(f, values);
+  if (typed.length % f.cellValNum !== 0) fail(f, `${typed.length} values is not a multiple of cellValNum ${f.cellValNum}`);
+  return { ...base, cellCount: typed.length / f.cellValNum, fixed: bytesOf(typed) };
+}
+
+/** One cell's bytes: a string, a byte array or a list of values (a null cell: no bytes). */
+function cellBytes(f: FieldInfo, isVar: boolean, elemSize: number, x: unknown, i: number): Uint8Array {
+  if (x === null || x === undefined) {
+    if (!f.nullable) fail(f, `cell ${i} is null but the field is not nullable`);
+    return new Uint8Array(0);
+  }
+  if (typeof x === "string") {
+    if (!isStringType(f.type) && f.type !== Datatype.BLOB) fail(f, `cell ${i} is a string but the field holds ${datatypeName(f.type)}`);
+    return textEncoder.encode(x);
+  }
+  if (x instanceof Uint8Array) {
+    if (elemSize !== 1) fail(f, `cell ${i} is a Uint8Array but the field holds ${datatypeName(f.type)}`);
+    return x;
+  }
+  if (typeof x === "object" && "length" in (x as object)) {
+    if (isTypedArray(x)) checkTypedKind(f, x);
+    return bytesOf(isTypedArray(x) ? x : toTyped(f, x as ArrayLike<unknown>, `cell ${i} value`));
+  }
+  fail(f, `cell ${i} (${String(x)}) is not a ${isVar ? "var-sized value" : "value"}`);
+}
+
+/** One entry per cell (strings, byte arrays or nested value lists); nulls for nullable fields. */
+function perCellColumn(f: FieldInfo, base: ColumnBase, isVar: boolean, elemSize: number, arr: ArrayLike<unknown>): { col: Column; nulls: Uint8Array } {
+  const n = arr.length;
+  const parts: Uint8Array[] = new Array(n);
+  const nulls = new Uint8Array(n).fill(1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const x = arr[i];
+    if (x === null || x === undefined) nulls[i] = 0;
+    let b = cellBytes(f, isVar, elemSize, x, i);
+    if (!isVar && b.byteLength !== base.cellSize) {
+      if (typeof x === "string" && b.byteLength < base.cellSize) {
+        // Fixed-size text cells shorter than the cell are zero-padded, as TileDB stores them.
+        const p = new Uint8Array(base.cellSize);
+        p.set(b);
+        b = p;
+      } else if (nulls[i] === 0) {
+        b = new Uint8Array(base.cellSize);
+      } else {
+        fail(f, `cell ${i} has ${b.byteLength} bytes, the field's cells have ${base.cellSize}`);
+      }
+    }
+    if (b.byteLength % elemSize !== 0) fail(f, `cell ${i} has ${b.byteLength} bytes, not a multiple of ${elemSize}`);
+    parts[i] = b;
+    total += b.byteLength;
+  }
+  const data = new Uint8Array(total);
+  const offs = new Float64Array(n + 1);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    offs[i] = o;
+    data.set(parts[i], o);
+    o += parts[i].byteLength;
+  }
+  offs[n] = o;
+  const col = isVar ? { ...base, cellCount: n, varData: data, varOffsets: offs } : { ...base, cellCount: n, fixed: data };
+  return { col, nulls };
+}
+
+/** Whether a plain array holds one entry per cell (strings, byte arrays, lists) rather than the values themselves. */
+function isPerCell(arr: ArrayLike<unknown>): boolean {
+  let first: unknown;
+  for (let i = 0; i < arr.length && first === undefined; i++) if (arr[i] !== null && arr[i] !== undefined) first = arr[i];
+  return typeof first === "string" || first instanceof Uint8Array || (first !== undefined && typeof first === "object");
+}
+
+const hasKeys = (x: unknown, a: string, b: string): x is object => typeof x === "object" && x !== null && a in x && b in x;
+
 /** Normalizes `input` for field `f`; `cellCount` is checked when given. */
 export function toColumn(f: FieldInfo, input: ColumnInput, cellCount?: number): Column {
   const isVar = f.cellValNum === VAR_NUM;
   const elemSize = datatypeSize(f.type);
   const base = { name: f.name, type: f.type, cellValNum: f.cellValNum, isVar, nullable: f.nullable, cellSize: isVar ? 8 : elemSize * f.cellValNum };
   if (input === null || input === undefined) fail(f, "no values given");
+  const withValidity = hasKeys(input, "values", "validity");
+  const values: unknown = withValidity ? (input as { values: unknown }).values : input;
   let validity: Uint8Array | undefined;
-  let values: unknown = input;
-  if (typeof input === "object" && "values" in input && "validity" in input) {
-    values = input.values;
-  }
   let col: Column;
-  if (typeof values === "object" && values !== null && "codes" in values && "dictionary" in values) {
-    if (!isVar) fail(f, "{ codes, dictionary } input is only for var-sized fields");
-    const { codes, dictionary } = values as { codes: Uint32Array | Int32Array; dictionary: ArrayLike<string> | ArrayLike<Uint8Array> | CodeDictionary };
-    if (!(codes instanceof Uint32Array || codes instanceof Int32Array)) fail(f, "codes must be a Uint32Array or Int32Array");
-    const dict = prepareDictionary(f, dictionary);
-    const n = codes.length;
-    const size = dict.size;
-    for (let i = 0; i < n; i++) {
-      const c = codes[i];
-      if (!(c >= 0 && c < size)) fail(f, `code ${i} (${c}) is not an index into the dictionary of ${size} values`);
-    }
-    const u32 = codes instanceof Uint32Array ? codes : new Uint32Array(codes.buffer, codes.byteOffset, n);
-    if (dict.ascending) col = codedColumn(base, u32, dict);
-    else {
-      const { data, offsets } = expandCodes(u32, dict);
-      col = { ...base, cellCount: n, varData: data, varOffsets: offsets };
-    }
-  } else if (typeof values === "object" && values !== null && "data" in values && "offsets" in values) {
-    if (!isVar) fail(f, "{ data, offsets } input is only for var-sized fields");
-    const { data, offsets } = values as { data: TypedArray; offsets: ArrayLike<number> | BigUint64Array };
-    // Raw bytes are accepted for any type here: the offsets are byte offsets either way.
-    if (!isTypedArray(data)) fail(f, "data must be a typed array");
-    if (!(data instanceof Uint8Array)) checkTypedKind(f, data);
-    const bytes = bytesOf(data);
-    const n = offsets.length;
-    const offs = new Float64Array(n + 1);
-    for (let i = 0; i < n; i++) offs[i] = Number(offsets[i]);
-    offs[n] = bytes.byteLength;
-    for (let i = 0; i < n; i++) {
-      if (offs[i] > offs[i + 1] || offs[i] < 0) fail(f, `offset ${i} (${offs[i]}) is out of order or beyond the data (${bytes.byteLength} bytes)`);
-      if (elemSize > 1 && offs[i] % elemSize !== 0) fail(f, `offset ${i} (${offs[i]}) is not a multiple of the value size ${elemSize}`);
-    }
-    col = { ...base, cellCount: n, varData: bytes, varOffsets: offs };
-    const v = (values as { validity?: ArrayLike<number | boolean> }).validity;
-    if (v) validity = validityOf(f, v, n);
-  } else if (isTypedArray(values)) {
-    if (isVar) fail(f, "a var-sized field needs strings, byte arrays, nested arrays or { data, offsets }");
-    checkTypedKind(f, values);
-    if (values.length % f.cellValNum !== 0) fail(f, `${values.length} values is not a multiple of cellValNum ${f.cellValNum}`);
-    col = { ...base, cellCount: values.length / f.cellValNum, fixed: bytesOf(values) };
-  } else if (typeof values === "object" && values !== null && "length" in values) {
+  if (hasKeys(values, "codes", "dictionary")) col = codesColumn(f, base, isVar, values);
+  else if (hasKeys(values, "data", "offsets")) ({ col, validity } = dataOffsetsColumn(f, base, isVar, elemSize, values));
+  else if (isTypedArray(values)) col = fixedValuesColumn(f, base, isVar, values);
+  else if (typeof values === "object" && values !== null && "length" in values) {
     const arr = values as ArrayLike<unknown>;
-    const n = arr.length;
-    let first: unknown;
-    for (let i = 0; i < n && first === undefined; i++) if (arr[i] !== null && arr[i] !== undefined) first = arr[i];
-    if (typeof first === "string" || first instanceof Uint8Array || (first !== undefined && typeof first === "object")) {
-      // One entry per cell: strings, byte arrays or nested value lists.
-      const parts: Uint8Array[] = new Array(n);
-      const nulls = new Uint8Array(n).fill(1);
-      let total = 0;
-      for (let i = 0; i < n; i++) {
-        const x = arr[i];
-        let b: Uint8Array;
-        if (x === null || x === undefined) {
-          if (!f.nullable) fail(f, `cell ${i} is null but the field is not nullable`);
-          nulls[i] = 0;
-          b = new Uint8Array(0);
-        } else if (typeof x === "string") {
-          if (!isStringType(f.type) && f.type !== Datatype.BLOB) fail(f, `cell ${i} is a string but the field holds ${datatypeName(f.type)}`);
-          b = textEncoder.encode(x);
-        } else if (x instanceof Uint8Array) {
-          if (elemSize !== 1) fail(f, `cell ${i} is a Uint8Array but the field holds ${datatypeName(f.type)}`);
-          b = x;
-        } else if (typeof x === "object" && "length" in (x as object)) {
-          if (isTypedArray(x)) checkTypedKind(f, x);
-          b = bytesOf(isTypedArray(x) ? x : toTyped(f, x as ArrayLike<unknown>, `cell ${i} value`));
-        } else {
-          fail(f, `cell ${i} (${String(x)}) is not a ${isVar ? "var-sized value" : "value"}`);
-        }
-        if (!isVar && b.byteLength !== base.cellSize) {
-          if (typeof x === "string" && b.byteLength < base.cellSize && x !== null) {
-            // Fixed-size text cells shorter than the cell are zero-padded, as TileDB stores them.
-            const p = new Uint8Array(base.cellSize);
-            p.set(b);
-            b = p;
-          } else if (nulls[i] === 0) {
-            b = new Uint8Array(base.cellSize);
-          } else {
-            fail(f, `cell ${i} has ${b.byteLength} bytes, the field's cells have ${base.cellSize}`);
-          }
-        }
-        if (b.byteLength % elemSize !== 0) fail(f, `cell ${i} has ${b.byteLength} bytes, not a multiple of ${elemSize}`);
-        parts[i] = b;
-        total += b.byteLength;
-      }
-      const data = new Uint8Array(total);
-      const offs = new Float64Array(n + 1);
-      let o = 0;
-      for (let i = 0; i < n; i++) {
-        offs[i] = o;
-        data.set(parts[i], o);
-        o += parts[i].byteLength;
-      }
-      offs[n] = o;
-      col = isVar ? { ...base, cellCount: n, varData: data, varOffsets: offs } : { ...base, cellCount: n, fixed: data };
-      if (f.nullable && !(typeof input === "object" && "validity" in input)) validity = nulls;
-    } else {
-      if (isVar) fail(f, "a var-sized field needs one string, byte array or value list per cell");
-      const typed = toTyped(f, arr);
-      if (typed.length % f.cellValNum !== 0) fail(f, `${typed.length} values is not a multiple of cellValNum ${f.cellValNum}`);
-      col = { ...base, cellCount: typed.length / f.cellValNum, fixed: bytesOf(typed) };
-    }
+    if (isPerCell(arr)) {
+      const cells = perCellColumn(f, base, isVar, elemSize, arr);
+      col = cells.col;
+      if (f.nullable && !withValidity) validity = cells.nulls;
+    } else col = fixedValuesColumn(f, base, isVar, arr);
   } else {
     fail(f, `unsupported input ${Object.prototype.toString.call(values)}`);
   }
-  if (typeof input === "object" && "values" in input && "validity" in input) {
-    validity = validityOf(f, input.validity, col.cellCount);
-  }
+  if (withValidity) validity = validityOf(f, (input as { validity: ArrayLike<number | boolean> }).validity, col.cellCount);
   if (f.nullable && !validity) validity = new Uint8Array(col.cellCount).fill(1);
   if (validity) col.validity = validity;
   if (cellCount !== undefined && col.cellCount !== cellCount) fail(f, `has ${col.cellCount} cells, expected ${cellCount}`);
