@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RedisServer, startRedis } from "@census-cube/s3-test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import { compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import { type Host, hosts, killGroup, logLines, waitFor } from "./helpers/hosts.js";
 
 // Queue mode with a real Redis (the Debian redis-server, started here on a free loopback port) and three worker
 // processes, each its own process group with its own scratch folder, standing in for three machines.
@@ -14,66 +14,25 @@ let reference = "";
 let oneMachine: { rows: number; nnz: number } = { rows: 0, nnz: 0 };
 /** Redis without persistence: a restart loses the queue, which the coordinator must survive. */
 let redis: RedisServer | null = null;
-const started: ChildProcess[] = [];
 
+const machines = hosts(() => tmp.path);
 const queueUrl = () => redis!.url;
 
-interface Proc {
-  child: ChildProcess;
-  log: string;
-  exited: Promise<number | null>;
-}
-
-/** A CLI process in its own process group, with its own scratch folder (cwd and TMPDIR), logging to a file. */
-function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const scratch = join(tmp.path, "hosts", name);
-  mkdirSync(scratch, { recursive: true });
-  const log = join(scratch, "log");
-  const fd = openSync(log, "a");
-  const child = spawn(process.execPath, [cli, ...args], { cwd: scratch, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TMPDIR: scratch, ...env } });
-  started.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, log, exited };
-}
-
 const worker = (name: string, queue: string, env: NodeJS.ProcessEnv = {}) =>
-  startCli(name, ["worker", "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "1", "--lock-duration", "2000", "--stalled-interval", "1000", "--log-format", "json"], env);
+  machines.start(name, ["worker", "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "1", "--lock-duration", "2000", "--stalled-interval", "1000", "--log-format", "json"], env);
 
 const coordinator = (name: string, queue: string, cube: string, extra: string[] = []) =>
-  startCli(name, ["build", "--experiment-uri", experiment, "--cube-uri", cube, "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "2", "--min-batch-size", "100", "--backoff", "200", "--log-format", "json", ...extra]);
+  machines.start(name, ["build", "--experiment-uri", experiment, "--cube-uri", cube, "--queue", queueUrl(), "--queue-name", queue, "--max-workers", "2", "--min-batch-size", "100", "--backoff", "200", "--log-format", "json", ...extra]);
 
 /** The coordinator's summary (its last stdout line). */
-const summaryOf = (p: Proc) => JSON.parse(readFileSync(p.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
+const summaryOf = (p: Host) => JSON.parse(readFileSync(p.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
 
 /** Rows and X values in the coordinator's summary and last progress line equal the one-machine build's. */
-function expectOneMachineCounts(co: Proc): void {
+function expectOneMachineCounts(co: Host): void {
   const summary = summaryOf(co);
   expect({ rows: summary.rows, nnz: summary.nnz }).toEqual({ rows: oneMachine.rows, nnz: oneMachine.nnz });
-  const progress = lines(co).filter((l) => l.nnzDone !== undefined);
+  const progress = logLines(co).filter((l) => l.nnzDone !== undefined);
   expect(progress.at(-1)?.nnzDone).toBe(oneMachine.nnz);
-}
-
-const lines = (p: Proc) =>
-  readFileSync(p.log, "utf8")
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l));
-
-async function waitFor(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** SIGKILL to the process and every process it started (a host going down). */
-function killGroup(child: ChildProcess): void {
-  try {
-    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // gone already
-  }
 }
 
 beforeAll(async () => {
@@ -89,7 +48,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   // every worker and coordinator a test started, with its executor's processes
-  for (const c of started.splice(0)) killGroup(c);
+  machines.killAll();
 });
 
 afterAll(async () => {
@@ -103,13 +62,13 @@ describe("build --queue with three workers", () => {
     // the first worker holds its first job long enough to die with it
     const doomed = worker("k-host-1", "killed", { CUBE_BUILDER_HOLD_JOB_MS: "60000" });
     const co = coordinator("k-coordinator", "killed", cube);
-    await waitFor("the first worker to take a job", () => lines(doomed).some((l) => l.holdMs));
-    const held = lines(doomed).find((l) => l.holdMs).batch as number;
+    await waitFor("the first worker to take a job", () => logLines(doomed).some((l) => l.holdMs));
+    const held = logLines(doomed).find((l) => l.holdMs).batch as number;
     const others = [worker("k-host-2", "killed"), worker("k-host-3", "killed")];
     killGroup(doomed.child);
     const killedAt = Date.now();
     expect(await co.exited).toBe(0);
-    const takenBy = others.filter((w) => lines(w).some((l) => l.batch === held && /staged/.test(l.msg)));
+    const takenBy = others.filter((w) => logLines(w).some((l) => l.batch === held && /staged/.test(l.msg)));
     expect(takenBy.length, `batch ${held} staged by another worker`).toBe(1);
     // taken over once its 2 s lock ran out, not at the end of the 60 s hold
     expect(Date.now() - killedAt).toBeLessThan(50_000);
@@ -124,7 +83,7 @@ describe("build --queue with three workers", () => {
     const ws = [worker("r-host-1", "retried", env), worker("r-host-2", "retried", env), worker("r-host-3", "retried", env)];
     const co = coordinator("r-coordinator", "retried", cube, ["--attempts", "3"]);
     expect(await co.exited).toBe(0);
-    const failures = ws.flatMap(lines).filter((l) => l.batch === 2 && /injected failure/.test(l.msg ?? ""));
+    const failures = ws.flatMap(logLines).filter((l) => l.batch === 2 && /injected failure/.test(l.msg ?? ""));
     expect(failures.map((l) => /attempt (\d)/.exec(l.msg)![1]).sort()).toEqual(["1", "2"]);
     const cmp = compareCubes(cube, reference);
     expect(cmp.status, cmp.out).toBe(0);
@@ -132,7 +91,7 @@ describe("build --queue with three workers", () => {
     const failing = join(tmp.path, "failing");
     const co2 = coordinator("f-coordinator", "retried", failing, ["--attempts", "2"]);
     expect(await co2.exited).toBe(3); // a worker failure (exit codes: 3 internal or worker failure)
-    const err = lines(co2).find((l) => l.code === "E_BATCH_FAILED");
+    const err = logLines(co2).find((l) => l.code === "E_BATCH_FAILED");
     expect(err?.msg).toMatch(/batch 2 of .* failed 2 times; last error: injected failure of batch 2, attempt 2/);
   }, 300_000);
 
@@ -141,7 +100,7 @@ describe("build --queue with three workers", () => {
     const env = { CUBE_BUILDER_HOLD_JOB_MS: "1500" };
     const ws = [worker("x-host-1", "restarted", env), worker("x-host-2", "restarted", env), worker("x-host-3", "restarted", env)];
     const co = coordinator("x-coordinator", "restarted", cube);
-    await waitFor("a first batch staged", () => ws.some((w) => lines(w).some((l) => /staged/.test(l.msg ?? ""))));
+    await waitFor("a first batch staged", () => ws.some((w) => logLines(w).some((l) => /staged/.test(l.msg ?? ""))));
     await redis!.stop();
     await new Promise((r) => setTimeout(r, 2000));
     await redis!.start();

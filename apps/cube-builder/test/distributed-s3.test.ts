@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type MotoServer, type RedisServer, startMoto, startRedis } from "@census-cube/s3-test-servers";
 import { S3VFS } from "@census-cube/tiledb-ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import { compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import { type Host, hosts, killGroup, logLines, waitFor } from "./helpers/hosts.js";
 
 // Distributed builds with the cube on s3:// (moto's S3 server on loopback, a real Redis for the queue): every
 // process, each its own process group with its own scratch folder, reaches the cube only through S3, as separate
@@ -16,55 +16,15 @@ let s3: S3VFS;
 let experiment = "";
 let reference = "";
 let oneMachine: { rows: number; nnz: number } = { rows: 0, nnz: 0 };
-const started: ChildProcess[] = [];
 
 /** moto accepts any keys until it enforces authentication; the AWS SDK reads them from the environment. */
 const keys = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const machines = hosts(() => tmp.path, keys);
 const s3Flags = () => ["--s3-endpoint", moto.endpoint];
 const planArgs = (cube: string) => ["plan", "--experiment-uri", experiment, "--cube-uri", cube, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json", ...s3Flags()];
 const shard = (cube: string, s: string) => ["build", "--cube-uri", cube, "--shard", s, "--max-workers", "1", "--log-format", "json", ...s3Flags()];
 
-interface Proc {
-  child: ChildProcess;
-  log: string;
-  exited: Promise<number | null>;
-}
-
-/** A CLI process in its own process group, with its own scratch folder (cwd and TMPDIR), logging to a file. */
-function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const scratch = join(tmp.path, "hosts", name);
-  mkdirSync(scratch, { recursive: true });
-  const log = join(scratch, "log");
-  const fd = openSync(log, "a");
-  const child = spawn(process.execPath, [cli, ...args], { cwd: scratch, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TMPDIR: scratch, ...keys, ...env } });
-  started.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, log, exited };
-}
-
-const text = (p: Proc) => readFileSync(p.log, "utf8");
-const lines = (p: Proc) =>
-  text(p)
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l));
-
-async function waitFor(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** SIGKILL to the process and every process it started (a host going down). */
-function killGroup(child: ChildProcess): void {
-  try {
-    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // gone already
-  }
-}
+const text = (p: Host) => readFileSync(p.log, "utf8");
 
 /** The cube on S3 equals the one-machine local build, and keeps nothing of its build (plan, staged batches). */
 async function expectOneMachineCube(cube: string): Promise<void> {
@@ -89,7 +49,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterEach(() => {
-  for (const c of started.splice(0)) killGroup(c);
+  machines.killAll();
 });
 
 afterAll(async () => {
@@ -101,13 +61,13 @@ afterAll(async () => {
 describe("distributed builds with the cube on s3://", () => {
   it("plan, 3 shards at once (one twice at the same time, racing on its batches), finalize: the one-machine cube", async () => {
     const cube = "s3://cubes/shards";
-    const p = startCli("s-plan", planArgs(cube));
+    const p = machines.start("s-plan", planArgs(cube));
     expect(await p.exited, text(p)).toBe(0);
-    const shards = [2, 0, 1, 1].map((i, k) => startCli(`s-shard-${k}`, shard(cube, `${i}/3`)));
+    const shards = [2, 0, 1, 1].map((i, k) => machines.start(`s-shard-${k}`, shard(cube, `${i}/3`)));
     for (const s of shards) expect(await s.exited, text(s)).toBe(0);
     // whichever of the racing pair stages a batch last replaces the other's copy (objects are put whole):
     // finalize refuses any group staged twice, and the cube is compared below
-    const f = startCli("s-finalize", ["finalize", "--cube-uri", cube, "--max-workers", "2", "--log-format", "json", ...s3Flags()]);
+    const f = machines.start("s-finalize", ["finalize", "--cube-uri", cube, "--max-workers", "2", "--log-format", "json", ...s3Flags()]);
     expect(await f.exited, text(f)).toBe(0);
     await expectOneMachineCube(cube);
   }, 300_000);
@@ -115,15 +75,15 @@ describe("distributed builds with the cube on s3://", () => {
   it("queue mode with three workers, one SIGKILLed with a job in hand: the job is taken over; the one-machine cube and counts", async () => {
     const cube = "s3://cubes/queue";
     const worker = (name: string, env: NodeJS.ProcessEnv = {}) =>
-      startCli(name, ["worker", "--queue", redis.url, "--queue-name", "s3", "--max-workers", "1", "--lock-duration", "2000", "--stalled-interval", "1000", "--log-format", "json", ...s3Flags()], env);
+      machines.start(name, ["worker", "--queue", redis.url, "--queue-name", "s3", "--max-workers", "1", "--lock-duration", "2000", "--stalled-interval", "1000", "--log-format", "json", ...s3Flags()], env);
     const doomed = worker("q-host-1", { CUBE_BUILDER_HOLD_JOB_MS: "60000" });
-    const co = startCli("q-coordinator", [...planArgs(cube).map((a) => (a === "plan" ? "build" : a)), "--queue", redis.url, "--queue-name", "s3", "--backoff", "200"]);
-    await waitFor("the first worker to take a job", () => lines(doomed).some((l) => l.holdMs));
-    const held = lines(doomed).find((l) => l.holdMs).batch as number;
+    const co = machines.start("q-coordinator", [...planArgs(cube).map((a) => (a === "plan" ? "build" : a)), "--queue", redis.url, "--queue-name", "s3", "--backoff", "200"]);
+    await waitFor("the first worker to take a job", () => logLines(doomed).some((l) => l.holdMs));
+    const held = logLines(doomed).find((l) => l.holdMs).batch as number;
     const others = [worker("q-host-2"), worker("q-host-3")];
     killGroup(doomed.child);
     expect(await co.exited, text(co)).toBe(0);
-    const takenBy = others.filter((w) => lines(w).some((l) => l.batch === held && /staged$/.test(l.msg ?? "")));
+    const takenBy = others.filter((w) => logLines(w).some((l) => l.batch === held && /staged$/.test(l.msg ?? "")));
     expect(takenBy.length, `batch ${held} staged by another worker`).toBe(1);
     const summary = JSON.parse(text(co).split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
     expect({ rows: summary.rows, nnz: summary.nnz }).toEqual({ rows: oneMachine.rows, nnz: oneMachine.nnz });

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli } from "./env.js";
+
+/** A CLI process standing in for a machine: its own process group and scratch folder, logging to a file. */
+export interface Host {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts CLI processes as separate hosts under `root` (each in `root/hosts/<name>`, its cwd and TMPDIR), and
+ * kills every one started, with the processes it started, in `killAll` (a test's cleanup).
+ */
+export function hosts(root: () => string, baseEnv: NodeJS.ProcessEnv = {}) {
+  const started: ChildProcess[] = [];
+  return {
+    start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Host {
+      const scratch = join(root(), "hosts", name);
+      mkdirSync(scratch, { recursive: true });
+      const log = join(scratch, "log");
+      const fd = openSync(log, "a");
+      const child = spawn(process.execPath, [cli, ...args], { cwd: scratch, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TMPDIR: scratch, ...baseEnv, ...env } });
+      started.push(child);
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      return { child, log, exited };
+    },
+    killAll(): void {
+      for (const c of started.splice(0)) killGroup(c);
+    },
+  };
+}
+
+/** A host's JSON log lines. */
+export const logLines = (h: Host) =>
+  readFileSync(h.log, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+
+export async function waitFor(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** SIGKILL to the process and every process it started (a host going down). */
+export function killGroup(child: ChildProcess): void {
+  try {
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
