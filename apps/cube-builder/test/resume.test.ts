@@ -78,15 +78,17 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe("crash and resume", () => {
-  it("finishes the same cube after SIGKILL at random points (10 trials)", async () => {
+  it("finishes the same cube after SIGKILL at random points (10 trials, at least 5 of them killed mid-build)", async () => {
     // Deterministic pseudo-random delays spread over the whole build, start-up to consolidation.
     let seed = 12345;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
+    // A kill that lands after the build has finished kills nothing; on a loaded machine the build's pace varies, so
+    // trials go on (up to 20) until at least 5 builds were really killed mid-way.
     let killedRuns = 0;
-    for (let trial = 0; trial < 10; trial++) {
+    for (let trial = 0; trial < 10 || (killedRuns < 5 && trial < 20); trial++) {
       const cube = join(tmp.path, `trial-${trial}`);
       const { killed } = await buildAndKill(cube, Math.round(100 + rand() * uninterruptedMs));
       if (killed) killedRuns++;
@@ -97,5 +99,5 @@ describe("crash and resume", () => {
       expect(cmp.status, `trial ${trial}: ${cmp.out}`).toBe(0);
     }
     expect(killedRuns).toBeGreaterThanOrEqual(5);
-  }, 900_000);
+  }, 1_500_000);
 });
