@@ -1,7 +1,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { REQUIRED_ESTIMATORS } from "@census-cube/cube-writer";
 import { ESTIMATOR_NAMES } from "@census-cube/estimators";
-import type { S3Options } from "@census-cube/tiledb-ts";
+import { isS3BucketName, type S3Options } from "@census-cube/tiledb-ts";
 import { CubeBuilderError } from "./errors.js";
 import type { LogFormat } from "./logger.js";
 import { parseByteSize } from "./size.js";
@@ -56,23 +56,35 @@ export interface RawBuildFlags extends S3Flags {
 
 /** The --s3-* flags as S3 backend options; undefined when none is given (the AWS SDK's environment applies). */
 export function resolveS3Options(f: S3Flags): S3Options | undefined {
-  if (f.s3Region === undefined && f.s3Endpoint === undefined && !f.s3Anonymous && f.s3Concurrency === undefined) return undefined;
+  if (f.s3Region === undefined && f.s3Endpoint === undefined && f.s3Anonymous === undefined && f.s3Concurrency === undefined) return undefined;
   if (f.s3Endpoint !== undefined && !/^https?:\/\/[^/]+/i.test(f.s3Endpoint)) {
     throw new CubeBuilderError("E_BAD_FLAG", `--s3-endpoint: "${f.s3Endpoint}" must be an http:// or https:// URL, e.g. http://127.0.0.1:9000`);
   }
   return {
     region: f.s3Region,
     endpoint: f.s3Endpoint,
-    anonymous: f.s3Anonymous || undefined,
+    anonymous: anonymousBuckets(f.s3Anonymous),
     concurrency: f.s3Concurrency === undefined ? undefined : positiveInt(f.s3Concurrency, "--s3-concurrency"),
   };
+}
+
+/** `--s3-anonymous` alone: every bucket unsigned; with a comma-separated list: only those buckets. */
+function anonymousBuckets(value: true | string | undefined): S3Options["anonymous"] {
+  if (value === undefined || value === true) return value;
+  const buckets = value.split(",").map((b) => b.trim());
+  const bad = buckets.find((b) => !isS3BucketName(b));
+  if (bad !== undefined) {
+    throw new CubeBuilderError("E_BAD_FLAG", `--s3-anonymous: "${bad}" is not a bucket name; give bucket names separated by commas, e.g. cellxgene-census-public-us-west-2`);
+  }
+  return buckets;
 }
 
 /** The flags that say how s3:// URIs are reached. */
 export interface S3Flags {
   s3Region?: string;
   s3Endpoint?: string;
-  s3Anonymous?: boolean;
+  /** true: the flag without a value. */
+  s3Anonymous?: true | string;
   s3Concurrency?: string;
 }
 

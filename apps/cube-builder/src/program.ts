@@ -15,12 +15,15 @@ const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"];
 /** `build --help` ends with a build straight from the published Census (a public, anonymous-read bucket). */
 const CENSUS_EXAMPLE = `
 Example: one tissue's cube straight from the public Census on S3 (nothing downloaded ahead; obs is read whole,
-X only for the selected cells), written to a local folder or to s3://:
+X only for the selected cells), written to a local folder:
   cube-builder build \\
     --experiment-uri s3://cellxgene-census-public-us-west-2/cell-census/2025-01-30/soma/census_data/homo_sapiens \\
     --s3-anonymous --s3-region us-west-2 \\
     --obs-value-filter 'is_primary_data == True and tissue_general == "lung"' \\
     --cube-uri ./lung-cube
+Or written to your own bucket, signed with your AWS credentials while the Census is read unsigned (a bucket in
+another region than --s3-region is followed there):
+    --s3-anonymous cellxgene-census-public-us-west-2 --s3-region us-west-2 --cube-uri s3://my-bucket/lung-cube
 `;
 
 function loggerFor(flags: { logFormat?: string; logLevel?: string }): Logger {
@@ -104,7 +107,7 @@ export function program(): Command {
     cmd
       .option("--s3-region <region>", "region of s3:// buckets (default: AWS_REGION, else us-east-1)")
       .option("--s3-endpoint <url>", "an S3-compatible server, e.g. http://127.0.0.1:9000, addressed path-style (default: AWS_ENDPOINT_URL_S3)")
-      .option("--s3-anonymous", "unsigned requests, for public buckets such as the Census (no credentials looked up)")
+      .option("--s3-anonymous [buckets]", "unsigned requests, for public buckets such as the Census (no credentials looked up): alone for every bucket, or only for the comma-separated buckets given, the others signed")
       .option("--s3-concurrency <n>", `S3 requests in flight at once, per process (default ${S3_DEFAULT_CONCURRENCY})`);
   const lockOptions = (cmd: Command) =>
     cmd

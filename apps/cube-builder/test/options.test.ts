@@ -44,4 +44,9 @@ describe("resolveBuildOptions", () => {
     const o = resolveBuildOptions({ ...base, s3Region: "us-west-2", s3Anonymous: true, s3Concurrency: "32" });
     expect(o.s3).toEqual({ region: "us-west-2", endpoint: undefined, anonymous: true, concurrency: 32 });
   });
+  it("--s3-anonymous with buckets: only those are unsigned; a value that is not a bucket name is refused", () => {
+    expect(resolveBuildOptions({ ...base, s3Anonymous: "cellxgene-census-public-us-west-2, other.bucket" }).s3?.anonymous).toEqual(["cellxgene-census-public-us-west-2", "other.bucket"]);
+    expect(() => resolveBuildOptions({ ...base, s3Anonymous: "s3://cellxgene-census-public-us-west-2" })).toThrow(/--s3-anonymous: "s3:\/\/cellxgene-census-public-us-west-2" is not a bucket name/);
+    expect(() => resolveBuildOptions({ ...base, s3Anonymous: "census," })).toThrow(/--s3-anonymous: "" is not a bucket name/);
+  });
 });

@@ -161,6 +161,30 @@ describe("cube-builder on s3://", () => {
     });
   }, 240_000);
 
+  it("--s3-anonymous with the experiment's bucket: that bucket read unsigned, the cube written signed to another bucket", async () => {
+    // moto cannot refuse signed reads of one bucket while serving unsigned ones (with authentication on, it fails
+    // every unsigned request), so the split is proved on its request log: every request to the experiment's bucket
+    // unsigned although the environment holds credentials, every request to the cube's bucket signed with them
+    const cube = "s3://cubes/split-signing";
+    await moto.startRecording();
+    const r = await run(["build", "--experiment-uri", "s3://census/fixture", "--cube-uri", cube, "--s3-endpoint", moto.endpoint, "--s3-anonymous", "census", ...common]);
+    await moto.stopRecording();
+    await expectSameCube(r, cube);
+    const byBucket = new Map<string, Array<{ request: string; authorization?: string }>>();
+    for (const q of moto.recorded()) {
+      const bucket = new URL(q.url).pathname.split("/")[1];
+      const authorization = Object.entries(q.headers).find(([h]) => h.toLowerCase() === "authorization")?.[1];
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), { request: `${q.method} ${q.url}`, authorization }]);
+    }
+    expect([...byBucket.keys()].sort()).toEqual(["census", "cubes"]);
+    const reads = byBucket.get("census")!;
+    const writes = byBucket.get("cubes")!;
+    expect(reads.length).toBeGreaterThan(10);
+    expect(writes.filter((w) => w.request.startsWith("PUT")).length).toBeGreaterThan(10);
+    for (const q of reads) expect(q.authorization, q.request).toBeUndefined();
+    for (const q of writes) expect(q.authorization, q.request).toContain(`Credential=${keys.AWS_ACCESS_KEY_ID}/`);
+  }, 240_000);
+
   it("a build killed while committing its fragment on S3 leaves only whole fragments, and --resume finishes the same cube", async () => {
     // 150 ms of latency per request once the batches start, so the fragment's objects go up one by one, well before
     // its commit object
@@ -279,5 +303,6 @@ for name in ["obs_groups", "size_factors", "estimators"]:
     expect(r.stdout).toContain("--experiment-uri s3://cellxgene-census-public-us-west-2/cell-census/");
     expect(r.stdout).toContain("/soma/census_data/homo_sapiens");
     expect(r.stdout).toContain("--s3-anonymous --s3-region us-west-2");
+    expect(r.stdout).toContain("--s3-anonymous cellxgene-census-public-us-west-2 --s3-region us-west-2 --cube-uri s3://");
   });
 });

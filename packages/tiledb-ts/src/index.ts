@@ -9,7 +9,7 @@ export { TileDBError, type TileDBErrorCode } from "./errors.js";
 
 // Storage: URIs resolve to a VFS backend by scheme (local files and s3:// built in; others plug in with registerVfs).
 export { joinUri, localPath, registerVfs, uriBaseName, uriScheme, type VFS, type VfsEntry, type VfsFactory, vfsFor } from "./vfs/index.js";
-export { configureS3, S3_DEFAULT_CONCURRENCY, type S3Options, type S3Stats, S3VFS } from "./vfs/index.js";
+export { configureS3, isS3BucketName, S3_DEFAULT_CONCURRENCY, type S3Options, type S3Stats, S3VFS } from "./vfs/index.js";
 
 // Types of values and filters.
 export { Datatype, datatypeSize } from "./datatype.js";

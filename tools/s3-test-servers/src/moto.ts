@@ -17,8 +17,10 @@ export interface MotoServer {
   createBucket(name: string, options?: { publicRead?: boolean }): Promise<void>;
   /** From now on every request must be signed by a key moto's IAM knows (none does: all are refused). */
   enforceAuth(): Promise<void>;
-  /** Records requests (with their headers) from now on; `recorded()` returns them. */
+  /** Records requests (with their headers) from now on, forgetting earlier ones; `recorded()` returns them. */
   startRecording(): Promise<void>;
+  /** Stops recording (what was recorded stays readable). */
+  stopRecording(): Promise<void>;
   recorded(): Array<{ method: string; headers: Record<string, string>; url: string }>;
   stop(): Promise<void>;
 }
@@ -50,7 +52,11 @@ export async function startMoto(): Promise<MotoServer> {
     },
     credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
     enforceAuth: () => post("/moto-api/reset-auth", "0"),
-    startRecording: () => post("/moto-api/recorder/start-recording"),
+    startRecording: async () => {
+      await post("/moto-api/recorder/reset-recording");
+      await post("/moto-api/recorder/start-recording");
+    },
+    stopRecording: () => post("/moto-api/recorder/stop-recording"),
     recorded: () =>
       readFileSync(recording, "utf8")
         .split("\n")

@@ -5,7 +5,7 @@ import type { VFS } from "./vfs.js";
 
 export type { VFS, VfsEntry } from "./vfs.js";
 export { LocalVFS, localPath } from "./local.js";
-export { S3VFS, type S3Options, type S3Stats, S3_DEFAULT_CONCURRENCY, parseS3Uri } from "./s3.js";
+export { S3VFS, type S3Options, type S3Stats, S3_DEFAULT_CONCURRENCY, isS3BucketName, parseS3Uri } from "./s3.js";
 
 /** A backend factory for one URI scheme (e.g. "s3", "http"). */
 export type VfsFactory = (uri: string) => VFS;
@@ -24,7 +24,7 @@ export function registerVfs(scheme: string, factory: VfsFactory): void {
 }
 
 /**
- * Sets how `s3://` URIs are reached (region, endpoint, anonymous access, concurrency) for everything in this
+ * Sets how `s3://` URIs are reached (region, endpoint, which buckets are read anonymously, concurrency) for everything in this
  * process, and returns the backend (its `traffic()` counts bytes fetched).
  */
 export function configureS3(options: S3Options): S3VFS {

@@ -38,8 +38,11 @@ export interface S3Options {
   endpoint?: string;
   /** Path-style addressing (http://host/bucket/key); default: on when an endpoint is given. */
   forcePathStyle?: boolean;
-  /** Unsigned requests, for public buckets: no credentials are looked up. */
-  anonymous?: boolean;
+  /**
+   * Unsigned requests, for public buckets (no credentials are looked up for them): `true` for every bucket, or the
+   * names of the buckets read unsigned, every other bucket signed (e.g. the public Census read, a private cube written).
+   */
+  anonymous?: boolean | readonly string[];
   /** Requests in flight at once (default 16). */
   concurrency?: number;
   /** Attempts per request before giving up (default 8). */
@@ -70,6 +73,11 @@ const MIN_PART = 5 * 2 ** 20;
 const MAX_COPY = 2 ** 30;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5000;
+
+/** Whether `name` follows S3's bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens. */
+export function isS3BucketName(name: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name);
+}
 
 /** Splits `s3://bucket/key` into bucket and key (no leading or trailing slashes on the key). */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
@@ -187,17 +195,23 @@ function* slices(data: readonly Uint8Array[], size: number): Generator<Uint8Arra
 
 /** The S3 storage backend; one instance per configuration, shared by everything that reads or writes. */
 export class S3VFS implements VFS {
-  readonly client: S3Client;
   private readonly slots: Slots;
   private readonly maxAttempts: number;
   private readonly stallMs: number;
   private readonly stats: S3Stats = { bytesFetched: 0, requests: 0, retries: 0 };
   /** Ranges asked for in the current tick, by URI, fetched together on the next one. */
   private readonly pending = new Map<string, PendingRange[]>();
+  /** What the signed and the unsigned client share: region, endpoint, and one connection pool. */
+  private readonly config: S3ClientConfig;
+  /** One client per signing mode, made on first use. */
+  private readonly clients: { signed?: S3Client; unsigned?: S3Client } = {};
 
   constructor(readonly options: S3Options = {}) {
     const concurrency = options.concurrency ?? S3_DEFAULT_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new TileDBError("E_INVALID_ARGUMENT", `S3 concurrency ${concurrency} must be a positive integer`);
+    for (const bucket of Array.isArray(options.anonymous) ? options.anonymous : []) {
+      if (!isS3BucketName(bucket)) throw new TileDBError("E_INVALID_ARGUMENT", `anonymous S3 bucket "${bucket}" is not a bucket name (e.g. cellxgene-census-public-us-west-2)`);
+    }
     this.slots = new Slots(concurrency);
     this.maxAttempts = options.maxAttempts ?? 8;
     this.stallMs = options.stallTimeoutMs ?? 30_000;
@@ -205,6 +219,8 @@ export class S3VFS implements VFS {
     const config: S3ClientConfig = {
       // retries are ours (see `retrying`): one policy for requests and the bodies they stream
       maxAttempts: 1,
+      // a bucket in another region than `region` answers 301 naming its own; the SDK then asks there
+      followRegionRedirects: true,
       requestHandler: new NodeHttpHandler({
         connectionTimeout: this.stallMs,
         requestTimeout: this.stallMs,
@@ -217,14 +233,23 @@ export class S3VFS implements VFS {
     if (options.endpoint) config.endpoint = options.endpoint;
     const custom = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
     config.forcePathStyle = options.forcePathStyle ?? custom !== undefined;
-    if (options.anonymous) {
-      // unsigned requests: a signer that passes the request through, and no credential lookup
-      config.signer = { sign: async (request) => request };
-      config.credentials = { accessKeyId: "", secretAccessKey: "" };
-    } else if (options.credentials) {
-      config.credentials = options.credentials;
+    this.config = config;
+  }
+
+  /** Whether requests to `bucket` go unsigned. */
+  private isAnonymous(bucket: string): boolean {
+    const anonymous = this.options.anonymous;
+    return Array.isArray(anonymous) ? anonymous.includes(bucket) : anonymous === true;
+  }
+
+  /** The SDK client that reaches `bucket`: unsigned for an anonymous bucket, else signed by the credentials. */
+  clientFor(bucket: string): S3Client {
+    if (this.isAnonymous(bucket)) {
+      // a signer that passes the request through, and no credential lookup
+      return (this.clients.unsigned ??= new S3Client({ ...this.config, signer: { sign: async (request) => request }, credentials: { accessKeyId: "", secretAccessKey: "" } }));
     }
-    this.client = new S3Client(config);
+    const credentials = this.options.credentials;
+    return (this.clients.signed ??= new S3Client(credentials ? { ...this.config, credentials } : this.config));
   }
 
   /** Bytes fetched, requests sent and retries so far. */
@@ -233,15 +258,16 @@ export class S3VFS implements VFS {
   }
 
   /** Runs one request in a slot, retrying transient failures with backoff and jitter. */
-  private async retrying<T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async retrying<T>(bucket: string, what: string, op: (client: S3Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const client = this.clientFor(bucket);
     for (let attempt = 1; ; attempt++) {
       const controller = new AbortController();
       try {
         this.stats.requests++;
-        return await this.slots.run(() => op(controller.signal));
+        return await this.slots.run(() => op(client, controller.signal));
       } catch (err) {
         controller.abort();
-        if (attempt >= this.maxAttempts || !isRetryable(err)) throw this.error(what, err, attempt);
+        if (attempt >= this.maxAttempts || !isRetryable(err)) throw this.error(bucket, what, err, attempt);
         this.stats.retries++;
         const cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
         await new Promise((r) => setTimeout(r, Math.random() * cap));
@@ -250,7 +276,7 @@ export class S3VFS implements VFS {
   }
 
   /** An SDK failure as a TileDBError naming the object and what went wrong. */
-  private error(what: string, err: unknown, attempts: number): TileDBError {
+  private error(bucket: string, what: string, err: unknown, attempts: number): TileDBError {
     if (err instanceof TileDBError) return err;
     const e = err as SdkError;
     const status = statusOf(err);
@@ -260,7 +286,9 @@ export class S3VFS implements VFS {
       return new TileDBError("E_NOT_FOUND", `${what}: ${which}`, { cause: err });
     }
     if (status === 403 || e?.name === "AccessDenied" || e?.name === "InvalidAccessKeyId" || e?.name === "SignatureDoesNotMatch") {
-      const hint = this.options.anonymous ? "the request was unsigned (--s3-anonymous); the bucket may need credentials" : "check the credentials (AWS_ACCESS_KEY_ID / AWS_PROFILE), or use --s3-anonymous for a public bucket";
+      const hint = this.isAnonymous(bucket)
+        ? "the request was unsigned (--s3-anonymous); the bucket may need credentials"
+        : "check the credentials (AWS_ACCESS_KEY_ID / AWS_PROFILE), or use --s3-anonymous for a public bucket";
       return new TileDBError("E_ACCESS_DENIED", `${what}: access denied, ${detail} — ${hint}`, { cause: err });
     }
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
@@ -272,8 +300,8 @@ export class S3VFS implements VFS {
     const { bucket, key } = parseS3Uri(uri);
     const range = length === undefined ? (offset > 0 ? `bytes=${offset}-` : undefined) : `bytes=${offset}-${offset + length - 1}`;
     const what = `read s3://${bucket}/${key}${length === undefined ? "" : ` (${length} bytes at ${offset})`}`;
-    return this.retrying(what, async (signal) => {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), { abortSignal: signal });
+    return this.retrying(bucket, what, async (client, signal) => {
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), { abortSignal: signal });
       const body = res.Body as NodeJS.ReadableStream & { destroy?: (e?: Error) => void };
       const expected = length ?? Number(res.ContentLength ?? 0);
       const target = out && out.byteLength >= expected ? out.subarray(0, expected) : new Uint8Array(expected);
@@ -387,7 +415,7 @@ export class S3VFS implements VFS {
 
   async size(uri: string): Promise<number> {
     const { bucket, key } = parseS3Uri(uri);
-    const head = await this.retrying(`size of s3://${bucket}/${key}`, (signal) => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
+    const head = await this.retrying(bucket, `size of s3://${bucket}/${key}`, (client, signal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
     return Number(head.ContentLength ?? 0);
   }
 
@@ -395,8 +423,8 @@ export class S3VFS implements VFS {
   private async *pages(bucket: string, prefix: string, delimiter: string | undefined, maxKeys?: number) {
     let token: string | undefined;
     do {
-      const page = await this.retrying(`list s3://${bucket}/${prefix}`, (signal) =>
-        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }), { abortSignal: signal }),
+      const page = await this.retrying(bucket, `list s3://${bucket}/${prefix}`, (client, signal) =>
+        client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: maxKeys }), { abortSignal: signal }),
       );
       yield page;
       token = page.IsTruncated && maxKeys === undefined ? page.NextContinuationToken : undefined;
@@ -426,7 +454,7 @@ export class S3VFS implements VFS {
   private async hasChildren(bucket: string, key: string): Promise<boolean> {
     if (key === "") {
       try {
-        await this.retrying(`bucket s3://${bucket}`, (signal) => this.client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }));
+        await this.retrying(bucket, `bucket s3://${bucket}`, (client, signal) => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }));
         return true;
       } catch (err) {
         if ((err as TileDBError).code === "E_NOT_FOUND") return false;
@@ -464,7 +492,7 @@ export class S3VFS implements VFS {
     const { bucket, key } = parseS3Uri(uri);
     if (total <= PART_SIZE) {
       const body = joinParts(parts);
-      await this.retrying(`write s3://${bucket}/${key}`, (signal) => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength }), { abortSignal: signal }));
+      await this.retrying(bucket, `write s3://${bucket}/${key}`, (client, signal) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength }), { abortSignal: signal }));
       return;
     }
     await this.multipart(bucket, key, async (upload) => {
@@ -477,8 +505,8 @@ export class S3VFS implements VFS {
   async writeExclusive(uri: string, data: Uint8Array): Promise<boolean> {
     const { bucket, key } = parseS3Uri(uri);
     try {
-      await this.retrying(`create s3://${bucket}/${key}`, (signal) =>
-        this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.byteLength, IfNoneMatch: "*" }), { abortSignal: signal }),
+      await this.retrying(bucket, `create s3://${bucket}/${key}`, (client, signal) =>
+        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.byteLength, IfNoneMatch: "*" }), { abortSignal: signal }),
       );
       return true;
     } catch (err) {
@@ -493,23 +521,23 @@ export class S3VFS implements VFS {
    */
   private async multipart(bucket: string, key: string, fill: (upload: { part(bytes: Uint8Array): Promise<void>; copy(source: string, from: number, to: number): Promise<void> }) => Promise<void>): Promise<void> {
     const what = `write s3://${bucket}/${key}`;
-    const created = await this.retrying(what, (signal) => this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
+    const created = await this.retrying(bucket, what, (client, signal) => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }));
     const uploadId = created.UploadId;
     const etags: string[] = [];
     let next = 0;
     const upload = {
       part: async (bytes: Uint8Array) => {
         const n = ++next;
-        const r = await this.retrying(`${what} (part ${n})`, (signal) =>
-          this.client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: bytes, ContentLength: bytes.byteLength }), { abortSignal: signal }),
+        const r = await this.retrying(bucket, `${what} (part ${n})`, (client, signal) =>
+          client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: bytes, ContentLength: bytes.byteLength }), { abortSignal: signal }),
         );
         etags[n - 1] = r.ETag ?? "";
       },
       copy: async (source: string, from: number, to: number) => {
         const n = ++next;
         const src = parseS3Uri(source);
-        const r = await this.retrying(`${what} (part ${n} from ${source})`, (signal) =>
-          this.client.send(
+        const r = await this.retrying(bucket, `${what} (part ${n} from ${source})`, (client, signal) =>
+          client.send(
             new UploadPartCopyCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, CopySource: `${src.bucket}/${encodeURIComponent(src.key).replace(/%2F/g, "/")}`, CopySourceRange: `bytes=${from}-${to - 1}` }),
             { abortSignal: signal },
           ),
@@ -519,11 +547,11 @@ export class S3VFS implements VFS {
     };
     try {
       await fill(upload);
-      await this.retrying(what, (signal) =>
-        this.client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }), { abortSignal: signal }),
+      await this.retrying(bucket, what, (client, signal) =>
+        client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }), { abortSignal: signal }),
       );
     } catch (err) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      await this.clientFor(bucket).send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       throw err;
     }
   }
@@ -584,8 +612,8 @@ export class S3VFS implements VFS {
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        const r = await this.retrying(`remove ${batch.length} objects from s3://${bucket}`, (signal) =>
-          this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: signal }),
+        const r = await this.retrying(bucket, `remove ${batch.length} objects from s3://${bucket}`, (client, signal) =>
+          client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal: signal }),
         );
         const failed = r.Errors?.[0];
         if (failed) throw new TileDBError("E_IO", `remove s3://${bucket}/${failed.Key}: ${failed.Code}: ${failed.Message}`);

@@ -33,8 +33,8 @@ function bytes(n: number, seed: number): Uint8Array {
 }
 
 async function makeBucket(vfs: S3VFS, bucket: string, acl?: "public-read"): Promise<void> {
-  await vfs.client.send(new CreateBucketCommand({ Bucket: bucket }));
-  if (acl) await vfs.client.send(new PutBucketAclCommand({ Bucket: bucket, ACL: acl }));
+  await vfs.clientFor(bucket).send(new CreateBucketCommand({ Bucket: bucket }));
+  if (acl) await vfs.clientFor(bucket).send(new PutBucketAclCommand({ Bucket: bucket, ACL: acl }));
 }
 
 beforeAll(async () => {
@@ -191,6 +191,34 @@ describe("S3VFS", () => {
     expect(mine.length).toBeGreaterThanOrEqual(2);
     for (const r of mine) expect(Object.keys(r.headers).map((h) => h.toLowerCase())).not.toContain("authorization");
   });
+
+  it("reads the buckets named anonymous unsigned and signs the requests to every other bucket", async () => {
+    await makeBucket(s3, "public-split", "public-read");
+    await s3.write("s3://public-split/in.txt", new TextEncoder().encode("census"));
+    const split = new S3VFS({ endpoint: moto.endpoint, anonymous: ["public-split"], credentials: moto.credentials, region: "us-east-1" });
+    await moto.startRecording();
+    const read = await split.read("s3://public-split/in.txt");
+    expect((await split.ls("s3://public-split")).map((e) => e.name)).toEqual(["in.txt"]);
+    await split.write(`s3://${BUCKET}/split/out.txt`, read);
+    expect(await split.exists(`s3://${BUCKET}/split/out.txt`)).toBe(true);
+    const authorization = (r: { headers: Record<string, string> }) => Object.entries(r.headers).find(([h]) => h.toLowerCase() === "authorization")?.[1];
+    await moto.stopRecording();
+    const recorded = moto.recorded();
+    const unsigned = recorded.filter((r) => r.url.includes("/public-split"));
+    const signed = recorded.filter((r) => r.url.includes(`/${BUCKET}/split`) || r.url.includes("prefix=split"));
+    expect(unsigned.length).toBeGreaterThanOrEqual(2);
+    expect(signed.length).toBeGreaterThanOrEqual(2);
+    for (const r of unsigned) expect(authorization(r), r.url).toBeUndefined();
+    for (const r of signed) expect(authorization(r), r.url).toContain(`Credential=${moto.credentials.accessKeyId}/`);
+    // one client per signing mode, each following a region redirect
+    expect(await split.clientFor("public-split").config.followRegionRedirects).toBe(true);
+    expect(split.clientFor("public-split")).not.toBe(split.clientFor(BUCKET));
+    expect(split.clientFor(BUCKET)).toBe(split.clientFor("another-bucket"));
+  });
+
+  it("refuses an anonymous bucket that is not a bucket name", () => {
+    expect(() => new S3VFS({ anonymous: ["s3://public-split"] })).toThrow(/"s3:\/\/public-split" is not a bucket name/);
+  });
 });
 
 describe("S3VFS through a faulty network (Toxiproxy)", () => {
@@ -263,6 +291,9 @@ describe("S3VFS with credentials the server does not know", () => {
       await server.enforceAuth();
       const wrong = new S3VFS({ endpoint: server.endpoint, credentials: { accessKeyId: "AKIAWRONGWRONGWRONG0", secretAccessKey: "nope" }, region: "us-east-1" });
       await expect(wrong.read("s3://private/secret.bin")).rejects.toMatchObject({ code: "E_ACCESS_DENIED", message: expect.stringContaining("s3://private/secret.bin") });
+      // a signed bucket's refusal says to check the credentials, even when other buckets are read unsigned
+      const mixed = new S3VFS({ endpoint: server.endpoint, anonymous: ["public-data"], credentials: { accessKeyId: "AKIAWRONGWRONGWRONG0", secretAccessKey: "nope" }, region: "us-east-1" });
+      await expect(mixed.read("s3://private/secret.bin")).rejects.toMatchObject({ code: "E_ACCESS_DENIED", message: expect.stringContaining("check the credentials") });
     } finally {
       await server.stop();
     }
