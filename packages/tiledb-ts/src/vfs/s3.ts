@@ -246,10 +246,12 @@ export class S3VFS implements VFS {
   clientFor(bucket: string): S3Client {
     if (this.isAnonymous(bucket)) {
       // a signer that passes the request through, and no credential lookup
-      return (this.clients.unsigned ??= new S3Client({ ...this.config, signer: { sign: async (request) => request }, credentials: { accessKeyId: "", secretAccessKey: "" } }));
+      this.clients.unsigned ??= new S3Client({ ...this.config, signer: { sign: async (request) => request }, credentials: { accessKeyId: "", secretAccessKey: "" } });
+      return this.clients.unsigned;
     }
     const credentials = this.options.credentials;
-    return (this.clients.signed ??= new S3Client(credentials ? { ...this.config, credentials } : this.config));
+    this.clients.signed ??= new S3Client(credentials ? { ...this.config, credentials } : this.config);
+    return this.clients.signed;
   }
 
   /** Bytes fetched, requests sent and retries so far. */
