@@ -155,7 +155,7 @@ export function resolveBuildOptions(f: RawBuildFlags): BuildOptions {
     zstdLevelCap: f.zstdLevelCap === "none" ? null : zstdLevel(f.zstdLevelCap),
     logFormat: f.logFormat,
     takeOverLock: f.takeOverLock ?? false,
-    watchdogMs: f.watchdog === undefined ? DEFAULT_WATCHDOG_SECONDS * 1000 : positiveSeconds(f.watchdog, "--watchdog") * 1000,
+    watchdogMs: watchdogMs(f.watchdog),
     s3: resolveS3Options(f),
   };
 }
@@ -178,11 +178,17 @@ export function parseBatchIds(text: string): number[] {
   return [...new Set(parts.map(Number))];
 }
 
+/** `--watchdog <seconds>` in milliseconds. */
+function watchdogMs(text: string | undefined): number {
+  return text === undefined ? DEFAULT_WATCHDOG_SECONDS * 1000 : positiveSeconds(text, "--watchdog") * 1000;
+}
+
 /** This machine's workers and memory (`--max-workers`, `--memory-budget`), defaults as for `build`. */
-export function resolveLocalResources(f: { maxWorkers?: string; memoryBudget?: string } & S3Flags): { maxWorkers: number; memoryBudget: number; s3?: S3Options } {
+export function resolveLocalResources(f: { maxWorkers?: string; memoryBudget?: string; watchdog?: string } & S3Flags): { maxWorkers: number; memoryBudget: number; watchdogMs: number; s3?: S3Options } {
   return {
     maxWorkers: f.maxWorkers === undefined ? availableParallelism() : positiveInt(f.maxWorkers, "--max-workers"),
     memoryBudget: f.memoryBudget === undefined ? defaultMemoryBudget() : parseByteSize(f.memoryBudget),
+    watchdogMs: watchdogMs(f.watchdog),
     s3: resolveS3Options(f),
   };
 }

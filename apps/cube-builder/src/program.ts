@@ -98,7 +98,8 @@ export function program(): Command {
   const resourceOptions = (cmd: Command) =>
     cmd
       .option("--max-workers <n>", "worker processes on this machine (default: CPU count)")
-      .option("--memory-budget <size>", "memory for this machine's workers together, e.g. 8GiB (default: half of RAM)");
+      .option("--memory-budget <size>", "memory for this machine's workers together, e.g. 8GiB (default: half of RAM)")
+      .option("--watchdog <seconds>", "a worker silent this long is taken for hung: killed, and the step fails (exit 3) naming its batch", String(DEFAULT_WATCHDOG_SECONDS));
   const logOption = (cmd: Command) =>
     cmd
       .addOption(new Option("--log-format <format>", "log lines as text or JSON").choices(["text", "json"]).default("text"))
@@ -111,8 +112,7 @@ export function program(): Command {
       .option("--s3-concurrency <n>", `S3 requests in flight at once, per process (default ${S3_DEFAULT_CONCURRENCY})`);
   const lockOptions = (cmd: Command) =>
     cmd
-      .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused")
-      .option("--watchdog <seconds>", "a worker silent this long is taken for hung: killed, and the build fails (exit 3) naming its batch", String(DEFAULT_WATCHDOG_SECONDS));
+      .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused");
 
   // `demo`: the bundled experiment into ./demo-cube (an earlier demo cube is replaced; nothing else ever is)
   logOption(
@@ -150,7 +150,6 @@ export function program(): Command {
         .option("--resume", "finish an interrupted build of this cube (a complete cube is left as it is)")
         .option("--overwrite", "replace an existing cube (only a cube: any other directory is refused)")
         .option("--take-over-lock", "take over the cube's lock when its holder is gone (dead pid on this host, or no heartbeat); a live holder is always refused")
-        .option("--watchdog <seconds>", "a worker silent this long is taken for hung: killed, and the build fails (exit 3) naming its batch", String(DEFAULT_WATCHDOG_SECONDS))
         .option("--shard <index/count>", "compute shard INDEX (from 0) of COUNT of a planned cube's batches, e.g. $SLURM_ARRAY_TASK_ID/$COUNT")
         .option("--batches <ids>", "compute these batches of a planned cube, e.g. 3,7,11")
         .option("--queue <url>", "plan, put one job per batch on this Redis queue (redis://host:6379/0) for `cube-builder worker`s, follow them, finalize")
@@ -207,7 +206,7 @@ export function program(): Command {
           .requiredOption("--cube-uri <path>", "cube directory"),
       ),
     )),
-  ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; logFormat: string } & S3Flags) => {
+  ).action(async (flags: { cubeUri: string; validate: boolean; consolidate: boolean; maxWorkers?: string; memoryBudget?: string; watchdog?: string; logFormat: string } & S3Flags) => {
     const log = loggerFor(flags);
     await run(log, flags, async () => {
       const options = { validate: flags.validate, consolidate: flags.consolidate, ...resolveLocalResources(flags) };
@@ -226,7 +225,7 @@ export function program(): Command {
         .option("--lock-duration <ms>", "a job's lock: a dead worker's jobs are taken over after about this long", "10000")
         .option("--stalled-interval <ms>", "how often to look for jobs of dead workers", "5000"),
     )),
-  ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; logFormat: string } & S3Flags) => {
+  ).action(async (flags: { queue: string; queueName: string; lockDuration: string; stalledInterval: string; maxWorkers?: string; memoryBudget?: string; watchdog?: string; logFormat: string } & S3Flags) => {
     const log = loggerFor(flags);
     await run(log, flags, async () => {
       const options = { ...resolveLocalResources(flags), lockMs: positiveInt(flags.lockDuration, "--lock-duration"), stalledCheckMs: positiveInt(flags.stalledInterval, "--stalled-interval") };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RawBuildFlags, resolveBuildOptions } from "../src/options.js";
+import { type RawBuildFlags, resolveBuildOptions, resolveLocalResources } from "../src/options.js";
 
 const base: RawBuildFlags = {
   experimentUri: "/data/experiment",
@@ -48,5 +48,13 @@ describe("resolveBuildOptions", () => {
     expect(resolveBuildOptions({ ...base, s3Anonymous: "cellxgene-census-public-us-west-2, other.bucket" }).s3?.anonymous).toEqual(["cellxgene-census-public-us-west-2", "other.bucket"]);
     expect(() => resolveBuildOptions({ ...base, s3Anonymous: "s3://cellxgene-census-public-us-west-2" })).toThrow(/--s3-anonymous: "s3:\/\/cellxgene-census-public-us-west-2" is not a bucket name/);
     expect(() => resolveBuildOptions({ ...base, s3Anonymous: "census," })).toThrow(/--s3-anonymous: "" is not a bucket name/);
+  });
+});
+
+describe("resolveLocalResources", () => {
+  it("takes --watchdog for the steps that run workers on their own (a shard, finalize, a queue worker)", () => {
+    expect(resolveLocalResources({ maxWorkers: "2", watchdog: "900" })).toMatchObject({ maxWorkers: 2, watchdogMs: 900_000 });
+    expect(resolveLocalResources({}).watchdogMs).toBe(resolveBuildOptions(base).watchdogMs);
+    expect(() => resolveLocalResources({ watchdog: "0" })).toThrow(/--watchdog/);
   });
 });
