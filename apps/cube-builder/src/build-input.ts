@@ -1,5 +1,5 @@
 /** The build's input: the queried cells (obs), their size factors and obs groups, and the features (var). */
-import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
+import { ExperimentAxisQuery, openExperiment, type SomaDataFrame, type SomaSparseNDArray } from "@census-cube/census-reader";
 import { OBS_GROUP_COLUMNS, type ObsGroups, approxSizeFactors, assignObsGroups } from "@census-cube/estimators";
 import { S3VFS, vfsFor } from "@census-cube/tiledb-ts";
 import type { Table } from "apache-arrow";
@@ -22,6 +22,8 @@ export interface BuildInput {
   featureIds: string[];
   /** Queried cells in no obs group: a grouping column holds null for them. */
   cellsWithoutGroup: number;
+  /** X rows (distinct soma_dim_0) whose joinid is not a soma_joinid of obs: the cube never reads them. */
+  xRowsWithoutObs: number;
   /** Gene index of each var joinid (-1: not in the query); null when var joinids are exactly 0..n-1. */
   geneOfVar: Int32Array | null;
 }
@@ -42,7 +44,8 @@ export async function loadInput(opts: BuildOptions, experimentUri: string, log: 
   const store = vfsFor(experimentUri);
   const fetchedBefore = store instanceof S3VFS ? store.traffic().bytesFetched : 0;
   const query = await openQuery(opts, experimentUri);
-  const xUri = (await query.measurement.xLayer(opts.layer)).uri;
+  const x = await query.measurement.xLayer(opts.layer);
+  const xUri = x.uri;
   const obs = await query.obs(["soma_joinid", "raw_sum", ...OBS_GROUP_COLUMNS]);
   const nCells = obs.numRows;
   if (nCells === 0) {
@@ -71,7 +74,35 @@ export async function loadInput(opts: BuildOptions, experimentUri: string, log: 
       `${cellsWithoutGroup} of ${nCells} cells have a null value in an obs grouping column (${OBS_GROUP_COLUMNS.join(", ")}): they are in no obs group, and the cube leaves them out`,
     );
   }
-  return { experimentUri, xUri, joinids, sizeFactors, groups, cellIdx, cellsWithoutGroup, featureIds, geneOfVar: geneOfVar(varJoinids) };
+  const xRowsWithoutObs = await countXRowsWithoutObs(x, await query.experiment.obs());
+  if (xRowsWithoutObs > 0) {
+    log.warn({ xRowsWithoutObs, xUri }, `${xRowsWithoutObs} rows of X have a soma_dim_0 that is not a soma_joinid of obs: no cell of the cube has them, and the cube leaves them out`);
+  }
+  return { experimentUri, xUri, joinids, sizeFactors, groups, cellIdx, cellsWithoutGroup, xRowsWithoutObs, featureIds, geneOfVar: geneOfVar(varJoinids) };
+}
+
+/**
+ * X rows whose soma_dim_0 obs lacks, counted exactly by reading X only between and beyond obs's joinid ranges:
+ * obs joinids are usually one range, so X's tiles are all skipped unless such rows are there.
+ */
+async function countXRowsWithoutObs(x: SomaSparseNDArray, obs: SomaDataFrame): Promise<number> {
+  // obs streams in joinid order: its ranges are merged as they come, holding only the gaps
+  const gaps: Array<[bigint, bigint]> = [];
+  let next = 0n;
+  for await (const batch of obs.read({ columnNames: ["soma_joinid"] })) {
+    for (const id of batch.getChild("soma_joinid")!.toArray() as BigInt64Array) {
+      if (id > next) gaps.push([next, id - 1n]);
+      if (id >= next) next = id + 1n;
+    }
+  }
+  const xEnd = x.shape[0];
+  if (next < xEnd) gaps.push([next, xEnd - 1n]);
+  if (gaps.length === 0) return 0;
+  const rows = new Set<bigint>();
+  for await (const batch of x.read({ coords: [{ ranges: gaps }, null], order: "unordered" })) {
+    for (const id of batch.getChild("soma_dim_0")!.toArray() as BigInt64Array) rows.add(id);
+  }
+  return rows.size;
 }
 
 /** Cells without a complete key belong to no obs group (as pandas drops them); the cube covers the rest. */

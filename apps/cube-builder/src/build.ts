@@ -17,6 +17,8 @@ export interface BuildSummary {
   resumedCells: number;
   /** Queried cells left out for a null value in an obs grouping column. */
   cellsWithoutGroup: number;
+  /** X rows whose soma_dim_0 is not a soma_joinid of obs: no cell has them, the cube leaves them out. */
+  xRowsWithoutObs: number;
   rows: number;
   /** X values read (other batches' cells in a span read included: depends on the batching). */
   nnz: number;
@@ -41,7 +43,7 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);
-  const summary: BuildSummary = { cubeUri, cells: 0, groups: 0, features: 0, batches: 0, resumedCells: 0, cellsWithoutGroup: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
+  const summary: BuildSummary = { cubeUri, cells: 0, groups: 0, features: 0, batches: 0, resumedCells: 0, cellsWithoutGroup: 0, xRowsWithoutObs: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
   if (!plan) return { ...summary, seconds: (Date.now() - started) / 1000 };
   const init = await workerInit(cubeUri, plan);
   const done = await stagedBatchIds(vfsFor(cubeUri), cubeUri);
@@ -72,6 +74,7 @@ async function buildLocked(opts: BuildOptions, log: Logger): Promise<BuildSummar
     batches: plan.batches.length,
     resumedCells,
     cellsWithoutGroup: plan.cellsWithoutGroup ?? 0,
+    xRowsWithoutObs: plan.xRowsWithoutObs ?? 0,
     rows,
     nnz,
     valuesUsed,

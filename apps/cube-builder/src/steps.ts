@@ -158,6 +158,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
     minBatchSize: opts.minBatchSize,
     cells: cellIdx.length,
     cellsWithoutGroup: input.cellsWithoutGroup,
+    xRowsWithoutObs: input.xRowsWithoutObs,
     nObs: Array.from(groups.nObs),
     features: input.featureIds.length,
     geneOfVar: input.geneOfVar && Array.from(input.geneOfVar),

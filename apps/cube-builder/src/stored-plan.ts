@@ -38,6 +38,8 @@ export interface StoredPlan {
   cells: number;
   /** Queried cells left out for a null value in an obs grouping column (absent in plans of older builders). */
   cellsWithoutGroup?: number;
+  /** X rows whose soma_dim_0 is not a soma_joinid of obs (plans made before it was counted lack it). */
+  xRowsWithoutObs?: number;
   /** n_obs of each obs group. */
   nObs: number[];
   features: number;

@@ -1,4 +1,7 @@
-/** Input the build warns about (counts in the summary and a log line): cells with a null grouping value, an empty X. */
+/**
+ * Input the build warns about (counts in the summary and a log line): cells with a null grouping value, X rows
+ * without an obs row, an empty X.
+ */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRoot, cubeBuilder, runPython, tempDir } from "./helpers/env.js";
@@ -6,14 +9,14 @@ import { appRoot, cubeBuilder, runPython, tempDir } from "./helpers/env.js";
 const tmp = tempDir("cube-input-warnings-");
 afterAll(() => tmp.remove());
 
-/** Experiment name -> path and the number of cells written with a null grouping value. */
-const experiments = new Map<string, { uri: string; nullCells: number }>();
+/** Experiment name -> path, the cells written with a null grouping value and the X rows written without obs. */
+const experiments = new Map<string, { uri: string; nullCells: number; xRowsWithoutObs: number }>();
 
 beforeAll(() => {
   const out = runPython(join(appRoot, "test/python/make_warning_experiments.py"), [join(tmp.path, "exps")]);
   for (const line of out.trim().split("\n")) {
-    const [name, uri, nullCells] = line.split(" ");
-    experiments.set(name, { uri, nullCells: Number(nullCells) });
+    const [name, uri, nullCells, xRowsWithoutObs] = line.split(" ");
+    experiments.set(name, { uri, nullCells: Number(nullCells), xRowsWithoutObs: Number(xRowsWithoutObs) });
   }
 }, 120_000);
 
@@ -23,6 +26,7 @@ interface Summary {
   rows: number;
   valuesUsed: number;
   cellsWithoutGroup: number;
+  xRowsWithoutObs: number;
 }
 
 function build(name: string) {
@@ -41,6 +45,18 @@ describe("input warnings", () => {
     expect(summary.cells).toBe(200 - nullCells);
     expect(summary.rows).toBeGreaterThan(0);
     expect(stderr).toContain(`WARN: ${nullCells} of 200 cells have a null value in an obs grouping column`);
+    expect(summary.xRowsWithoutObs).toBe(0);
+    expect(stderr).not.toContain("rows of X have a soma_dim_0");
+  }, 120_000);
+
+  it("X rows for joinids obs lacks (inside and past obs's joinids) are counted and warned about", () => {
+    const { xRowsWithoutObs } = experiments.get("x-without-obs")!;
+    expect(xRowsWithoutObs).toBeGreaterThan(1);
+    const { summary, stderr } = build("x-without-obs");
+    expect(summary.xRowsWithoutObs).toBe(xRowsWithoutObs);
+    expect(stderr).toContain(`WARN: ${xRowsWithoutObs} rows of X have a soma_dim_0 that is not a soma_joinid of obs`);
+    expect(summary.cells).toBe(199);
+    expect(summary.cellsWithoutGroup).toBe(0);
   }, 120_000);
 
   it("an empty X is warned about and gives a complete cube whose obs groups have no rows", () => {
@@ -48,7 +64,7 @@ describe("input warnings", () => {
     expect(stderr).toContain("WARN: X holds no values for the 200 cells: the cube's obs groups get no estimator rows");
     expect(summary).toMatchObject({ cells: 200, rows: 0, valuesUsed: 0 });
     expect(summary.groups).toBeGreaterThan(0);
-    expect(summary.cellsWithoutGroup).toBe(0);
+    expect(summary).toMatchObject({ cellsWithoutGroup: 0, xRowsWithoutObs: 0 });
     expect(stderr).not.toContain("null value in an obs grouping column");
     const info = cubeBuilder(["info", "--cube-uri", cube, "--json"]);
     expect(info.status, info.stderr).toBe(0);
