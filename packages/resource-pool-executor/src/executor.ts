@@ -46,9 +46,9 @@ export interface ExecutorOptions {
    * The watchdog: a running task whose worker sends no heartbeat for `timeoutMs` (workers beat every
    * `timeoutMs / 8` while starting and running a task, and whenever the task calls `heartbeat()`) has its worker
    * killed; the task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). A worker
-   * silent for `startupTimeoutMs` while starting (Node's start, importing the task module, running
-   * `workerStartup`) is killed the same way and the task it was started for fails or is retried; the default,
-   * max(timeoutMs, 60 s), allows for a loaded machine compiling the modules. Off when not given.
+   * silent for `startupTimeoutMs` while loading (Node's start, importing the task module), or for `timeoutMs` while
+   * running `workerStartup`, is killed the same way and the task it was started for fails or is retried; the
+   * default, max(timeoutMs, 60 s), allows for a loaded machine compiling the modules. Off when not given.
    */
   watchdog?: { timeoutMs: number; retries?: number; startupTimeoutMs?: number };
 }
@@ -122,6 +122,11 @@ interface Slot {
   lastBeat: number;
   /** The worker is starting (importing the task module, running the start-up hook). */
   starting: boolean;
+  /**
+   * Node's start and the task module's import: module code runs without yielding, so no beats come, and only this
+   * stretch gets the longer start-up bound; the start-up hook beats and is held to the watchdog's time.
+   */
+  loading: boolean;
 }
 
 /** Bound on waiting for a worker to exit after asking it to; then it is killed. */
@@ -204,6 +209,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       dead: false,
       lastBeat: 0,
       starting: false,
+      loading: false,
     }));
   }
 
@@ -426,8 +432,10 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       slot.lastBeat = Date.now();
       const pid = (payload as { pid?: unknown } | null)?.pid;
       if (slot.pid === null && typeof pid === "number") slot.pid = pid;
+      if ((payload as { loaded?: unknown } | null)?.loaded === true) slot.loading = false;
     };
     slot.starting = true;
+    slot.loading = true;
     slot.lastBeat = Date.now();
     if (watchdog) this.startWatchdog(watchdog);
     try {
@@ -445,6 +453,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       throw new ExecutorError("E_WORKER_STARTUP", `worker in slot ${slot.id} could not start: ${reason}`, { cause: err });
     } finally {
       slot.starting = false;
+      slot.loading = false;
     }
     this.emit("workerStart", { slot: slot.id, pid: slot.pid });
     if (this.options.maxWorkerRssBytes !== undefined) this.startMemoryWatch();
@@ -556,7 +565,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.watchdogTimer = setInterval(() => {
       const now = Date.now();
       for (const slot of this.slots) {
-        const limit = slot.starting ? startupMs : timeoutMs;
+        const limit = slot.loading ? startupMs : timeoutMs;
         if (slot.job === null || slot.killReason || now - slot.lastBeat <= limit) continue;
         const quiet = ((now - slot.lastBeat) / 1000).toFixed(1);
         const doing = slot.starting

@@ -68,6 +68,8 @@ async function start(hook: string | null, args: unknown[], heartbeatMs?: number 
   try {
     await loadTasks();
     if (loadError) throw loadError;
+    // Loaded: from here the worker beats, and the parent holds it to the watchdog's own time.
+    workerpool.workerEmit({ [HEARTBEAT_MARK]: true, loaded: true });
     if (hook !== null) await lookup(hook)(...args);
     return { pid: process.pid };
   } finally {
