@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { repoRoot } from "@census-cube/test-support";
 
 export { freePort, repoRoot } from "@census-cube/test-support";
@@ -12,24 +13,37 @@ export function installedTool(path: string, what: string): string {
   return full;
 }
 
-/** Starts `cmd` and waits until `ready()` resolves true (polled), failing with the process's output if it exits. */
+/**
+ * Starts `cmd` and waits until `ready()` resolves true (polled), failing with the process's output if it exits.
+ * Its output goes to an unlinked file, not a pipe: a pipe is drained only while this process's event loop runs, so
+ * during any synchronous call (spawnSync of a CLI or of Python) a chatty server (moto logs every request) fills
+ * it and blocks in write(2), holding its log lock, and every later request hangs.
+ */
 export async function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, what: string): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output = (output + d).slice(-4000);
-  });
-  child.stderr?.on("data", (d) => {
-    output = (output + d).slice(-4000);
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}: ${output}`);
-    if (await ready().catch(() => false)) return child;
-    await new Promise((r) => setTimeout(r, 100));
+  const dir = mkdtempSync(join(tmpdir(), "server-output-"));
+  const fd = openSync(join(dir, "output"), "w+");
+  rmSync(dir, { recursive: true }); // the file lives while its descriptors do: nothing is left behind
+  try {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", fd, fd] });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}: ${outputTail(fd)}`);
+      if (await ready().catch(() => false)) return child;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGKILL");
+    throw new Error(`${what} did not start within 30 s: ${outputTail(fd)}`);
+  } finally {
+    closeSync(fd);
   }
-  child.kill("SIGKILL");
-  throw new Error(`${what} did not start within 30 s: ${output}`);
+}
+
+/** The last 4,000 bytes written to the output file `fd`. */
+function outputTail(fd: number): string {
+  const size = fstatSync(fd).size;
+  const buf = Buffer.alloc(Math.min(size, 4000));
+  readSync(fd, buf, 0, buf.length, size - buf.length);
+  return buf.toString("utf8");
 }
 
 /** Stops a started process and waits for it to exit. */
