@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type MotoServer, type RedisServer, startMoto, startRedis } from "@census-cube/s3-test-servers";
@@ -69,6 +70,30 @@ describe("distributed builds with the cube on s3://", () => {
     // finalize refuses any group staged twice, and the cube is compared below
     const f = machines.start("s-finalize", ["finalize", "--cube-uri", cube, "--max-workers", "2", "--log-format", "json", ...s3Flags()]);
     expect(await f.exited, text(f)).toBe(0);
+    await expectOneMachineCube(cube);
+  }, 300_000);
+
+  it("a shard missing: finalize fails naming its batches and the command that fills them; that command, then finalize: the one-machine cube", async () => {
+    const cube = "s3://cubes/missing";
+    const p = machines.start("m-plan", planArgs(cube));
+    expect(await p.exited, text(p)).toBe(0);
+    for (const i of [0, 2]) {
+      const s = machines.start(`m-shard-${i}`, shard(cube, `${i}/3`));
+      expect(await s.exited, text(s)).toBe(0);
+    }
+    const f = machines.start("m-finalize", ["finalize", "--cube-uri", cube, "--log-format", "json", ...s3Flags()]);
+    expect(await f.exited).toBe(1);
+    const m = /batches ([\d,]+)\); compute them with `cube-builder build --cube-uri (\S+) --batches ([\d,]+)`/.exec(text(f));
+    expect(m, text(f)).not.toBeNull();
+    expect(m![2]).toBe(cube);
+    expect(m![3]).toBe(m![1]);
+    // moto keeps answering while this process is blocked in a synchronous child (its output must not back up)
+    const burst = spawnSync(process.execPath, ["-e", `(async () => { for (let i = 0; i < 400; i++) { const r = await fetch("${moto.endpoint}/cubes?list-type=2&prefix=missing/", { signal: AbortSignal.timeout(10000) }); if (!r.ok) throw new Error("HTTP " + r.status); await r.arrayBuffer(); } })()`], { encoding: "utf8", timeout: 120_000 });
+    expect(burst.status, burst.stderr).toBe(0);
+    const fill = machines.start("m-fill", ["build", "--cube-uri", cube, "--batches", m![3], "--max-workers", "1", "--log-format", "json", ...s3Flags()]);
+    expect(await fill.exited, text(fill)).toBe(0);
+    const again = machines.start("m-finalize-again", ["finalize", "--cube-uri", cube, "--max-workers", "2", "--log-format", "json", ...s3Flags()]);
+    expect(await again.exited, text(again)).toBe(0);
     await expectOneMachineCube(cube);
   }, 300_000);
 
