@@ -15,7 +15,7 @@
  *        [--memory-budget 3GiB] [--min-batch-size 8192] [--runs one,shards,queue,takeover]
  *
  * `--runs` picks the runs, in that order (a large experiment on a shared machine may not have time for all).
- * Builds get `--watchdog 900`: on a heavily shared machine a worker can be silent past the default 120 s.
+ * Every step and worker gets `--watchdog 900`: on a heavily shared machine a worker can be silent past the default 120 s.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -152,7 +152,7 @@ const url = redis.url;
 const worker = (name: string, queue: string, opts: { env?: NodeJS.ProcessEnv; lock?: string[]; maxWorkers?: number } = {}) =>
   start(
     name,
-    ["worker", "--queue", url, "--queue-name", queue, "--max-workers", String(opts.maxWorkers ?? 1), "--memory-budget", budget, "--log-format", "json", ...(opts.lock ?? ["--lock-duration", "10000", "--stalled-interval", "5000"])],
+    ["worker", "--queue", url, "--queue-name", queue, "--max-workers", String(opts.maxWorkers ?? 1), "--memory-budget", budget, ...watchdog, "--log-format", "json", ...(opts.lock ?? ["--lock-duration", "10000", "--stalled-interval", "5000"])],
     opts.env,
   );
 
@@ -179,7 +179,7 @@ try {
     rmSync(shardCube, { recursive: true, force: true });
     const shardPlan = await runAll([["shards-plan", ["plan", "--cube-uri", shardCube, ...planFlags, "--log-format", "json"]]]);
     const shards = await runAll([shardArgs(0), shardArgs(1)]);
-    const fin = await runAll([["shards-finalize", ["finalize", "--cube-uri", shardCube, "--max-workers", "2", "--memory-budget", budget, "--log-format", "json"]]]);
+    const fin = await runAll([["shards-finalize", ["finalize", "--cube-uri", shardCube, "--max-workers", "2", "--memory-budget", budget, ...watchdog, "--log-format", "json"]]]);
     results.shards = {
       seconds: round(shardPlan.seconds + shards.seconds + fin.seconds),
       cpuSeconds: round(shardPlan.cpuSeconds + shards.cpuSeconds + fin.cpuSeconds),
@@ -241,9 +241,11 @@ try {
     const queue = `bench-kill-${lock[1]}`;
     const cube = join(work, `cube-kill-${lock[1]}`);
     rmSync(cube, { recursive: true, force: true });
-    const doomed = worker(`kill-${lock[1]}-doomed`, queue, { env: { CUBE_BUILDER_HOLD_JOB_MS: "600000" }, lock: [...lock], maxWorkers: jobs });
-    const co = start(`kill-${lock[1]}-coordinator`, ["build", "--cube-uri", cube, ...planFlags, "--queue", url, "--queue-name", queue, "--log-format", "json"]);
-    while (lines(doomed.log).filter((l) => l.holdMs).length < jobs) await new Promise((r) => setTimeout(r, 100));
+    const doomed = worker(`kill-${lock[1]}-doomed`, queue, { env: { CUBE_BUILDER_HOLD_JOB_MS: "600000" }, lock: [...lock], maxWorkers: jobs + 8 }); // room for a few more jobs than the first plan had
+    const co = start(`kill-${lock[1]}-coordinator`, ["build", "--cube-uri", cube, ...planFlags, ...watchdog, "--queue", url, "--queue-name", queue, "--log-format", "json"]);
+    // every job the coordinator enqueued is held (its own count: a plan made now may differ from the first one)
+    const enqueued = () => lines(co.log).find((l) => /batch jobs on queue/.test(l.msg ?? ""))?.jobs as number | undefined;
+    while (enqueued() === undefined || lines(doomed.log).filter((l) => l.holdMs).length < enqueued()!) await new Promise((r) => setTimeout(r, 100));
     const held = new Set(lines(doomed.log).filter((l) => l.holdMs).map((l) => l.batch));
     const other = worker(`kill-${lock[1]}-other`, queue, { lock: [...lock] });
     await new Promise((r) => setTimeout(r, 3000));
