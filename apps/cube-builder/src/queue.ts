@@ -107,6 +107,8 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
     const already = await stagedBatchIds(vfs, cubeUri);
     const todo = plan.batches.filter((b) => !already.has(b.id));
     const resumedCells = plan.cells - todo.reduce((s, b) => s + b.cells, 0);
+    const retried = await dropFailedJobs(queue, plan, todo.map((b) => b.id));
+    if (retried.length > 0) log.info({ batches: retried }, `trying again ${retried.length} batches whose jobs failed in an earlier run`);
     await enqueue(queue, plan, cubeUri, todo.map((b) => b.id), co);
     log.info({ queue: address.url, name: address.name, jobs: todo.length }, `${todo.length} batch jobs on queue ${address.name} at ${address.url}`);
     const progress = new Progress(log, todo.reduce((s, b) => s + b.cells, 0), todo.length);
@@ -155,6 +157,22 @@ async function enqueue(queue: Queue<BatchJobData>, plan: StoredPlan, cubeUri: st
   );
 }
 
+/**
+ * Removes the failed jobs of these batches, so that enqueueing them again runs them with this run's attempts
+ * (a job id already in Redis, failed ones included, makes adding it a no-op). Returns their batches.
+ */
+async function dropFailedJobs(queue: Queue<BatchJobData>, plan: StoredPlan, batches: number[]): Promise<number[]> {
+  const dropped: number[] = [];
+  for (const batch of batches) {
+    const job = await queue.getJob(jobId(plan.id, batch));
+    if (job && (await job.getState()) === "failed") {
+      await job.remove();
+      dropped.push(batch);
+    }
+  }
+  return dropped;
+}
+
 /** Fails the build on a batch that failed every attempt; puts back jobs of unstaged batches the queue lost. */
 async function checkJobs(queue: Queue<BatchJobData>, plan: StoredPlan, cubeUri: string, unstaged: number[], co: CoordinatorOptions, log: Logger): Promise<number> {
   const missing: number[] = [];
@@ -165,7 +183,7 @@ async function checkJobs(queue: Queue<BatchJobData>, plan: StoredPlan, cubeUri: 
       continue;
     }
     if (job.failedReason && (await job.getState()) === "failed") {
-      throw new CubeBuilderError("E_BATCH_FAILED", `batch ${batch} of ${cubeUri} failed ${job.attemptsMade} times; last error: ${job.failedReason}`);
+      throw new CubeBuilderError("E_BATCH_FAILED", `batch ${batch} of ${cubeUri} failed ${job.attemptsMade} times; last error: ${job.failedReason}; once its cause is fixed, run the same command with --resume to try it again`);
     }
   }
   // A completed job is removed after its batch is staged, so a job that is gone while its batch is not staged

@@ -77,7 +77,7 @@ describe("build --queue with three workers", () => {
     expect(cmp.status, cmp.out).toBe(0);
   }, 300_000);
 
-  it("a job that fails twice and then succeeds; a job failing every attempt fails the build naming its batch and error", async () => {
+  it("a job that fails twice and then succeeds; a job failing every attempt fails the build naming its batch and error; re-run with --resume, that job is tried again", async () => {
     const cube = join(tmp.path, "retried");
     const env = { CUBE_BUILDER_FAIL_BATCH: "2:2" };
     const ws = [worker("r-host-1", "retried", env), worker("r-host-2", "retried", env), worker("r-host-3", "retried", env)];
@@ -93,6 +93,17 @@ describe("build --queue with three workers", () => {
     expect(await co2.exited).toBe(3); // a worker failure (exit codes: 3 internal or worker failure)
     const err = logLines(co2).find((l) => l.code === "E_BATCH_FAILED");
     expect(err?.msg).toMatch(/batch 2 of .* failed 2 times; last error: injected failure of batch 2, attempt 2/);
+    expect(err?.msg).toMatch(/run the same command with --resume/);
+
+    // the re-run the error names: the failed job (still in Redis under its id) is tried again with the new
+    // --attempts, its first two failing as before, the third computing it
+    const co3 = coordinator("f-coordinator-again", "retried", failing, ["--attempts", "3", "--resume"]);
+    expect(await co3.exited, readFileSync(co3.log, "utf8")).toBe(0);
+    const again = ws.flatMap(logLines).filter((l) => l.batch === 2 && /injected failure/.test(l.msg ?? ""));
+    expect(again.length).toBe(6); // two in each of the three runs
+    expect(ws.flatMap(logLines).some((l) => l.cubeUri === failing && l.batch === 2 && l.attempt === 3 && /started$/.test(l.msg ?? ""))).toBe(true);
+    const cmp2 = compareCubes(failing, reference);
+    expect(cmp2.status, cmp2.out).toBe(0);
   }, 300_000);
 
   it("Redis restarted (losing the queue) mid-build: the jobs are put back and the build finishes; the one-machine cube", async () => {
