@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   let seen = new Uint8Array(1 << 16);
   let nnz = 0;
   // unordered, as Python tiledb reads sparse arrays by default ("U"): no merge of the fragments in global order
-  for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget, order: "unordered" })) {
+  for await (const batch of readBatches(arr, { columns: [dim0.name, "soma_data"], memoryBudget: budget, order: "unordered", reuseBuffers: true })) {
     const d0 = column(batch, dim0.name).data;
     // int64 row ids through their 32-bit words (no BigInt per cell)
     const words = d0.byteOffset % 4 === 0 ? new Int32Array(d0.buffer, d0.byteOffset, 2 * batch.length) : new Int32Array(d0.slice().buffer);

@@ -34,6 +34,11 @@ export interface ReadOptions {
    * one batch of results (default 256 MiB).
    */
   memoryBudget?: number;
+  /**
+   * Sparse reads: the caller is done with each batch before asking for the next, so its buffers may be
+   * reused for later batches (fewer allocations and page faults on large scans). Default false.
+   */
+  reuseBuffers?: boolean;
 }
 
 const DEFAULT_BUDGET = 256 << 20;
@@ -160,6 +165,7 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
     ranges: dimR,
     order: options.order ?? "global",
     memoryBudget: options.memoryBudget ?? DEFAULT_BUDGET,
+    reuseBuffers: options.reuseBuffers ?? false,
   });
 }
 

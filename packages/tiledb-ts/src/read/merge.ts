@@ -10,7 +10,7 @@ import type { FieldTileSet } from "./gather.js";
 import { Runs } from "./gather.js";
 import type { ReadBatch } from "./result.js";
 import type { TilePool } from "./tile-pool.js";
-import { BATCH_CELLS, candidateTiles, emit, type SparsePlan, type TileLoader, type TileWork, tileBytes } from "./sparse.js";
+import { BATCH_CELLS, candidateTiles, emit, release, type SparsePlan, type TileLoader, type TileWork, tileBytes } from "./sparse.js";
 
 interface Cursor {
   /** Index among the plan's fragments: higher is newer. */
@@ -50,18 +50,6 @@ function upperBound(keys: Float64Array, x: number, lo: number, hi: number): numb
 function push(runs: Runs, c: Cursor, from: number, to: number): void {
   if (c.cells === null) runs.push(c.set, from, to - from);
   else for (let k = from; k < to; k++) runs.push(c.set, c.cells[k], 1);
-}
-
-/**
- * Hands the fixed-size value buffers of tiles whose cells are all copied out back to the pool; `kept`: the set
- * an emitted batch may hold without a copy (a batch of one whole tile).
- */
-function release(pool: TilePool, sets: FieldTileSet[], kept: FieldTileSet | null): void {
-  for (const set of sets) {
-    if (set === kept) continue;
-    for (const t of set.values()) if (t.offsets === undefined) pool.give(t.data);
-  }
-  sets.length = 0;
 }
 
 export async function* mergeByKey(plan: SparsePlan, loader: TileLoader, pool: TilePool): AsyncGenerator<ReadBatch> {
@@ -106,8 +94,10 @@ export async function* mergeByKey(plan: SparsePlan, loader: TileLoader, pool: Ti
     }
     if (held >= plan.memoryBudget || runs.length >= BATCH_CELLS) {
       const batch = emit(plan, runs);
-      release(pool, done, runs.tiles.length === 1 ? runs.tiles[0] : null);
+      const kept = runs.tiles.length === 1 ? runs.tiles[0] : null;
+      release(pool, done, kept);
       yield batch;
+      if (plan.reuseBuffers && kept !== null) release(pool, [kept], null);
       emitted = true;
       runs = new Runs();
       held = 0;

@@ -33,6 +33,8 @@ export interface SparsePlan {
   order: "global" | "unordered";
   /** Bytes of decoded tiles held before a batch is emitted. */
   memoryBudget: number;
+  /** The caller drops each batch before asking for the next: its buffers may be reused for later tiles. */
+  reuseBuffers?: boolean;
 }
 
 /** A batch is emitted once it holds this many cells, even under the memory budget. */
@@ -234,6 +236,18 @@ function timestampOf(set: FieldTileSet, cell: number): bigint {
   return dv.getBigUint64(cell * 8, true);
 }
 
+/**
+ * Hands the fixed-size value buffers of tiles whose cells are all copied out back to the pool; `kept`: the set
+ * an emitted batch may hold without a copy (a batch of one whole tile).
+ */
+export function release(pool: TilePool, sets: FieldTileSet[], kept: FieldTileSet | null): void {
+  for (const set of sets) {
+    if (set === kept) continue;
+    for (const t of set.values()) if (t.offsets === undefined) pool.give(t.data);
+  }
+  sets.length = 0;
+}
+
 export function emit(plan: SparsePlan, runs: Runs): ReadBatch {
   const columns = plan.fields.map((f) => gatherColumn(f, runs, null, f.role === "attribute" ? plan.schema.attributes[f.index].enumerationName : undefined));
   return { length: runs.length, columns };
@@ -245,20 +259,25 @@ export async function* readSparse(plan: SparsePlan): AsyncGenerator<ReadBatch> {
   const versions = !plan.schema.allowsDuplicates && plan.fragments.some((f) => f.hasTimestamps);
   const merge = versions || (nfrag > 1 && (plan.order === "global" || !plan.schema.allowsDuplicates));
   const key = globalKey(plan.schema, plan.fragments);
-  if (!merge) yield* scan(plan, key);
-  else if (key !== null && !versions) {
-    const pool = new TilePool(Math.min(plan.memoryBudget / 4, 256 << 20));
-    yield* mergeByKey(plan, new TileLoader(plan, true, key, true, pool), pool);
-  }
+  // at least a few tiles' worth, so a small budget still recycles the buffers of one-tile batches
+  const pool = new TilePool(Math.min(Math.max(plan.memoryBudget / 4, 8 << 20), 256 << 20));
+  if (!merge) yield* scan(plan, key, pool);
+  else if (key !== null && !versions) yield* mergeByKey(plan, new TileLoader(plan, true, key, true, pool), pool);
   else yield* mergeFragments(plan);
 }
 
-/** One fragment after another, tiles in storage order. */
-async function* scan(plan: SparsePlan, key: GlobalKey | null): AsyncGenerator<ReadBatch> {
-  const loader = new TileLoader(plan, false, key);
+/**
+ * One fragment after another, tiles in storage order. Tiles whose cells were copied into a batch go back to
+ * the pool once it is emitted; a batch that is one whole tile holds its buffers, so they go back only when
+ * the caller lets them be reused.
+ */
+async function* scan(plan: SparsePlan, key: GlobalKey | null, pool: TilePool): AsyncGenerator<ReadBatch> {
+  const loader = new TileLoader(plan, false, key, false, pool);
   let runs = new Runs();
   let held = 0;
   let emitted = false;
+  // tiles loaded since the last batch was emitted
+  const done: FieldTileSet[] = [];
   for (let fi = 0; fi < plan.fragments.length; fi++) {
     const work = candidateTiles(plan, fi);
     // read ahead one tile so I/O and decoding of the next tile overlap with gathering this one
@@ -266,6 +285,7 @@ async function* scan(plan: SparsePlan, key: GlobalKey | null): AsyncGenerator<Re
     for (let k = 0; k < work.length; k++) {
       const cur = await (next as ReturnType<TileLoader["load"]>);
       next = k + 1 < work.length ? loader.load(work[k + 1]) : null;
+      done.push(cur.set);
       if (cur.keep === null) runs.push(cur.set, 0, cur.cells);
       else {
         const keep = cur.keep;
@@ -275,7 +295,11 @@ async function* scan(plan: SparsePlan, key: GlobalKey | null): AsyncGenerator<Re
       // Batches of about one tile or more: a batch that is exactly one whole tile hands the decoded
       // buffers over without a copy, and small batches keep the memory in use low.
       if ((held >= plan.memoryBudget || runs.length >= BATCH_CELLS) && runs.length > 0) {
-        yield emit(plan, runs);
+        const batch = emit(plan, runs);
+        const kept = runs.tiles.length === 1 ? runs.tiles[0] : null;
+        release(pool, done, kept);
+        yield batch;
+        if (plan.reuseBuffers && kept !== null) release(pool, [kept], null);
         emitted = true;
         runs = new Runs();
         held = 0;
