@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import workerpool from "workerpool";
 import { BestFitQueue } from "./best-fit-queue.js";
 import { ExecutorError } from "./errors.js";
-import { HEARTBEAT_MARK, RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
+import { HeartbeatFile } from "./heartbeat.js";
+import { LOADED_MARK, RUN_METHOD, START_METHOD, type StartReply } from "./protocol.js";
 import { canReadRss, readRssBytes } from "./rss.js";
 import { defaultMaxWorkers } from "./worker-count.js";
 import { classifyFailure, exitSeen, type Failure } from "./worker-failure.js";
@@ -44,8 +45,7 @@ export interface ExecutorOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * The watchdog: a running task whose worker sends no heartbeat for `timeoutMs` (workers beat every
-   * `timeoutMs / 8` while starting and running a task, and whenever the task calls `heartbeat()`) has its worker
-   * killed; the task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). A worker
+   * `timeoutMs / 8` from a timer, and whenever the task calls `heartbeat()`) has its worker killed (SIGKILL); the task fails with E_WORKER_HUNG, or is queued again up to `retries` times (default 0). A worker
    * silent for `startupTimeoutMs` while loading (Node's start, importing the task module), or for `timeoutMs` while
    * running `workerStartup`, is killed the same way and the task it was started for fails or is retried; the
    * default, max(timeoutMs, 60 s), allows for a loaded machine compiling the modules. Off when not given.
@@ -120,6 +120,9 @@ interface Slot {
   dead: boolean;
   /** When the running task's worker last showed it was alive (the watchdog's clock). */
   lastBeat: number;
+  /** The worker's heartbeat file (with a watchdog) and the count last read from it. */
+  beats: HeartbeatFile | null;
+  beatCount: number;
   /** The worker is starting (importing the task module, running the start-up hook). */
   starting: boolean;
   /**
@@ -208,6 +211,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       killReason: null,
       dead: false,
       lastBeat: 0,
+      beats: null,
+      beatCount: 0,
       starting: false,
       loading: false,
     }));
@@ -359,9 +364,9 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
       const onEvent = job.options.onEvent;
       const on = (payload: unknown) => {
         slot.lastBeat = Date.now();
-        if (!(payload && typeof payload === "object" && HEARTBEAT_MARK in payload)) onEvent?.(payload);
+        onEvent?.(payload);
       };
-      value = await pool.exec(RUN_METHOD, [job.task, job.args, watchdog ? Math.max(10, Math.floor(watchdog.timeoutMs / 8)) : null], { on });
+      value = await pool.exec(RUN_METHOD, [job.task, job.args], { on });
       slot.tasksRun++;
       // An abort that raced with completion still wins: the caller was told the task is cancelled.
       if (slot.killReason) throw slot.killReason;
@@ -415,10 +420,17 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     }
     const forkOpts: Record<string, unknown> = { execArgv, serialization: "advanced" };
     if (this.options.env) forkOpts.env = this.options.env;
+    const watchdog = this.options.watchdog;
+    const forkArgs = [this.moduleUrl];
+    if (watchdog) {
+      slot.beats = new HeartbeatFile();
+      slot.beatCount = 0;
+      forkArgs.push(slot.beats.path, String(beatInterval(watchdog.timeoutMs)));
+    }
     const pool = workerpool.pool(this.entry.script, {
       maxWorkers: 1,
       workerType: "process",
-      forkArgs: [this.moduleUrl],
+      forkArgs,
       forkOpts,
       workerTerminateTimeout: TERMINATE_TIMEOUT_MS,
     });
@@ -426,21 +438,19 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     slot.dead = false;
     slot.tasksRun = 0;
     const startup = this.options.workerStartup;
-    const watchdog = this.options.watchdog;
-    // The worker's first heartbeat carries its pid: from then on the watchdog (or an abort) can kill it.
     const on = (payload: unknown) => {
       slot.lastBeat = Date.now();
-      const pid = (payload as { pid?: unknown } | null)?.pid;
-      if (slot.pid === null && typeof pid === "number") slot.pid = pid;
-      if ((payload as { loaded?: unknown } | null)?.loaded === true) slot.loading = false;
+      if ((payload as Record<string, unknown> | null)?.[LOADED_MARK] === true) slot.loading = false;
     };
     slot.starting = true;
     slot.loading = true;
     slot.lastBeat = Date.now();
     if (watchdog) this.startWatchdog(watchdog);
     try {
-      const heartbeatMs = watchdog ? Math.max(10, Math.floor(watchdog.timeoutMs / 8)) : null;
-      const reply = (await pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? [], heartbeatMs], { on })) as StartReply;
+      const started = pool.exec(START_METHOD, [startup?.task ?? null, startup?.args ?? []], { on });
+      // The process exists now: from here the watchdog (or an abort) can kill it, however early it hangs.
+      slot.pid = forkedPid(pool);
+      const reply = (await started) as StartReply;
       slot.pid = reply.pid;
     } catch (err) {
       const failure = classifyFailure(err, {
@@ -466,6 +476,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
    */
   private async retire(slot: Slot, reason: string, how: "kill" | "ask" = "ask"): Promise<void> {
     const { pool, pid, dead } = slot;
+    slot.beats?.close();
+    slot.beats = null;
     slot.pool = null;
     slot.pid = null;
     slot.killReason = null;
@@ -499,7 +511,7 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
   private kill(slot: Slot, reason: ExecutorError): void {
     if (slot.killReason) return;
     slot.killReason = reason;
-    // Without a pid the worker is still starting; runJob checks killReason once it has started.
+    // Without a pid no worker process exists yet; runJob checks killReason once it has started one.
     if (slot.pid !== null) killQuietly(slot.pid);
   }
 
@@ -565,6 +577,11 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.watchdogTimer = setInterval(() => {
       const now = Date.now();
       for (const slot of this.slots) {
+        const count = slot.job === null ? null : slot.beats?.read();
+        if (count !== undefined && count !== null && count !== slot.beatCount) {
+          slot.beatCount = count;
+          slot.lastBeat = now;
+        }
         const limit = slot.loading ? startupMs : timeoutMs;
         if (slot.job === null || slot.killReason || now - slot.lastBeat <= limit) continue;
         const quiet = ((now - slot.lastBeat) / 1000).toFixed(1);
@@ -573,13 +590,11 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
           : `running task "${slot.job.task}" (#${slot.job.id})`;
         const reason = new ExecutorError(
           "E_WORKER_HUNG",
-          `worker process ${slot.pid ?? "(pid not reported yet)"} ${doing} sent no heartbeat for ${quiet} s (watchdog ${limit / 1000} s; stopped, or stuck in a system call); it was killed`,
+          `worker process ${slot.pid} ${doing} sent no heartbeat for ${quiet} s (watchdog ${limit / 1000} s; stopped, or stuck in a system call); it was killed`,
         );
         this.kill(slot, reason);
-        // Silent before it could even report its pid: only workerpool knows the process (SIGTERM, then given up).
-        if (slot.pid === null) void slot.pool?.terminate(true, TERMINATE_TIMEOUT_MS).catch(() => {});
       }
-    }, Math.max(10, Math.floor(timeoutMs / 8)));
+    }, beatInterval(timeoutMs));
     this.watchdogTimer.unref();
   }
 
@@ -587,6 +602,26 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     if (this.memoryTimer) clearInterval(this.memoryTimer);
     this.memoryTimer = null;
   }
+}
+
+/** How often workers beat and the watchdog looks: eight times per timeout. */
+function beatInterval(timeoutMs: number): number {
+  return Math.max(10, Math.floor(timeoutMs / 8));
+}
+
+/**
+ * The pid of the process workerpool forked for a one-worker pool. workerpool keeps its child process to itself
+ * (`Pool.workers[i].worker`); reading it lets a worker that hangs before it runs any code of ours (Node's start, a
+ * `--import` preload) be SIGKILLed like any other, where workerpool's own terminate only sends SIGTERM, which a
+ * stopped process never acts on. The watchdog tests fail if a workerpool upgrade moves it.
+ */
+function forkedPid(pool: workerpool.Pool): number {
+  const handlers = (pool as unknown as { workers?: Array<{ worker?: { pid?: unknown } }> }).workers;
+  const pid = handlers?.[0]?.worker?.pid;
+  if (typeof pid !== "number") {
+    throw new ExecutorError("E_UNSUPPORTED", "cannot find the worker's process in workerpool's pool (has its internal layout changed?)");
+  }
+  return pid;
 }
 
 function info(job: Job): TaskInfo {

@@ -3,7 +3,7 @@
  * Both sides import these names so they cannot drift apart.
  */
 
-/** workerpool method that sends the pid, loads the task module, runs the start-up hook and answers with the pid. */
+/** workerpool method that loads the task module, runs the start-up hook and answers with the pid. */
 export const START_METHOD = "__rpe_start__";
 /** workerpool method that runs one exported function of the task module. */
 export const RUN_METHOD = "__rpe_run__";
@@ -25,8 +25,5 @@ export interface StartReply {
   pid: number;
 }
 
-/**
- * Marks a worker's heartbeat among the events a task sends (`workerpool.workerEmit`). The first one a starting
- * worker sends also carries its `pid`.
- */
-export const HEARTBEAT_MARK = "__rpeHeartbeat";
+/** Marks the event a starting worker sends once the task module is imported (its start-up hook runs next). */
+export const LOADED_MARK = "__rpeLoaded";

@@ -1,9 +1,12 @@
 /**
- * The script every worker process runs. It serves two workerpool methods: start (report the pid, import
- * the user's task module (argv[2], a file URL), run the start-up hook) and run (call one exported function). Errors it raises itself carry ENTRY_MARK so the parent can tell them from task errors.
+ * The script every worker process runs. It serves two workerpool methods: start (import the user's task module
+ * (argv[2], a file URL), run the start-up hook) and run (call one exported function). Errors it raises itself
+ * carry ENTRY_MARK so the parent can tell them from task errors. With a watchdog, argv[3] is the heartbeat file
+ * and argv[4] the beat period in ms.
  */
 import workerpool from "workerpool";
-import { ENTRY_MARK, HEARTBEAT_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
+import { HeartbeatWriter } from "./heartbeat.js";
+import { ENTRY_MARK, LOADED_MARK, RUN_METHOD, START_METHOD, type StartReply, WORKER_ERROR } from "./protocol.js";
 
 type TaskFn = (...args: unknown[]) => unknown;
 
@@ -16,6 +19,13 @@ function entryError(code: string, message: string, cause?: unknown): Error {
 }
 
 const moduleUrl = process.argv[2] ?? "";
+// A timer on the main thread: a worker that is stopped, stuck in a system call or computing without calling
+// heartbeat() goes quiet. Unref'd, so it keeps no idle worker alive.
+if (process.argv[3]) {
+  const intervalMs = Number(process.argv[4]);
+  const writer = HeartbeatWriter.install(process.argv[3], intervalMs);
+  setInterval(() => writer.beat(), intervalMs).unref();
+}
 let tasks: Record<string, unknown> | null = null;
 let loadError: Error | null = null;
 
@@ -59,22 +69,15 @@ process.on("uncaughtException", (err) => {
 });
 
 /**
- * Imports the task module and runs the start-up hook. The pid goes to the parent first, and heartbeats follow
- * (with `heartbeatMs`), so the parent's watchdog can kill a worker that hangs in the import or the hook.
+ * Imports the task module and runs the start-up hook, telling the parent when the import is done: from then on
+ * the parent holds the worker to the watchdog's own time rather than the longer start-up bound.
  */
-async function start(hook: string | null, args: unknown[], heartbeatMs?: number | null): Promise<StartReply> {
-  workerpool.workerEmit({ [HEARTBEAT_MARK]: true, pid: process.pid });
-  const beat = heartbeatMs ? setInterval(() => workerpool.workerEmit({ [HEARTBEAT_MARK]: true }), heartbeatMs) : null;
-  try {
-    await loadTasks();
-    if (loadError) throw loadError;
-    // Loaded: from here the worker beats, and the parent holds it to the watchdog's own time.
-    workerpool.workerEmit({ [HEARTBEAT_MARK]: true, loaded: true });
-    if (hook !== null) await lookup(hook)(...args);
-    return { pid: process.pid };
-  } finally {
-    if (beat) clearInterval(beat);
-  }
+async function start(hook: string | null, args: unknown[]): Promise<StartReply> {
+  await loadTasks();
+  if (loadError) throw loadError;
+  workerpool.workerEmit({ [LOADED_MARK]: true });
+  if (hook !== null) await lookup(hook)(...args);
+  return { pid: process.pid };
 }
 
 /**
@@ -87,14 +90,9 @@ function transportable(err: unknown): Error {
   return err;
 }
 
-/**
- * Runs one task. With `heartbeatMs`, the worker's main thread tells the parent it is alive that often: a worker
- * stopped, or stuck in a system call, goes quiet and the parent's watchdog acts. (A task that computes for long
- * stretches without yielding calls `heartbeat()` itself.)
- */
-function run(name: string, args: unknown[], heartbeatMs?: number | null): Promise<unknown> {
+/** Runs one task. */
+function run(name: string, args: unknown[]): Promise<unknown> {
   if (poisoned) return Promise.reject(poisoned);
-  const beat = heartbeatMs ? setInterval(() => workerpool.workerEmit({ [HEARTBEAT_MARK]: true }), heartbeatMs) : null;
   return new Promise((resolve, reject) => {
     const fail = (err: unknown) => reject(transportable(err));
     failCurrent = fail;
@@ -105,7 +103,6 @@ function run(name: string, args: unknown[], heartbeatMs?: number | null): Promis
     }
   }).finally(() => {
     failCurrent = null;
-    if (beat) clearInterval(beat);
   });
 }
 

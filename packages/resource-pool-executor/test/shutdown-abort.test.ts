@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ResourcePoolExecutor } from "../src/index.js";
 import type * as Tasks from "./fixtures/tasks.js";
-import { firstEvent, gates, isAlive, makeExecutor, rejection } from "./helpers.js";
+import { firstEvent, gates, isAlive, makeExecutor, rejection, waitUntilGone } from "./helpers.js";
 
 let ex: ResourcePoolExecutor<typeof Tasks> | null = null;
 afterEach(async () => {
@@ -49,20 +49,23 @@ describe("AbortSignal cancels one task", () => {
     expect(ex.stats).toMatchObject({ completed: 1, cancelled: 1, failed: 0, resourcesInUse: 0 });
   });
 
-  it("aborting while the task's worker is still starting stops that worker before the task runs", async () => {
+  it("aborting while the task's worker is still starting kills that worker at once, before the task runs", async () => {
     ex = makeExecutor({ maxWorkers: 1 });
     const controller = new AbortController();
     const started: number[] = [];
+    const exited: Array<{ pid: number | null; reason: string }> = [];
     ex.on("workerStart", (w) => started.push(w.pid ?? -1));
+    ex.on("workerExit", (w) => exited.push({ pid: w.pid, reason: w.reason }));
     const p = ex.submit(1, "whoAmI", [], { signal: controller.signal });
     expect(ex.stats.running).toBe(1); // admitted at once; its worker is being spawned
     controller.abort();
     expect((await rejection(p)).code).toBe("E_ABORTED");
-    expect(started).toHaveLength(1);
-    expect(isAlive(started[0])).toBe(false);
+    expect(started).toHaveLength(0);
+    expect(exited).toEqual([{ pid: expect.any(Number), reason: "E_ABORTED" }]);
+    await waitUntilGone(exited[0].pid as number);
     const next = await ex.submit(1, "whoAmI", []);
     expect(next.tasksHere).toBe(1);
-    expect(next.pid).not.toBe(started[0]);
+    expect(next.pid).not.toBe(exited[0].pid);
   });
 
   it("an already aborted signal rejects without queueing", async () => {

@@ -60,6 +60,14 @@ describe("watchdog", () => {
     expect(await ex.submit(1, "computeWithHeartbeats", [5000])).toBeGreaterThan(0);
   });
 
+  it("heartbeats reach the parent while the worker's messages are held up (its socket to the parent full, its event loop busy)", async () => {
+    ex = makeExecutor({ maxWorkers: 1, watchdog: { timeoutMs: 2500 } });
+    const sizes: number[] = [];
+    const onEvent = (p: unknown) => sizes.push((p as { payload: string }).payload.length);
+    expect(await ex.submit(1, "computeAfterLargeEvent", [5000], { onEvent })).toBeGreaterThan(0);
+    expect(sizes).toEqual([4_000_000]);
+  });
+
   it("refuses a bad watchdog", () => {
     expect(() => makeExecutor({ watchdog: { timeoutMs: 0 } })).toThrow(/watchdog.timeoutMs must be a positive number/);
     expect(() => makeExecutor({ watchdog: { timeoutMs: 10, retries: -1 } })).toThrow(/watchdog.retries must be an integer >= 0/);
@@ -104,5 +112,24 @@ describe("watchdog", () => {
     expect(err.code).toBe("E_WORKER_HUNG");
     expect(err.message).toContain(`worker process ${pid} starting`);
     await waitUntilGone(pid);
+  });
+
+  it("a worker that hangs before running any code of the executor's (stopped in a --import preload) is SIGKILLed, not left stopped", async () => {
+    const marker = g.gate("preload-stops");
+    ex = makeExecutor({
+      maxWorkers: 1,
+      watchdog: { timeoutMs: 60_000, startupTimeoutMs: 2000 },
+      execArgv: ["--import", new URL("./fixtures/stops-on-import.ts", import.meta.url).href],
+      env: { ...process.env, RPE_STOP_MARKER: marker },
+    });
+    const started = Date.now();
+    const err = await rejection(ex.submit(1, "add", [1, 2]));
+    const pid = Number(readFileSync(marker, "utf8"));
+    expect(err.code).toBe("E_WORKER_HUNG");
+    expect(err.message).toMatch(new RegExp(`worker process ${pid} starting \\(for task "add" \\(#1\\)\\) sent no heartbeat for [\\d.]+ s \\(watchdog 2 s`));
+    // a stopped process acts on no signal but SIGKILL
+    await waitUntilGone(pid);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(ex.stats).toMatchObject({ failed: 1, running: 0, workers: 0 });
   });
 });
