@@ -31,11 +31,21 @@ const MAX_PENDING_VALUES = 2 ** 24;
 const PART_BASE_BYTES = WORKER_BASE_BYTES + 512 * 2 ** 20;
 const PART_BYTES_PER_ROW = 8;
 
+/**
+ * What the planning process is taken to hold while batches run: a base for the process and its libraries, and per
+ * queried cell its obs columns and planned arrays; set above what it was measured to hold on the small and large
+ * experiments. An allowance, not a measurement of this process: the plan must follow from the flags and the
+ * experiment alone (a plan made by `plan` and one made by `build` are the same), and the executor holds the
+ * running build to the budget against the real figure anyway.
+ */
+const PARENT_BASE_BYTES = 384 * 2 ** 20;
+const PARENT_BYTES_PER_CELL = 384;
+
 /** How the memory budget is shared: per worker, per batch, per group. */
 export interface BatchSizing {
   /** Workers that run batches at once: --max-workers, or fewer when the budget cannot give each its base twice. */
   workers: number;
-  /** What the planning process held when the budget was shared (set aside from it). */
+  /** What the budget sets aside for the planning process (PARENT_BASE_BYTES and PARENT_BYTES_PER_CELL). */
   parentBytes: number;
   /** Bytes of decoded X tiles a task holds at once. */
   readBudget: number;
@@ -48,22 +58,24 @@ export interface BatchSizing {
 }
 
 /**
- * Shares the budget, less what this process holds now, among the workers; each worker's share bounds how many
- * groups one batch may hold open (a row per group, and the arrays its pairs are emitted into). A worker is added
- * only while each gets at least twice its base; a budget that leaves less than one worker with one group is
- * refused (E_MEMORY_BUDGET) naming the least this build can keep.
+ * Shares the budget, less the planning process's allowance, among the workers; each worker's share bounds how
+ * many groups one batch may hold open (a row per group, and the arrays its pairs are emitted into). A worker is
+ * added only while each gets at least twice its base. The result depends on the flags (--memory-budget,
+ * --max-workers), the feature count and the queried cells only. A budget that leaves less than one worker with
+ * one group besides what this process holds now is refused (E_MEMORY_BUDGET) naming the least this build can keep.
  */
-export function batchSizing(opts: BuildOptions, nFeatures: number): BatchSizing {
-  const parentBytes = process.memoryUsage().rss;
+export function batchSizing(opts: BuildOptions, nFeatures: number, nCells: number): BatchSizing {
   const groupBytes = nFeatures * (ACCUMULATOR_BYTES_PER_FEATURE + EMIT_BYTES_PER_FEATURE);
-  const available = opts.memoryBudget - parentBytes;
   const leastWorker = WORKER_BASE_BYTES + MIN_READ_BYTES + MIN_PENDING_VALUES * PENDING_BYTES_PER_VALUE + groupBytes;
-  if (available < leastWorker) {
+  const holds = process.memoryUsage().rss;
+  if (opts.memoryBudget - holds < leastWorker) {
     throw new CubeBuilderError(
       "E_MEMORY_BUDGET",
-      `--memory-budget ${formatBytes(opts.memoryBudget)} is less than this build can keep: it needs at least ${formatBytes(Math.ceil((parentBytes + leastWorker) / 2 ** 20) * 2 ** 20)} (this process holds ${formatBytes(parentBytes)}, one worker with one obs group of ${nFeatures} features ${formatBytes(leastWorker)})`,
+      `--memory-budget ${formatBytes(opts.memoryBudget)} is less than this build can keep: it needs at least ${formatBytes(Math.ceil((holds + leastWorker) / 2 ** 20) * 2 ** 20)} (this process holds ${formatBytes(holds)}, one worker with one obs group of ${nFeatures} features ${formatBytes(leastWorker)})`,
     );
   }
+  const parentBytes = PARENT_BASE_BYTES + nCells * PARENT_BYTES_PER_CELL;
+  const available = Math.max(leastWorker, opts.memoryBudget - parentBytes);
   const workers = Math.max(1, Math.min(opts.maxWorkers, Math.floor(available / (2 * WORKER_BASE_BYTES))));
   const perWorker = available / workers;
   const readBudget = Math.max(MIN_READ_BYTES, Math.min(256 * 2 ** 20, Math.floor((perWorker - WORKER_BASE_BYTES) / 4)));

@@ -137,7 +137,7 @@ export async function planCube(opts: BuildOptions, log: Logger): Promise<PlanRes
     groups: Uint32Array.from(cellIdx, (i) => groups.groupIds[i]),
     sizeFactors: Float64Array.from(cellIdx, (i) => sizeFactors[i]),
   };
-  const sizing = batchSizing(opts, input.featureIds.length);
+  const sizing = batchSizing(opts, input.featureIds.length, input.joinids.length);
   const batches = planCellBatches(cells, groups.nGroups, opts, sizing);
   log.info(
     { batches: batches.length, workers: sizing.workers, memoryBudget: opts.memoryBudget, maxGroupsPerBatch: sizing.maxGroupsPerBatch, readBudget: sizing.readBudget },

@@ -95,6 +95,22 @@ describe("plan / build --shard / finalize", () => {
     expect(cmp.status, cmp.out).toBe(0);
   }, 300_000);
 
+  it("plan and build with the same flags make the same batches (a budget small enough to bound them)", () => {
+    const flags = ["--experiment-uri", experiment, "--max-workers", "2", "--min-batch-size", "100", "--memory-budget", "597MiB", "--log-format", "json"];
+    const sizing = (stderr: string) => {
+      const l = stderr.split("\n").find((x) => x.includes('"maxGroupsPerBatch"'));
+      expect(l, stderr).toBeDefined();
+      const { batches, workers, maxGroupsPerBatch, readBudget } = JSON.parse(l!);
+      return { batches, workers, maxGroupsPerBatch, readBudget };
+    };
+    const p = cubeBuilder(["plan", "--cube-uri", join(tmp.path, "same-plan"), ...flags]);
+    expect(p.status, p.stderr).toBe(0);
+    const b = cubeBuilder(["build", "--cube-uri", join(tmp.path, "same-build"), ...flags]);
+    expect(b.status, b.stderr).toBe(0);
+    expect(sizing(b.stderr)).toEqual(sizing(p.stderr));
+    expect(JSON.parse(b.stdout.trim().split("\n").pop()!).batches).toBe(JSON.parse(p.stdout).batches);
+  }, 300_000);
+
   it("bad --shard and --batches values get clear errors", () => {
     const cube = join(tmp.path, "bad");
     expect(cubeBuilder(planArgs(cube)).status).toBe(0);

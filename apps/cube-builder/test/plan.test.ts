@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { batchSizing } from "../src/build-batches.js";
+import type { BuildOptions } from "../src/options.js";
 import { planBatches } from "../src/plan.js";
 
 function sample(groups: number[], gaps: number[]) {
@@ -85,5 +87,17 @@ describe("planBatches", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("batchSizing", () => {
+  it("follows from the flags, the features and the cells only, not from what this process holds at the moment", () => {
+    const opts = { memoryBudget: 3 * 2 ** 30, maxWorkers: 2 } as BuildOptions;
+    const before = batchSizing(opts, 60_000, 800_000);
+    const held = Buffer.alloc(512 * 2 ** 20, 1); // this process grows by half a GiB
+    expect(batchSizing(opts, 60_000, 800_000)).toEqual(before);
+    expect(held.at(-1)).toBe(1);
+    // more cells to hold leave less to the workers
+    expect(batchSizing(opts, 60_000, 4_000_000).maxGroupsPerBatch).toBeLessThan(before.maxGroupsPerBatch);
   });
 });
