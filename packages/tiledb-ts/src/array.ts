@@ -148,7 +148,7 @@ export async function openArray(uri: string, options: OpenArrayOptions = {}): Pr
   const fragments = await Promise.all(
     dir.fragments.map(async (f: FragmentEntry): Promise<FragmentInfo> => {
       const loaded = consolidated.get(f.name) ?? (await readFragmentFooter(f.uri, schemaFor, vfs, f.version));
-      const sections = new FragmentMetadataSections(f.uri, loaded.footer, loaded.schema, vfs);
+      const sections = new FragmentMetadataSections(f.uri, loaded.footer, loaded.schema, vfs, (loaded as { file?: Uint8Array }).file);
       return {
         uri: f.uri,
         name: f.name,

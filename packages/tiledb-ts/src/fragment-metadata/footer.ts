@@ -10,7 +10,7 @@ import { MAX_READ_FORMAT_VERSION } from "../format-version.js";
 import type { ArraySchema } from "../schema.js";
 import { VAR_NUM } from "../schema.js";
 import { joinUri } from "../vfs/index.js";
-import type { VFS } from "../vfs/vfs.js";
+import { readTail, type VFS } from "../vfs/vfs.js";
 import { corrupt } from "./corrupt.js";
 import { fieldCount } from "./fields.js";
 import { FRAGMENT_METADATA_FILE, type FragmentFooter, type GenericTileOffsets, type MBR, MIN_FRAGMENT_VERSION } from "./types.js";
@@ -174,25 +174,32 @@ export function locateFooter(fileSize: number, tail: Uint8Array, schemaFor: Sche
   return { offset, size };
 }
 
+/** Bytes read from the end of a fragment metadata file for its footer: the whole file when it is small. */
+const FOOTER_READ = 64 << 10;
+
 /**
  * Reads the footer of `<fragmentUri>/__fragment_metadata.tdb`. `nameVersion` is the version from the
- * fragment folder's name, needed for pre-v10 fragments whose footer length is implicit.
+ * fragment folder's name, needed for pre-v10 fragments whose footer length is implicit. One read of the
+ * file's end usually holds the footer, and for small files the whole file, returned as `file` so the rest
+ * of the metadata needs no second read.
  */
 export async function readFragmentFooter(
   fragmentUri: string,
   schemaFor: SchemaFor,
   vfs: VFS,
   nameVersion?: number,
-): Promise<{ footer: FragmentFooter; schema: ArraySchema }> {
+): Promise<{ footer: FragmentFooter; schema: ArraySchema; file?: Uint8Array }> {
   const uri = joinUri(fragmentUri, FRAGMENT_METADATA_FILE);
-  const fileSize = await vfs.size(uri).catch((err: unknown) => {
+  const { bytes: end, size: fileSize } = await readTail(vfs, uri, FOOTER_READ).catch((err: unknown) => {
+    if (err instanceof TileDBError && err.code !== "E_NOT_FOUND") throw err;
     throw new TileDBError("E_NOT_FOUND", `fragment metadata file ${uri} is missing`, { cause: err });
   });
-  const tail = fileSize >= 8 ? await vfs.read(uri, fileSize - 8, 8) : new Uint8Array(0);
-  const at = locateFooter(fileSize, tail, schemaFor, nameVersion, uri);
-  const bytes = await vfs.read(uri, at.offset, at.size);
+  const tail = end.subarray(Math.max(0, end.byteLength - 8));
+  const at = locateFooter(fileSize, fileSize >= 8 ? tail : new Uint8Array(0), schemaFor, nameVersion, uri);
+  const endStart = fileSize - end.byteLength;
+  const bytes = at.offset >= endStart ? end.subarray(at.offset - endStart, at.offset - endStart + at.size) : await vfs.read(uri, at.offset, at.size);
   const { footer, schema } = decodeFragmentFooter(bytes, 0, schemaFor, uri);
-  return { footer, schema };
+  return { footer, schema, file: endStart === 0 ? end : undefined };
 }
 
 /** Number of cells in the sparse fragment (all tiles full except the last). */

@@ -1,8 +1,8 @@
-import { readGenericTile } from "../generic-tile.js";
+import { decodeGenericTileAt, readGenericTile } from "../generic-tile.js";
 import type { ArraySchema } from "../schema.js";
 import { joinUri } from "../vfs/index.js";
 import type { VFS } from "../vfs/vfs.js";
-import { loadFragmentMetadata } from "./decode.js";
+import { decodeFragmentMetadataTiles, loadFragmentMetadata } from "./decode.js";
 import { fieldCount } from "./fields.js";
 import { decodeRtree } from "./rtree.js";
 import { bigU64s, decodeBounds, decodeFragmentStats } from "./sections.js";
@@ -20,6 +20,8 @@ export class FragmentMetadataSections {
     readonly footer: FragmentFooter,
     readonly schema: ArraySchema,
     private readonly vfs: VFS,
+    /** The whole file, when opening the fragment already read it. */
+    private readonly file?: Uint8Array,
   ) {
     this.uri = joinUri(fragmentUri, FRAGMENT_METADATA_FILE);
   }
@@ -27,7 +29,8 @@ export class FragmentMetadataSections {
     let p = this.cache.get(key) as Promise<T> | undefined;
     if (!p) {
       const what = `${this.uri} (${key})`;
-      p = readGenericTile(this.vfs, this.uri, offset).then((t) => decode(t.data, what));
+      const file = this.file;
+      p = file ? Promise.resolve().then(() => decode(decodeGenericTileAt(file, offset, this.uri).data, what)) : readGenericTile(this.vfs, this.uri, offset).then((t) => decode(t.data, what));
       this.cache.set(key, p);
     }
     return p;
@@ -75,7 +78,9 @@ export class FragmentMetadataSections {
   all(): Promise<FragmentMetadata> {
     let p = this.cache.get("all") as Promise<FragmentMetadata> | undefined;
     if (!p) {
-      p = loadFragmentMetadata(this.fragmentUri, this.footer, this.schema, this.vfs);
+      p = this.file
+        ? Promise.resolve().then(() => decodeFragmentMetadataTiles(this.file as Uint8Array, this.footer, this.schema, this.uri))
+        : loadFragmentMetadata(this.fragmentUri, this.footer, this.schema, this.vfs);
       this.cache.set("all", p);
     }
     return p;

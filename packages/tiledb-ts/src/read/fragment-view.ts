@@ -33,6 +33,8 @@ export interface FragmentView {
   /** One [low, high] per dimension. */
   nonEmptyDomain: Array<[DomainValue | string, DomainValue | string]>;
   tileCount: number;
+  /** Sizes of the fragment's data files by URI, from its metadata (no request needed to learn them). */
+  fileSizes: ReadonlyMap<string, number>;
   /** False for attributes added to the schema after this fragment was written (they read as fill values). */
   hasField(name: string): boolean;
   cellsInTile(tile: number): number;

@@ -103,6 +103,13 @@ async function views(arr: TileDBArray, dense: boolean): Promise<FragmentView[]> 
   return out;
 }
 
+/** The data files' sizes the fragments' metadata gives. */
+function knownSizes(fragments: FragmentView[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const f of fragments) for (const [uri, size] of f.fileSizes) out.set(uri, size);
+  return out;
+}
+
 /**
  * Reads an array (URI or opened) in batches. Dense results are row-major over the selected coordinates of
  * each dimension (several ranges on a dimension are concatenated in the order given), in batches of whole
@@ -129,7 +136,7 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
     });
     const fragments = await views(arr, true);
     const w = windowing(options.memoryBudget ?? DEFAULT_BUDGET, fragments.length * filesPerFragment(arr, fields));
-    const vfs = windowedVfs(arr.vfs, w.bytes, w.count);
+    const vfs = windowedVfs(arr.vfs, w.bytes, w.count, knownSizes(fragments));
     // Row-major output: blocks of the first dimension's coordinates give consecutive slices of the result,
     // each sized to the memory budget.
     const perCell = fields.reduce((s, f) => s + (f.cellValNum === VAR_NUM ? 16 : datatypeSize(f.type) * f.cellValNum) + (f.nullable ? 1 : 0), 8);
@@ -158,7 +165,7 @@ export async function* readBatches(array: TileDBArray | string, options: ReadOpt
   const fragments = await views(arr, false);
   const w = windowing(options.memoryBudget ?? DEFAULT_BUDGET, fragments.length * filesPerFragment(arr, fields));
   yield* readSparse({
-    vfs: windowedVfs(arr.vfs, w.bytes, w.count),
+    vfs: windowedVfs(arr.vfs, w.bytes, w.count, knownSizes(fragments)),
     schema: arr.schema,
     fragments,
     fields,

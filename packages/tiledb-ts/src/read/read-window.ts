@@ -13,14 +13,18 @@ interface Window {
   bytes: Uint8Array;
 }
 
-/** A VFS whose ranged reads come from cached windows; everything else goes to `inner`. */
-export function windowedVfs(inner: VFS, windowBytes = WINDOW_BYTES, maxWindows = MAX_WINDOWS): VFS {
+/**
+ * A VFS whose ranged reads come from cached windows; everything else goes to `inner`. `knownSizes`: file
+ * sizes already known (from fragment metadata), so a window needs no size request first.
+ */
+export function windowedVfs(inner: VFS, windowBytes = WINDOW_BYTES, maxWindows = MAX_WINDOWS, knownSizes?: ReadonlyMap<string, number>): VFS {
   const windows = new Map<string, Window>();
   const sizes = new Map<string, Promise<number>>();
   const sizeOf = (uri: string): Promise<number> => {
     let p = sizes.get(uri);
     if (!p) {
-      p = inner.size(uri);
+      const known = knownSizes?.get(uri);
+      p = known !== undefined ? Promise.resolve(known) : inner.size(uri);
       sizes.set(uri, p);
     }
     return p;
@@ -41,7 +45,12 @@ export function windowedVfs(inner: VFS, windowBytes = WINDOW_BYTES, maxWindows =
     }
     const end = Math.min(size, offset + Math.max(length, windowBytes));
     if (end < offset + length) return inner.read(uri, offset, length); // past the end: a plain read reports it
-    const bytes = await inner.read(uri, offset, end - offset);
+    let bytes: Uint8Array;
+    try {
+      bytes = await inner.read(uri, offset, end - offset);
+    } catch {
+      return inner.read(uri, offset, length); // a file shorter than its metadata says: the plain read reports it
+    }
     windows.delete(uri);
     windows.set(uri, { start: offset, bytes });
     while (windows.size > maxWindows) windows.delete(windows.keys().next().value as string);

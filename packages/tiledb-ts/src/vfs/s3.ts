@@ -304,44 +304,68 @@ export class S3VFS implements VFS {
     const what = `read s3://${bucket}/${key}${length === undefined ? "" : ` (${length} bytes at ${offset})`}`;
     return this.retrying(bucket, what, async (client, signal) => {
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }), { abortSignal: signal });
-      const body = res.Body as NodeJS.ReadableStream & { destroy?: (e?: Error) => void };
-      const expected = length ?? Number(res.ContentLength ?? 0);
-      const target = out && out.byteLength >= expected ? out.subarray(0, expected) : new Uint8Array(expected);
-      let got = 0;
-      await new Promise<void>((resolve, reject) => {
-        let timer = setTimeout(stalled, this.stallMs);
-        function stalled() {
-          const err = new StalledError(`no bytes for a while after ${got} of ${expected}`);
-          body.destroy?.(err);
-          reject(err);
-        }
-        body.on("data", (chunk: Uint8Array) => {
-          clearTimeout(timer);
-          timer = setTimeout(stalled, this.stallMs);
-          if (got + chunk.byteLength > expected) {
-            body.destroy?.();
-            reject(new TileDBError("E_IO", `${what}: the server sent more bytes than asked for`));
-            return;
-          }
-          target.set(chunk, got);
-          got += chunk.byteLength;
-          this.stats.bytesFetched += chunk.byteLength;
-        });
-        body.on("end", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        body.on("error", (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
-      if (got !== expected) {
-        // a short body is a broken connection: retried
-        throw Object.assign(new Error(`premature close: ${got} of ${expected} bytes`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
-      }
-      return target;
+      return this.body(res.Body, length ?? Number(res.ContentLength ?? 0), out, what);
     });
+  }
+
+  /** Reads a response body of `expected` bytes into `out` (when large enough) or a new buffer. */
+  private async body(stream: unknown, expected: number, out: Uint8Array | undefined, what: string): Promise<Uint8Array> {
+    const body = stream as NodeJS.ReadableStream & { destroy?: (e?: Error) => void };
+    const target = out && out.byteLength >= expected ? out.subarray(0, expected) : new Uint8Array(expected);
+    let got = 0;
+    await new Promise<void>((resolve, reject) => {
+      let timer = setTimeout(stalled, this.stallMs);
+      function stalled() {
+        const err = new StalledError(`no bytes for a while after ${got} of ${expected}`);
+        body.destroy?.(err);
+        reject(err);
+      }
+      body.on("data", (chunk: Uint8Array) => {
+        clearTimeout(timer);
+        timer = setTimeout(stalled, this.stallMs);
+        if (got + chunk.byteLength > expected) {
+          body.destroy?.();
+          reject(new TileDBError("E_IO", `${what}: the server sent more bytes than asked for`));
+          return;
+        }
+        target.set(chunk, got);
+        got += chunk.byteLength;
+        this.stats.bytesFetched += chunk.byteLength;
+      });
+      body.on("end", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      body.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    if (got !== expected) {
+      // a short body is a broken connection: retried
+      throw Object.assign(new Error(`premature close: ${got} of ${expected} bytes`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+    }
+    return target;
+  }
+
+  /** One GET with a suffix range: the object's size comes back with its last bytes (no HEAD first). */
+  async readTail(uri: string, length: number): Promise<{ bytes: Uint8Array; size: number }> {
+    const { bucket, key } = parseS3Uri(uri);
+    const what = `read s3://${bucket}/${key} (last ${length} bytes)`;
+    try {
+      return await this.retrying(bucket, what, async (client, signal) => {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${length}` }), { abortSignal: signal });
+        const n = Number(res.ContentLength ?? 0);
+        // "bytes first-last/size"; a server that ignores the range sends the whole object
+        const total = /\/(\d+)$/.exec(res.ContentRange ?? "");
+        const bytes = await this.body(res.Body, n, undefined, what);
+        return { bytes, size: total ? Number(total[1]) : n };
+      });
+    } catch (err) {
+      // an empty object has no last bytes to range over (416)
+      if (statusOf((err as Error).cause) === 416) return { bytes: new Uint8Array(0), size: await this.size(uri) };
+      throw err;
+    }
   }
 
   async read(uri: string, offset?: number, length?: number, into?: Uint8Array): Promise<Uint8Array> {

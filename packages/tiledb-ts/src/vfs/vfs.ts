@@ -48,6 +48,20 @@ export interface VFS {
    * there, so they do not fill it (local files: O_DIRECT). Optional; without it, use the VFS itself.
    */
   uncached?(): VFS;
+  /**
+   * The last `length` bytes of the file (all of it when shorter) and its size, in one request where the
+   * storage allows (object stores: a suffix range, no HEAD first). Optional; without it, `readTail` below
+   * asks for the size, then the bytes.
+   */
+  readTail?(uri: string, length: number): Promise<{ bytes: Uint8Array; size: number }>;
+}
+
+/** The last `length` bytes of a file (all of it when shorter) and its size. */
+export async function readTail(vfs: VFS, uri: string, length: number): Promise<{ bytes: Uint8Array; size: number }> {
+  if (vfs.readTail) return vfs.readTail(uri, length);
+  const size = await vfs.size(uri);
+  const n = Math.min(length, size);
+  return { bytes: n > 0 ? await vfs.read(uri, size - n, n) : new Uint8Array(0), size };
 }
 
 export interface VfsEntry {
