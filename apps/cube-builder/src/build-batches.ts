@@ -1,5 +1,5 @@
 /** Batches of a build: sized by the memory budget, planned, and run in worker processes. */
-import { type CubeWriter, STAGING_DIR } from "@census-cube/cube-writer";
+import { type CubeWriter, type RowCheckTask, STAGING_DIR, type ValidateOptions } from "@census-cube/cube-writer";
 import { ACCUMULATOR_BYTES_PER_FEATURE, EMIT_BYTES_PER_FEATURE, PENDING_BYTES_PER_VALUE } from "@census-cube/estimators";
 import { ResourcePoolExecutor } from "@census-cube/resource-pool-executor";
 import { joinUri, type S3Options } from "@census-cube/tiledb-ts";
@@ -137,13 +137,22 @@ export type BatchExecutor = ResourcePoolExecutor<typeof import("./worker-tasks.j
 
 /** Worker processes for `tasks` tasks at most, started with `init`; shut them down when done. */
 export function startWorkers(init: WorkerInit, local: LocalResources, tasks: number): BatchExecutor {
+  return workerPool(local, tasks, { task: "startWorker", args: [{ ...init, s3: local.s3 }] });
+}
+
+/** Worker processes that only check a cube's rows (`cube-builder validate`): no X opened, no batch state. */
+export function startCheckers(local: LocalResources, tasks: number): BatchExecutor {
+  return workerPool(local, tasks, { task: "startChecker", args: [local.s3] });
+}
+
+function workerPool(local: LocalResources, tasks: number, workerStartup: { task: string; args: unknown[] }): BatchExecutor {
   return new ResourcePoolExecutor<typeof import("./worker-tasks.js")>({
     taskModule: new URL("./worker-tasks.js", import.meta.url),
     maxWorkers: Math.max(1, Math.min(local.maxWorkers, tasks)),
     // Resources are bytes: a batch needs a worker's base, read buffers, held-back values, and per group a row and
     // emission arrays.
     maxResources: Math.max(1, local.memoryBudget - process.memoryUsage().rss),
-    workerStartup: { task: "startWorker", args: [{ ...init, s3: local.s3 }] },
+    workerStartup,
     // Workers live for the whole build: each keeps its rows, emission arrays and compiled code from batch to
     // batch (see worker-tasks), which a replacement would fault in and warm up again.
     maxTasksPerWorker: Number.POSITIVE_INFINITY,
@@ -152,6 +161,29 @@ export function startWorkers(init: WorkerInit, local: LocalResources, tasks: num
     // A worker that goes quiet (stopped, stuck in a read) is killed and its batch fails the run, named.
     watchdog: { timeoutMs: local.watchdogMs ?? DEFAULT_WATCHDOG_SECONDS * 1000 },
   });
+}
+
+/** Bytes a share of the validation holds: its 64 MiB read budget, the decoded batch and per-group arrays. */
+const CHECK_BYTES = 256 << 20;
+
+/** Shares the validation's row checks are split into: one per worker, as many as the budget has room for. */
+export function checkShares(local: LocalResources): number {
+  const room = Math.floor((local.memoryBudget - process.memoryUsage().rss) / CHECK_BYTES);
+  return Math.max(1, Math.min(local.maxWorkers, room));
+}
+
+/**
+ * The validation's row checks (see cube-writer's validateCube) in one share per worker, run on `executor`. A
+ * share that throws fails the validation with its own error (code and message), as a check in this process would.
+ */
+export function rowChecksOn(executor: BatchExecutor, shares: number): NonNullable<ValidateOptions["rowChecks"]> {
+  const run = (task: RowCheckTask) =>
+    executor.submit(CHECK_BYTES, "checkRows", [task]).catch((e: unknown) => {
+      const cause = (e as { code?: string; cause?: { code?: unknown; message?: unknown } }).cause;
+      if ((e as { code?: string }).code !== "E_TASK_FAILED" || typeof cause?.code !== "string" || typeof cause.message !== "string") throw e;
+      throw Object.assign(new Error(cause.message, { cause: e }), { code: cause.code });
+    });
+  return { shares, run };
 }
 
 /** A batch to run: its size orders the work, its task is loaded when it starts. */

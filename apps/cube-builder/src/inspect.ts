@@ -2,6 +2,7 @@ import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader"
 import { assignObsGroups, OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
 import { type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { checkShares, type LocalResources, rowChecksOn, startCheckers } from "./build-batches.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { formatBytes } from "./size.js";
@@ -41,9 +42,10 @@ export async function cubeInfo(cubeUri: string): Promise<Record<string, unknown>
 /**
  * `cube-builder validate`: the cube's own checks (validateCube) plus, naming each problem: a status other than
  * complete, totals that disagree with the build record, the cell total against the experiment's query, and obs
- * groups without estimator rows although X holds values for their cells.
+ * groups without estimator rows although X holds values for their cells. The estimators rows are checked in
+ * shares on `local`'s workers (one share, in this process, without).
  */
-export async function validateAgainstExperiment(cubeUri: string, experimentUri: string | null, log: Logger): Promise<ValidationReport> {
+export async function validateAgainstExperiment(cubeUri: string, experimentUri: string | null, log: Logger, local?: LocalResources): Promise<ValidationReport> {
   const record = await readBuildRecord(cubeUri).catch(() => undefined);
   const uri = experimentUri ?? (typeof record?.experiment_uri === "string" ? record.experiment_uri : null);
   if (!uri) throw new CubeBuilderError("E_BAD_FLAG", `${cubeUri} records no experiment: pass --experiment-uri`);
@@ -61,11 +63,15 @@ export async function validateAgainstExperiment(cubeUri: string, experimentUri: 
   // a cube without our status is the reference builder's (it has no build record either)
   if (record && status !== "complete") problems.push(`status is "${status ?? "missing"}", not "complete": the build did not finish (--resume finishes it)`);
   let report: ValidationReport | undefined;
+  const shares = local ? checkShares(local) : 1;
+  const checkers = local && shares > 1 ? startCheckers(local, shares) : undefined;
   try {
-    report = await validateCube(cubeUri, { expectedNObs: expected });
+    report = await validateCube(cubeUri, { expectedNObs: expected, rowChecks: checkers && rowChecksOn(checkers, shares) });
   } catch (e) {
     if ((e as { code?: string }).code !== "E_INVALID_CUBE") throw new CubeBuilderError("E_NOT_CUBE", (e as Error).message, { cause: e });
     problems.push(...((e as { problems?: string[] }).problems ?? [(e as Error).message]));
+  } finally {
+    await checkers?.shutdown();
   }
   if (report && record) {
     const totals: Array<[string, number]> = [["n_obs", report.nObs], ["n_obs_groups", report.nObsGroups], ["n_vars", report.nFeatures]];

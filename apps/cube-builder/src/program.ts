@@ -236,15 +236,15 @@ export function program(): Command {
   });
 
   logOption(
-    s3Options(cli
+    s3Options(resourceOptions(cli
       .command("validate")
-      .description("check a cube against its source experiment")
+      .description("check a cube against its source experiment (its rows in shares on --max-workers workers)")
       .requiredOption("--cube-uri <path>", "cube directory")
-      .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)")),
-  ).action(async (flags: { cubeUri: string; experimentUri?: string; logFormat: string } & S3Flags) => {
+      .option("--experiment-uri <uri>", "source experiment (default: the one recorded in the cube)"))),
+  ).action(async (flags: { cubeUri: string; experimentUri?: string; maxWorkers?: string; memoryBudget?: string; watchdog?: string; logFormat: string } & S3Flags) => {
       const log = loggerFor(flags);
       await run(log, flags, async () => {
-        const report = await validateAgainstExperiment(flags.cubeUri, flags.experimentUri ?? null, log);
+        const report = await validateAgainstExperiment(flags.cubeUri, flags.experimentUri ?? null, log, resolveLocalResources(flags));
         process.stdout.write(`${JSON.stringify(report)}\n`);
       });
     });

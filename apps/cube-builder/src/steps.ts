@@ -15,10 +15,12 @@ import {
   batchSizing,
   batchTask,
   bySizeDescending,
+  checkShares,
   encodeStagedParts,
   encodingParts,
   type PlannedCells,
   planCellBatches,
+  rowChecksOn,
   runBatches,
   startWorkers,
   taskBytes,
@@ -324,17 +326,18 @@ export async function finalizeCube(cubeUri: string, options: FinalizeOptions, lo
     throw new CubeBuilderError("E_GROUP_TWICE", `${cubeUri}: the rows of obs groups ${twice.slice(0, 20).join(", ")}${twice.length > 20 ? ", …" : ""} are staged more than once (staged outside the plan?)`);
   }
   const parts = encodingParts(options, plan.batches.length);
-  if (options.consolidate && parts > 1) {
-    // fresh workers: a batch worker keeps its rows and arrays, which the pieces do not need
-    const workers = startWorkers(await workerInit(cubeUri, plan), options, parts);
-    try {
-      await encodeStagedParts(workers, writer, parts, log);
-    } finally {
-      await workers.shutdown();
-    }
+  const encode = options.consolidate && parts > 1;
+  const shares = options.validate ? checkShares(options) : 1;
+  // fresh workers: a batch worker keeps its rows and arrays, which the pieces and the checks do not need
+  const workers = encode || shares > 1 ? startWorkers(await workerInit(cubeUri, plan), options, Math.max(encode ? parts : 1, shares)) : undefined;
+  try {
+    if (encode) await encodeStagedParts(workers!, writer, parts, log);
+    log.info({ validate: options.validate, consolidate: options.consolidate, validationShares: options.validate ? shares : 0 }, "finishing the cube");
+    const rowChecks = workers && shares > 1 ? rowChecksOn(workers, shares) : undefined;
+    await writer.finish({ validate: options.validate, consolidate: options.consolidate, expectedNObs: plan.cells, build: options.build, rowChecks });
+  } finally {
+    await workers?.shutdown();
   }
-  log.info({ validate: options.validate, consolidate: options.consolidate }, "finishing the cube");
-  await writer.finish({ validate: options.validate, consolidate: options.consolidate, expectedNObs: plan.cells, build: options.build });
   await removePlan(cubeUri);
   const seconds = (Date.now() - started) / 1000;
   return { cubeUri, cells: plan.cells, groups: plan.nObs.length, batches: plan.batches.length, seconds, finalized: true };

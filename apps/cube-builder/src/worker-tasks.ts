@@ -3,7 +3,7 @@
  * groups. Workers keep the opened X array between tasks (its fragment metadata is read once per worker).
  */
 import { openSparseNDArray, type SomaSparseNDArray } from "@census-cube/census-reader";
-import { type AttachState, CubeWriter, type StagedPart } from "@census-cube/cube-writer";
+import { type AttachState, CubeWriter, checkEstimatorRows, type RowCheckResult, type RowCheckTask, type StagedPart } from "@census-cube/cube-writer";
 import { type CubeRows, SufficientStatsAccumulator } from "@census-cube/estimators";
 import { heartbeat } from "@census-cube/resource-pool-executor";
 import { configureS3, S3VFS, type S3Options, vfsFor } from "@census-cube/tiledb-ts";
@@ -82,6 +82,16 @@ export async function startWorker(options: WorkerInit): Promise<void> {
   geneOfColumn = writer.featuresByRank;
   const geneOfVar = options.geneOfVar ?? Int32Array.from(rank, (_, g) => g);
   columnOfVar = Int32Array.from(geneOfVar, (g) => (g >= 0 ? rank[g] : -1));
+}
+
+/** Start-up hook of a worker that only checks cube rows (see startCheckers). */
+export function startChecker(s3?: S3Options): void {
+  if (s3) configureS3(s3);
+}
+
+/** Checks one share of a cube's estimators rows (see cube-writer's validateCube, `rowChecks`). */
+export function checkRows(task: RowCheckTask): Promise<RowCheckResult> {
+  return checkEstimatorRows(task);
 }
 
 function values(v: Vector | null, name: string): ArrayLike<number | bigint> & { length: number } {

@@ -37,7 +37,7 @@ import { estimatorsSchema, obsGroupsSchema, sizeFactorsMetadata, sizeFactorsSche
 import { type SizeFactorsInput, sizeFactorsTable } from "./size-factors.js";
 import { type BatchRecord, listStagedBatches, plannedBatchId, removeStaging, type StagedBatch, writeStagedBatch } from "./staging.js";
 import { encodeStagedPart, planStagedParts, type StagedPart, type StagedWriteContext, writeStagedFragment } from "./write-staged.js";
-import { type ValidationReport, validateCube } from "./validate.js";
+import { type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
 
 export interface CreateCubeOptions {
   /** Feature ids in var order (written to feature_ids.json; estimator rows index them). */
@@ -70,6 +70,8 @@ export interface FinishOptions {
   build?: Record<string, unknown>;
   /** Estimator rows held at once while writing the staged batches (default 2^21, ~130 MB); whole features per chunk. */
   chunkRows?: number;
+  /** The validation's row checks in shares, e.g. on worker processes (see ValidateOptions.rowChecks). */
+  rowChecks?: ValidateOptions["rowChecks"];
 }
 
 export type CubeStatus = "building" | "complete";
@@ -389,7 +391,7 @@ export class CubeWriter {
     await this.writeStaged(consolidateIt, options.chunkRows);
     let report: ValidationReport | undefined;
     if (options.validate ?? true) {
-      report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, expectedGroups: options.expectedGroups, counts: this.counts, vfs: this.vfs });
+      report = await validateCube(this.cubeUri, { expectedNObs: options.expectedNObs, expectedGroups: options.expectedGroups, counts: this.counts, vfs: this.vfs, rowChecks: options.rowChecks });
     }
     const estUri = joinUri(this.cubeUri, ESTIMATORS_ARRAY);
     if (consolidateIt) {

@@ -9,6 +9,6 @@ export * from "./layout.js";
 export { type ObsGroupsInput, type ObsGroupsTable, obsGroupsTable } from "./obs-groups.js";
 export { estimatorsSchema, obsGroupsSchema, type SchemaOptions, sizeFactorsMetadata, sizeFactorsSchema } from "./schemas.js";
 export { type SizeFactorsInput, type SizeFactorsTable, sizeFactorsTable } from "./size-factors.js";
-export { type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
+export { checkEstimatorRows, type RowCheckResult, type RowCheckTask, type ValidateOptions, type ValidationReport, validateCube } from "./validate.js";
 export { type Cube, type EstimatorsReadOptions, type ObsGroupsReadOptions, type OpenCubeOptions, openCube } from "./open-cube.js";
 export { type CubeLock, type CubeLockInfo, type CubeLockOptions, acquireCubeLock, cubeLockUri, readCubeLock, staleReason } from "./lock.js";

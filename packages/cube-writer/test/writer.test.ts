@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { vfsFor, writeSparse } from "@census-cube/tiledb-ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { OBS_GROUP_COLUMNS } from "@census-cube/estimators";
-import { CubeWriter, CubeWriterError, cubeStatus, type EstimatorRows, readCubeState, readStagedSummary, STAGING_DIR, validateCube } from "../src/index.js";
+import { CubeWriter, CubeWriterError, checkEstimatorRows, cubeStatus, type EstimatorRows, type RowCheckTask, readCubeState, readStagedSummary, STAGING_DIR, validateCube } from "../src/index.js";
 import { dumpCube, python, tempDir } from "./helpers/python.js";
 
 const tmp = tempDir("cube-writer-unit-");
@@ -255,6 +255,87 @@ describe("resume and validation", () => {
     await w.finish({ expectedNObs: 6, validate: false, consolidate: false });
     await writeSparse(join(uri, "estimators"), ONE_ROW);
     await expect(validateCube(uri)).rejects.toThrow(/\(obs group 1, feature ENSG0001\) appears more than once/);
+  });
+});
+
+describe("validation in shares by feature range (rowChecks)", () => {
+  // 12 groups of one cell, 30 features, each group with its own subset of them, written as 3 fragments
+  const G = 12;
+  const F = 30;
+  const has = (g: number, f: number) => (f * 7 + g * 13) % 5 < 3;
+  function cubeInput() {
+    const labels = (g: number) => OBS_GROUP_COLUMNS.map((c, k) => (k === 4 ? `donor${g}` : `${c}-${g % 3}`));
+    const columns: Record<string, string[]> = {};
+    OBS_GROUP_COLUMNS.forEach((c, k) => {
+      columns[c] = Array.from({ length: G }, (_, g) => labels(g)[k]);
+    });
+    return {
+      featureIds: Array.from({ length: F }, (_, f) => `ENSG${String((f * 17) % F).padStart(5, "0")}`),
+      obsGroups: { columns, nObs: new Array(G).fill(1) },
+      sizeFactors: { soma_joinid: Array.from({ length: G }, (_, g) => g), columns, approx_size_factor: Array.from({ length: G }, (_, g) => 1 + g / 8) },
+    };
+  }
+  function groupRows(groups: number[]): EstimatorRows {
+    const obsGroup: number[] = [];
+    const feature: number[] = [];
+    for (const g of groups) for (let f = 0; f < F; f++) if (has(g, f)) {
+      obsGroup.push(g);
+      feature.push(f);
+    }
+    return { obsGroup, feature, sum: feature.map((f) => f + 1), sumsq: feature.map((f) => (f + 1) * 2), sizeFactor: obsGroup.map((g) => 1 + g / 8), nObs: obsGroup.map(() => 1) };
+  }
+  async function build(): Promise<string> {
+    const uri = fresh();
+    const w = await CubeWriter.create(uri, cubeInput());
+    for (const groups of [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]]) await w.writeBatch(groupRows(groups));
+    await w.finish({ expectedNObs: G, validate: false, consolidate: false });
+    return uri;
+  }
+  /** validateCube with its rows checked in `shares` shares, in this process; the tasks it ran. */
+  async function inShares(uri: string, shares: number): Promise<{ result: unknown; tasks: RowCheckTask[] }> {
+    const tasks: RowCheckTask[] = [];
+    const run = (t: RowCheckTask) => {
+      tasks.push(t);
+      return checkEstimatorRows(t);
+    };
+    const result = await validateCube(uri, { expectedNObs: G, rowChecks: { shares, run } }).catch((e: Error) => e.message);
+    return { result, tasks };
+  }
+  const problemsOf = (message: unknown) => String(message).split("\n").slice(1).sort();
+
+  it("every row is checked once, whatever the number of shares: the report equals one pass's", async () => {
+    const uri = await build();
+    const one = await validateCube(uri, { expectedNObs: G });
+    expect(one.nEstimatorRows).toBe(groupRows(Array.from({ length: G }, (_, g) => g)).obsGroup.length);
+    for (const shares of [2, 3, 7, F, 2 * F]) {
+      const { result, tasks } = await inShares(uri, shares);
+      expect(result).toEqual(one);
+      expect(tasks.length).toBe(Math.min(shares, F));
+    }
+  });
+
+  it("finds the problems one pass finds, at share boundaries and outside the cube's features too", async () => {
+    const uri = await build();
+    const ids = cubeInput().featureIds;
+    // a feature not in the cube before and after every other, a row twice, and a group whose rows disagree
+    const g = 5;
+    const f = [...Array(F).keys()].find((k) => !has(g, k) && ids[k] > "ENSG00020")!;
+    const extra = {
+      feature_id: ["AAA", "ENSG00010", ids[f], "ZZZ"],
+      obs_group_joinid: new Uint32Array([0, 0, g, 1]),
+      sum: new Float32Array([1, 1, 1, 1]),
+      sumsq: new Float32Array([2, 2, 2, 2]),
+      size_factor: new Float32Array([1, 1, 2 + g / 8, 1 + 1 / 8]),
+      n_obs: new Float32Array([1, 1, 1, 1]),
+    };
+    await writeSparse(join(uri, "estimators"), extra);
+    const one = await validateCube(uri, { expectedNObs: G }).catch((e: Error) => e.message);
+    expect(one).toMatch(/\(4 problems\)/);
+    for (const shares of [2, 3, 4, 30]) {
+      const { result } = await inShares(uri, shares);
+      expect(String(result)).toMatch(/\(4 problems\)/);
+      expect(problemsOf(result)).toEqual(problemsOf(one));
+    }
   });
 });
 
