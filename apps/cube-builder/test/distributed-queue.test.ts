@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RedisServer, startRedis } from "@census-cube/s3-test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
-import { type Host, hosts, killGroup, logLines, waitFor } from "./helpers/hosts.js";
+import { compareCubes, tempDir } from "./helpers/env.js";
+import { type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
 
 // Queue mode with a real Redis (the Debian redis-server, started here on a free loopback port) and three worker
 // processes, each its own process group with its own scratch folder, standing in for three machines.
@@ -36,12 +36,7 @@ function expectOneMachineCounts(co: Host): void {
 }
 
 beforeAll(async () => {
-  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(tmp.path, "exps"), "--seed", "1", "--only", "sparse-many-groups"]);
-  experiment = join(tmp.path, "exps", "sparse-many-groups");
-  reference = join(tmp.path, "one-machine");
-  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json"]);
-  expect(r.status, r.stderr).toBe(0);
-  oneMachine = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  ({ experiment, cube: reference, ...oneMachine } = oneMachineReference(tmp.path));
   expect(oneMachine.nnz).toBeGreaterThan(0);
   redis = await startRedis();
 }, 300_000);

@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type MotoServer, type RedisServer, startMoto, startRedis } from "@census-cube/s3-test-servers";
 import { S3VFS } from "@census-cube/tiledb-ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
-import { type Host, hosts, killGroup, logLines, waitFor } from "./helpers/hosts.js";
+import { compareCubes, tempDir } from "./helpers/env.js";
+import { type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
 
 // Distributed builds with the cube on s3:// (moto's S3 server on loopback, a real Redis for the queue): every
 // process, each its own process group with its own scratch folder, reaches the cube only through S3, as separate
@@ -37,12 +36,7 @@ async function expectOneMachineCube(cube: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(tmp.path, "exps"), "--seed", "1", "--only", "sparse-many-groups"]);
-  experiment = join(tmp.path, "exps", "sparse-many-groups");
-  reference = join(tmp.path, "one-machine");
-  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json"]);
-  expect(r.status, r.stderr).toBe(0);
-  oneMachine = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  ({ experiment, cube: reference, ...oneMachine } = oneMachineReference(tmp.path));
   moto = await startMoto();
   await moto.createBucket("cubes");
   s3 = new S3VFS({ endpoint: moto.endpoint, credentials: moto.credentials, region: "us-east-1" });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli } from "./env.js";
+import { cli, cubeBuilder, repoRoot, runPython } from "./env.js";
 
 /** A CLI process standing in for a machine: its own process group and scratch folder, logging to a file. */
 export interface Host {
@@ -55,4 +55,25 @@ export function killGroup(child: ChildProcess): void {
   } catch {
     // gone already
   }
+}
+
+/** A test experiment and its one-machine build: the cube every distributed build of it must equal. */
+export interface Reference {
+  experiment: string;
+  /** The one-machine cube. */
+  cube: string;
+  /** Rows written and X values read, from the one-machine build's summary. */
+  rows: number;
+  nnz: number;
+}
+
+/** Makes the `sparse-many-groups` test experiment under `root` and builds it on one machine, as the distributed builds will plan it. */
+export function oneMachineReference(root: string): Reference {
+  runPython(join(repoRoot, "tools/python/make_test_experiments.py"), [join(root, "exps"), "--seed", "1", "--only", "sparse-many-groups"]);
+  const experiment = join(root, "exps", "sparse-many-groups");
+  const cube = join(root, "one-machine");
+  const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", cube, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json"]);
+  if (r.status !== 0) throw new Error(`the one-machine build failed (exit ${r.status}): ${r.stderr}`);
+  const { rows, nnz } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  return { experiment, cube, rows, nnz };
 }
