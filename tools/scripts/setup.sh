@@ -37,3 +37,16 @@ if [ ! -x .tools/bin/toxiproxy-server ]; then
   GOBIN="$PWD/.tools/bin" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0
   mv .tools/bin/server .tools/bin/toxiproxy-server
 fi
+
+# Official Node 22 and 24 binaries (npm's node-linux-<arch> packages) under .tools/node<major>/, beside the
+# machine's Node, not over it: test-all.sh runs the packages' tests and a demo build on each (test-other-nodes.sh).
+case "$(uname -m)" in
+  x86_64) node_arch=x64 ;;
+  aarch64) node_arch=arm64 ;;
+  *) echo "no official Node package for $(uname -m)" >&2; exit 1 ;;
+esac
+for major in 22 24; do
+  if [ ! -x ".tools/node$major/node_modules/.bin/node" ]; then
+    npm install --prefix ".tools/node$major" --no-audit --no-fund --loglevel=error "node-linux-$node_arch@$major"
+  fi
+done
