@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { cli, compareCubes, cubeBuilder, demoExperiment, repoRoot, tempDir } from "./helpers/env.js";
 
 const tmp = tempDir("cube-race-");
@@ -150,5 +151,23 @@ describe("one builder per cube", () => {
     expect(seconds).toBeLessThan(watchdogSeconds + 5);
     expect(existsSync(`/proc/${worker}`)).toBe(false);
     expect(existsSync(`${cube}.lock`)).toBe(false); // released: a --resume needs no take-over
+  }, 300_000);
+
+  it("a worker that hangs while starting (stopped in a preload): the build exits 3 naming the hang, within the start-up bound + 15 s, and the worker is gone", async () => {
+    const cube = fresh();
+    const marker = join(tmp.path, "stopped-on-load");
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [cli, ...buildArgs(cube, "--watchdog", "3")], {
+      encoding: "utf8",
+      env: { ...process.env, CUBE_BUILDER_WORKER_NODE_ARGS: `--import ${pathToFileURL(join(repoRoot, "apps/cube-builder/test/fixtures/stop-on-load.mjs")).href}`, STOP_ON_LOAD_MARKER: marker },
+    });
+    const seconds = (Date.now() - t0) / 1000;
+    const worker = Number(readFileSync(marker, "utf8"));
+    expect(r.status, r.stderr).toBe(3);
+    // the import is held to the start-up bound, max(--watchdog, 60 s): compiling the modules on a loaded machine is silent
+    expect(r.stderr).toMatch(new RegExp(`batch \\d+ \\(\\d+ cells, \\d+ obs groups\\) failed: worker process ${worker} starting \\(for task "buildBatch" .* sent no heartbeat for [\\d.]+ s \\(watchdog 60 s`));
+    expect(seconds).toBeLessThan(60 + 15);
+    expect(existsSync(`/proc/${worker}`)).toBe(false);
+    expect(existsSync(`${cube}.lock`)).toBe(false);
   }, 300_000);
 });
