@@ -84,9 +84,17 @@ export interface QueueBuildSummary {
   requeued: number;
   /** Cells whose batches an earlier, interrupted run had already computed. */
   resumedCells: number;
-  /** Estimator rows staged and X values read by this build's jobs (each batch counted once, from its staged file). */
+  /** Queried cells left out for a null value in an obs grouping column. */
+  cellsWithoutGroup: number;
+  /** X rows whose soma_dim_0 is not a soma_joinid of obs: no cell has them, the cube leaves them out. */
+  xRowsWithoutObs: number;
+  /**
+   * Estimator rows staged, X values read and X values of the cube's cells the estimators took in, by this build's
+   * jobs (each batch counted once, from its staged file).
+   */
   rows: number;
   nnz: number;
+  valuesUsed: number;
   seconds: number;
 }
 
@@ -98,7 +106,7 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
   const started = Date.now();
   const cubeUri = opts.cubeUri;
   const { plan } = await planCube(opts, log);
-  const summary: QueueBuildSummary = { cubeUri, queue: address.name, cells: 0, groups: 0, features: 0, batches: 0, jobs: 0, requeued: 0, resumedCells: 0, rows: 0, nnz: 0, seconds: 0 };
+  const summary: QueueBuildSummary = { cubeUri, queue: address.name, cells: 0, groups: 0, features: 0, batches: 0, jobs: 0, requeued: 0, resumedCells: 0, cellsWithoutGroup: 0, xRowsWithoutObs: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
   if (!plan) return { ...summary, seconds: (Date.now() - started) / 1000 };
   const vfs = vfsFor(cubeUri);
   const queue = new Queue<BatchJobData>(address.name, { connection: connection(address.url) });
@@ -123,6 +131,7 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
           const done = await readStagedSummary(vfs, cubeUri, b.id);
           summary.rows += done?.rows ?? 0;
           summary.nnz += done?.record.nnz ?? 0;
+          summary.valuesUsed += done?.record.valuesUsed ?? 0;
           progress.batchDone(b.cells, done?.record.nnz ?? 0, done?.record.bytesFetched ?? 0);
         }
       }
@@ -139,8 +148,19 @@ async function coordinate(opts: BuildOptions, address: QueueAddress, co: Coordin
     log.info({ seconds: (Date.now() - started) / 1000 }, "every batch is computed; finalizing");
     const fin = await finalizeCube(cubeUri, { ...opts, build: { seconds: (Date.now() - started) / 1000, queue: address.name } }, log);
     const seconds = (Date.now() - started) / 1000;
-    log.info({ seconds, rows: summary.rows, nnz: summary.nnz }, `cube complete: ${cubeUri}`);
-    return { ...summary, cells: fin.cells, groups: fin.groups, features: plan.features, batches: plan.batches.length, jobs: todo.length, resumedCells, seconds };
+    log.info({ seconds, rows: summary.rows, nnz: summary.nnz, valuesUsed: summary.valuesUsed }, `cube complete: ${cubeUri}`);
+    return {
+      ...summary,
+      cells: fin.cells,
+      groups: fin.groups,
+      features: plan.features,
+      batches: plan.batches.length,
+      jobs: todo.length,
+      resumedCells,
+      cellsWithoutGroup: plan.cellsWithoutGroup ?? 0,
+      xRowsWithoutObs: plan.xRowsWithoutObs ?? 0,
+      seconds,
+    };
   } finally {
     await queue.close();
   }

@@ -221,6 +221,10 @@ export interface ShareSummary {
   /** Batches of the share found staged already (an earlier or concurrent run computed them). */
   skipped: number;
   cells: number;
+  /** The plan's: queried cells left out for a null value in an obs grouping column (the whole cube's, as a build's). */
+  cellsWithoutGroup: number;
+  /** The plan's: X rows whose soma_dim_0 is not a soma_joinid of obs (the whole cube's, as a build's). */
+  xRowsWithoutObs: number;
   rows: number;
   /** X values read (other batches' cells in a span read included: depends on the batching). */
   nnz: number;
@@ -244,12 +248,14 @@ export async function planOf(cubeUri: string): Promise<StoredPlan | undefined> {
  */
 export async function buildBatches(cubeUri: string, selection: BatchSelection, local: LocalResources, log: Logger, executor?: BatchExecutor): Promise<ShareSummary> {
   const started = Date.now();
-  const summary: ShareSummary = { cubeUri, batches: 0, skipped: 0, cells: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
+  const summary: ShareSummary = { cubeUri, batches: 0, skipped: 0, cells: 0, cellsWithoutGroup: 0, xRowsWithoutObs: 0, rows: 0, nnz: 0, valuesUsed: 0, seconds: 0 };
   const plan = await planOf(cubeUri);
   if (!plan) {
     log.info({ cubeUri }, "the cube is complete already: nothing to compute");
     return summary;
   }
+  summary.cellsWithoutGroup = plan.cellsWithoutGroup ?? 0;
+  summary.xRowsWithoutObs = plan.xRowsWithoutObs ?? 0;
   const holder = await readCubeLock(cubeUri);
   if (holder?.purpose === "finalize") {
     throw new CubeBuilderError("E_CUBE_LOCKED", `${cubeUri} is being finalized (by pid ${holder.pid} on ${holder.host}): its batches are all computed`);

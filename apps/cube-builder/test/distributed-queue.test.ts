@@ -3,15 +3,15 @@ import { join } from "node:path";
 import { type RedisServer, startRedis } from "@census-cube/s3-test-servers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compareCubes, tempDir } from "./helpers/env.js";
-import { type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
+import { type BuildCounts, buildCounts, type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
 
 // Queue mode with a real Redis (the Debian redis-server, started here on a free loopback port) and three worker
 // processes, each its own process group with its own scratch folder, standing in for three machines.
 const tmp = tempDir("cube-queue-");
 let experiment = "";
 let reference = "";
-/** The one-machine build's summary: its rows written and X values read. */
-let oneMachine: { rows: number; nnz: number } = { rows: 0, nnz: 0 };
+/** The one-machine build's summary: its rows written, X values read and used, what the input left out. */
+let oneMachine: BuildCounts;
 /** Redis without persistence: a restart loses the queue, which the coordinator must survive. */
 let redis: RedisServer | null = null;
 
@@ -27,17 +27,17 @@ const coordinator = (name: string, queue: string, cube: string, extra: string[] 
 /** The coordinator's summary (its last stdout line). */
 const summaryOf = (p: Host) => JSON.parse(readFileSync(p.log, "utf8").split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
 
-/** Rows and X values in the coordinator's summary and last progress line equal the one-machine build's. */
+/** Rows, X values and left-out input in the coordinator's summary and last progress line equal the one-machine build's. */
 function expectOneMachineCounts(co: Host): void {
-  const summary = summaryOf(co);
-  expect({ rows: summary.rows, nnz: summary.nnz }).toEqual({ rows: oneMachine.rows, nnz: oneMachine.nnz });
+  expect(buildCounts(summaryOf(co))).toEqual(oneMachine);
   const progress = logLines(co).filter((l) => l.nnzDone !== undefined);
   expect(progress.at(-1)?.nnzDone).toBe(oneMachine.nnz);
 }
 
 beforeAll(async () => {
-  ({ experiment, cube: reference, ...oneMachine } = oneMachineReference(tmp.path));
+  ({ experiment, cube: reference, counts: oneMachine } = oneMachineReference(tmp.path));
   expect(oneMachine.nnz).toBeGreaterThan(0);
+  expect(oneMachine.valuesUsed).toBeGreaterThan(0);
   redis = await startRedis();
 }, 300_000);
 

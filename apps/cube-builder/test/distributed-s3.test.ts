@@ -4,7 +4,7 @@ import { type MotoServer, type RedisServer, startMoto, startRedis } from "@censu
 import { S3VFS } from "@census-cube/tiledb-ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compareCubes, tempDir } from "./helpers/env.js";
-import { type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
+import { type BuildCounts, buildCounts, type Host, hosts, killGroup, logLines, oneMachineReference, waitFor } from "./helpers/hosts.js";
 
 // Distributed builds with the cube on s3:// (moto's S3 server on loopback, a real Redis for the queue): every
 // process, each its own process group with its own scratch folder, reaches the cube only through S3, as separate
@@ -15,7 +15,7 @@ let redis: RedisServer;
 let s3: S3VFS;
 let experiment = "";
 let reference = "";
-let oneMachine: { rows: number; nnz: number } = { rows: 0, nnz: 0 };
+let oneMachine: BuildCounts;
 
 /** moto accepts any keys until it enforces authentication; the AWS SDK reads them from the environment. */
 const keys = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
@@ -36,7 +36,7 @@ async function expectOneMachineCube(cube: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ({ experiment, cube: reference, ...oneMachine } = oneMachineReference(tmp.path));
+  ({ experiment, cube: reference, counts: oneMachine } = oneMachineReference(tmp.path));
   moto = await startMoto();
   await moto.createBucket("cubes");
   s3 = new S3VFS({ endpoint: moto.endpoint, credentials: moto.credentials, region: "us-east-1" });
@@ -105,7 +105,7 @@ describe("distributed builds with the cube on s3://", () => {
     const takenBy = others.filter((w) => logLines(w).some((l) => l.batch === held && /staged$/.test(l.msg ?? "")));
     expect(takenBy.length, `batch ${held} staged by another worker`).toBe(1);
     const summary = JSON.parse(text(co).split("\n").find((l) => l.startsWith('{"cubeUri"'))!);
-    expect({ rows: summary.rows, nnz: summary.nnz }).toEqual({ rows: oneMachine.rows, nnz: oneMachine.nnz });
+    expect(buildCounts(summary)).toEqual(oneMachine);
     await expectOneMachineCube(cube);
   }, 300_000);
 });

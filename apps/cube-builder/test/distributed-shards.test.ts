@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, compareCubes, cubeBuilder, repoRoot, runPython, tempDir } from "./helpers/env.js";
+import type { BuildCounts } from "./helpers/hosts.js";
 
 // plan / build --shard I/N / finalize, as an array job runs them: the cube must equal a one-machine build.
 const tmp = tempDir("cube-shards-");
@@ -23,6 +24,10 @@ function start(args: string[]): Promise<{ status: number | null; stderr: string 
   });
 }
 
+/** A command's summary: its last stdout line. */
+const lastJson = (stdout: string): BuildCounts => JSON.parse(stdout.trim().split("\n").pop()!);
+let oneMachine: BuildCounts;
+
 const shard = (cube: string, s: string) => ["build", "--cube-uri", cube, "--shard", s, "--max-workers", "1", "--log-format", "json"];
 
 beforeAll(() => {
@@ -31,6 +36,8 @@ beforeAll(() => {
   reference = join(tmp.path, "one-machine");
   const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", reference, "--max-workers", "2", "--log-format", "json"]);
   expect(r.status, r.stderr).toBe(0);
+  oneMachine = lastJson(r.stdout);
+  expect(oneMachine.valuesUsed).toBeGreaterThan(0);
 }, 300_000);
 
 afterAll(() => tmp.remove());
@@ -47,9 +54,17 @@ describe("plan / build --shard / finalize", () => {
         expect(p.status, p.stderr).toBe(0);
         expect(JSON.parse(p.stdout).reused).toBe(k === 1);
       }
-      for (const i of order) {
+      const summaries = order.map((i) => {
         const r = cubeBuilder(shard(cube, `${i}/${n}`));
         expect(r.status, r.stderr).toBe(0);
+        return lastJson(r.stdout);
+      });
+      // the shares' rows and values used add up to the one-machine build's (a shard run again computes nothing);
+      // what the input left out is the whole plan's, in every share's summary
+      const total = (k: "rows" | "valuesUsed") => summaries.reduce((sum, x) => sum + x[k], 0);
+      expect({ rows: total("rows"), valuesUsed: total("valuesUsed") }).toEqual({ rows: oneMachine.rows, valuesUsed: oneMachine.valuesUsed });
+      for (const x of summaries) {
+        expect({ cellsWithoutGroup: x.cellsWithoutGroup, xRowsWithoutObs: x.xRowsWithoutObs }).toEqual({ cellsWithoutGroup: oneMachine.cellsWithoutGroup, xRowsWithoutObs: oneMachine.xRowsWithoutObs });
       }
       const f = cubeBuilder(["finalize", "--cube-uri", cube, "--max-workers", "2"]);
       expect(f.status, f.stderr).toBe(0);

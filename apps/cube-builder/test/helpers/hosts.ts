@@ -62,9 +62,23 @@ export interface Reference {
   experiment: string;
   /** The one-machine cube. */
   cube: string;
-  /** Rows written and X values read, from the one-machine build's summary. */
+  /** From the one-machine build's summary: rows written, X values read and used, and what the input left out. */
+  counts: BuildCounts;
+}
+
+/** The counts of a build's summary that every way of building the same plan must report alike. */
+export interface BuildCounts {
   rows: number;
   nnz: number;
+  valuesUsed: number;
+  cellsWithoutGroup: number;
+  xRowsWithoutObs: number;
+}
+
+/** The BuildCounts of a summary (a build's, a queue coordinator's). */
+export function buildCounts(summary: BuildCounts): BuildCounts {
+  const { rows, nnz, valuesUsed, cellsWithoutGroup, xRowsWithoutObs } = summary;
+  return { rows, nnz, valuesUsed, cellsWithoutGroup, xRowsWithoutObs };
 }
 
 /** Makes the `sparse-many-groups` test experiment under `root` and builds it on one machine, as the distributed builds will plan it. */
@@ -74,6 +88,5 @@ export function oneMachineReference(root: string): Reference {
   const cube = join(root, "one-machine");
   const r = cubeBuilder(["build", "--experiment-uri", experiment, "--cube-uri", cube, "--max-workers", "2", "--min-batch-size", "100", "--log-format", "json"]);
   if (r.status !== 0) throw new Error(`the one-machine build failed (exit ${r.status}): ${r.stderr}`);
-  const { rows, nnz } = JSON.parse(r.stdout.trim().split("\n").pop()!);
-  return { experiment, cube, rows, nnz };
+  return { experiment, cube, counts: buildCounts(JSON.parse(r.stdout.trim().split("\n").pop()!)) };
 }
