@@ -138,7 +138,9 @@ export async function buildBatch(task: BatchTask): Promise<BatchResult> {
   // batches', unqueried) have no group in cellGroup and are skipped by the accumulator, which costs less than
   // filtering them cell by cell in the reader. Scattered batches keep their exact ranges.
   const ranges: Array<[number, number]> = n * SPAN_READ_FACTOR >= span ? [[lo, task.joinids[n - 1]]] : task.ranges;
-  for await (const batch of X.read({ coords: [{ ranges }, null], order: "unordered", memoryBudget: init.readBudget })) {
+  // the loop copies each batch's values (the accumulator's pending buffer, BatchValues) before the next read
+  const read = X.read({ coords: [{ ranges }, null], order: "unordered", memoryBudget: init.readBudget, reuseBuffers: true });
+  for await (const batch of read) {
     const d0 = values(batch.getChild("soma_dim_0"), "soma_dim_0") as BigInt64Array;
     const d1 = values(batch.getChild("soma_dim_1"), "soma_dim_1") as BigInt64Array;
     const data = values(batch.getChild("soma_data"), "soma_data") as Float32Array;

@@ -41,6 +41,7 @@ export interface ArrayInfo {
     ranges?: Map<string, RangeSet>;
     order?: "global" | "unordered";
     memoryBudget?: number;
+    reuseBuffers?: boolean;
   }): AsyncIterable<RecordBatch>;
 }
 
@@ -126,7 +127,7 @@ async function* readBatches(
   array: tiledb.TileDBArray,
   uri: string,
   layout: ArrowLayout,
-  options: { columns: string[]; ranges?: Map<string, RangeSet>; order?: "global" | "unordered"; memoryBudget?: number },
+  options: { columns: string[]; ranges?: Map<string, RangeSet>; order?: "global" | "unordered"; memoryBudget?: number; reuseBuffers?: boolean },
 ): AsyncGenerator<RecordBatch> {
   const subarray: tiledb.Subarray = {};
   for (const [name, r] of options.ranges ?? []) {
@@ -138,6 +139,7 @@ async function* readBatches(
     subarray,
     order: options.order ?? "global",
     memoryBudget: tileBudget(options.memoryBudget ?? DEFAULT_BUDGET),
+    reuseBuffers: options.reuseBuffers ?? false,
   });
   while (true) {
     let next: IteratorResult<tiledb.ReadBatch>;

@@ -11,6 +11,11 @@ export interface NDArrayReadOptions {
   order?: "global" | "unordered";
   /** Memory the read may use at its peak, in bytes (default 256 MiB; see the README). */
   memoryBudget?: number;
+  /**
+   * Sparse arrays: the caller is done with each batch (has copied what it keeps) before asking for the next, so a
+   * later batch may be decoded into an earlier one's memory: fewer allocations and page faults on long scans.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Shape of an N-d array: the current domain when the array has one (current TileDB-SOMA), else the domain. */

@@ -25,6 +25,6 @@ export class SomaSparseNDArray extends SomaObject {
     const ranges = toRangeMap(this.array, options.coords);
     for (const r of ranges.values()) if (r.length === 0) return;
     const columns = [...this.array.dimensions.map((d) => d.name), "soma_data"];
-    yield* this.array.read({ columns, ranges, order: options.order ?? "global", memoryBudget: options.memoryBudget });
+    yield* this.array.read({ columns, ranges, order: options.order ?? "global", memoryBudget: options.memoryBudget, reuseBuffers: options.reuseBuffers });
   }
 }

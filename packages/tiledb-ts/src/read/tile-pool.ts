@@ -1,7 +1,8 @@
 /**
- * Buffers of decoded tiles handed back once a merge has copied their cells out, for the next tiles of the same
- * size: fresh memory costs an allocation, zeroing and a page fault per page on first write, and a merge of
- * many fragments decodes many small tiles. Bounded in bytes; what does not fit is left to the collector.
+ * Buffers of decoded tiles handed back once their cells are copied out (by a merge, or by a scan that copies a
+ * tile into a batch), or once the caller is done with a batch (`reuseBuffers`), for the next tiles of the same
+ * size: fresh memory costs an allocation, zeroing and a page fault per page on first write. Bounded in bytes;
+ * what does not fit is left to the collector.
  */
 export class TilePool {
   private readonly free = new Map<number, Uint8Array[]>();
