@@ -1,7 +1,7 @@
 import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader";
 import { assignObsGroups, OBS_GROUP_COLUMNS } from "@census-cube/estimators";
-import { type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
-import { type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { ESTIMATORS_ARRAY, type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
+import { joinUri, openArray, type VFS, vfsFor } from "@census-cube/tiledb-ts";
 import { checkShares, type LocalResources, rowChecksOn, startCheckers } from "./build-batches.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -40,6 +40,26 @@ export async function cubeInfo(cubeUri: string): Promise<Record<string, unknown>
 }
 
 /**
+ * Estimators rows per checker process at least: fewer are checked sooner in this process than a checker starts
+ * (measured in BENCHMARKS.md: 11.5 M rows took longer on 2 fresh checkers, 154 M rows a third less time).
+ */
+const ROWS_PER_CHECKER = 16_000_000;
+
+/** The estimators rows the cube's fragments hold (every tile of a sparse fragment but its last is full); 0 if unreadable. */
+async function estimatorRows(cubeUri: string): Promise<number> {
+  try {
+    const array = await openArray(joinUri(cubeUri, ESTIMATORS_ARRAY));
+    let rows = 0;
+    for (const f of array.fragments) {
+      if (f.footer.nonEmptyDomain) rows += (f.footer.sparseTileNum - 1) * Number(array.schema.capacity) + f.footer.lastTileCellNum;
+    }
+    return rows;
+  } catch {
+    return 0; // validateCube names what is wrong with the cube
+  }
+}
+
+/**
  * `cube-builder validate`: the cube's own checks (validateCube) plus, naming each problem: a status other than
  * complete, totals that disagree with the build record, the cell total against the experiment's query, and obs
  * groups without estimator rows although X holds values for their cells. The estimators rows are checked in
@@ -63,7 +83,7 @@ export async function validateAgainstExperiment(cubeUri: string, experimentUri: 
   // a cube without our status is the reference builder's (it has no build record either)
   if (record && status !== "complete") problems.push(`status is "${status ?? "missing"}", not "complete": the build did not finish (--resume finishes it)`);
   let report: ValidationReport | undefined;
-  const shares = local ? checkShares(local) : 1;
+  const shares = local ? Math.max(1, Math.min(checkShares(local), Math.ceil((await estimatorRows(cubeUri)) / ROWS_PER_CHECKER))) : 1;
   const checkers = local && shares > 1 ? startCheckers(local, shares) : undefined;
   try {
     report = await validateCube(cubeUri, { expectedNObs: expected, rowChecks: checkers && rowChecksOn(checkers, shares) });
