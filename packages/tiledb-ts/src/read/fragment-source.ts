@@ -7,6 +7,7 @@ import { type FragmentMetadata, fieldFileName, fieldIndex } from "../fragment-me
 import { type ArraySchema, VAR_NUM } from "../schema.js";
 import { joinUri } from "../vfs/index.js";
 import type { FieldRef, FragmentView, TileLocation } from "./fragment-view.js";
+import { schemaFields } from "./tiles.js";
 
 function location(offsets: BigUint64Array, fileSize: number, t: number, uri: string, what: string): TileLocation {
   if (t >= offsets.length) throw new TileDBError("E_CORRUPT", `${uri}: fragment metadata lists ${offsets.length} tiles, tile ${t} requested (${what})`);
@@ -43,18 +44,13 @@ export function fragmentView(
   const slot = (f: FieldRef): number => fieldIndex(schema, f.name, meta);
   const file = (f: FieldRef, kind: "data" | "var" | "validity"): string => joinUri(fragmentUri, fieldFileName(schema, f.name, kind));
   const fileSizes = new Map<string, number>();
-  const fields: FieldRef[] = [
-    ...schema.dimensions.map((d, index): FieldRef => ({ name: d.name, role: "dimension", index })),
-    ...schema.attributes.map((a, index): FieldRef => ({ name: a.name, role: "attribute", index })),
-  ];
-  for (const f of fields) {
+  for (const f of schemaFields(schema).values()) {
     if (dense && f.role === "dimension") continue;
     const i = slot(f);
     if (i < 0 || i >= meta.fileSizes.length) continue; // an attribute the fragment predates
     fileSizes.set(file(f, "data"), meta.fileSizes[i]);
-    const info = f.role === "attribute" ? schema.attributes[f.index] : schema.dimensions[f.index];
-    if (info.cellValNum === VAR_NUM) fileSizes.set(file(f, "var"), meta.fileVarSizes[i]);
-    if (f.role === "attribute" && schema.attributes[f.index].nullable) fileSizes.set(file(f, "validity"), meta.fileValiditySizes[i]);
+    if (f.cellValNum === VAR_NUM) fileSizes.set(file(f, "var"), meta.fileVarSizes[i]);
+    if (f.nullable) fileSizes.set(file(f, "validity"), meta.fileValiditySizes[i]);
   }
   return {
     uri: fragmentUri,
