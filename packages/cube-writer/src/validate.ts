@@ -104,6 +104,7 @@ async function readFeatureIds(cubeUri: string, vfs: VFS): Promise<string[]> {
 
 /** The obs_groups array as read back: one entry per row, and the groups its domain holds. */
 interface ObsGroupRows {
+  array: TileDBArray;
   nGroups: number;
   ids: Uint32Array;
   labelCodes: Int32Array[];
@@ -142,17 +143,17 @@ async function checkObsGroups(ogUri: string, vfs: VFS, p: Problems): Promise<Obs
     keys.set(key, g);
   }
   for (let g = 0; g < nGroups; g++) if (groupNObs[g] === -1) p.add(`obs group ${g} is missing from obs_groups`);
-  return { nGroups, ids, labelCodes, nObs, groupNObs, total };
+  return { array: ogArr, nGroups, ids, labelCodes, nObs, groupNObs, total };
 }
 
 /** Checks each obs group's labels and n_obs against the source's groups. */
 async function checkAgainstSource(ogUri: string, vfs: VFS, rows: ObsGroupRows, source: ObsGroupsInput, p: Problems): Promise<void> {
   const want = obsGroupsTable(source);
   if (want.nObsGroups !== rows.nGroups) p.add(`the cube has ${rows.nGroups} obs groups, the source ${want.nObsGroups}`);
-  const ogArr = await openArray(ogUri, { vfs });
+  const { schema } = rows.array;
   const labels: string[][] = [];
   for (const c of OBS_GROUP_COLUMNS) {
-    const e = ogArr.schema.enumerations.has(c) ? await loadEnumeration(ogUri, ogArr.schema, c, vfs) : undefined;
+    const e = schema.enumerations.has(c) ? await loadEnumeration(ogUri, schema, c, vfs) : undefined;
     labels.push(e ? (enumerationValues(e) as string[]) : []);
   }
   for (let i = 0; i < rows.ids.length; i++) {
