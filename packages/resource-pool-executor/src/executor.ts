@@ -577,8 +577,8 @@ export class ResourcePoolExecutor<M extends TaskModule = AnyTasks> extends Event
     this.watchdogTimer = setInterval(() => {
       const now = Date.now();
       for (const slot of this.slots) {
-        const count = slot.job === null ? null : slot.beats?.read();
-        if (count !== undefined && count !== null && count !== slot.beatCount) {
+        const count = slot.job !== null && slot.beats ? slot.beats.read() : slot.beatCount;
+        if (count !== slot.beatCount) {
           slot.beatCount = count;
           slot.lastBeat = now;
         }
