@@ -182,15 +182,15 @@ async function enqueue(queue: Queue<BatchJobData>, plan: StoredPlan, cubeUri: st
  * (a job id already in Redis, failed ones included, makes adding it a no-op). Returns their batches.
  */
 async function dropFailedJobs(queue: Queue<BatchJobData>, plan: StoredPlan, batches: number[]): Promise<number[]> {
+  const ids = new Set(batches.map((b) => jobId(plan.id, b)));
   const dropped: number[] = [];
-  for (const batch of batches) {
-    const job = await queue.getJob(jobId(plan.id, batch));
-    if (job && (await job.getState()) === "failed") {
-      await job.remove();
-      dropped.push(batch);
-    }
+  // one listing of the failed jobs, not a look-up per batch: a Census-sized plan has thousands
+  for (const job of await queue.getFailed()) {
+    if (job.id === undefined || !ids.has(job.id)) continue;
+    await job.remove();
+    dropped.push(job.data.batch);
   }
-  return dropped;
+  return dropped.sort((a, b) => a - b);
 }
 
 /** Fails the build on a batch that failed every attempt; puts back jobs of unstaged batches the queue lost. */
