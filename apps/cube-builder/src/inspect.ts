@@ -2,6 +2,7 @@ import { ExperimentAxisQuery, openExperiment } from "@census-cube/census-reader"
 import { assignObsGroups, OBS_GROUP_COLUMNS } from "@census-cube/estimators";
 import { ESTIMATORS_ARRAY, type ValidationReport, cubeStatus, readBuildRecord, readCubeState, validateCube } from "@census-cube/cube-writer";
 import { joinUri, openArray, type VFS, vfsFor } from "@census-cube/tiledb-ts";
+import { sparseCellNum } from "@census-cube/tiledb-ts/format";
 import { checkShares, type LocalResources, rowChecksOn, startCheckers } from "./build-batches.js";
 import { CubeBuilderError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -45,14 +46,12 @@ export async function cubeInfo(cubeUri: string): Promise<Record<string, unknown>
  */
 const ROWS_PER_CHECKER = 16_000_000;
 
-/** The estimators rows the cube's fragments hold (every tile of a sparse fragment but its last is full); 0 if unreadable. */
+/** The estimators rows the cube's fragments hold, from their metadata; 0 if unreadable. */
 async function estimatorRows(cubeUri: string): Promise<number> {
   try {
     const array = await openArray(joinUri(cubeUri, ESTIMATORS_ARRAY));
     let rows = 0;
-    for (const f of array.fragments) {
-      if (f.footer.nonEmptyDomain) rows += (f.footer.sparseTileNum - 1) * Number(array.schema.capacity) + f.footer.lastTileCellNum;
-    }
+    for (const f of array.fragments) rows += Number(sparseCellNum(f.footer, array.schema));
     return rows;
   } catch {
     return 0; // validateCube names what is wrong with the cube
